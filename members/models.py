@@ -1,0 +1,166 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from organizations.models import Organization
+
+from kontum_review.vietnamese import fold, sort_key
+
+
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Members in the subtrees of the user's roles, plus the user's own record."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        organizations = Organization.objects.visible_to(user).values("pk")
+        return self.filter(Q(organization__in=organizations) | Q(user=user))
+
+    def search(self, text):
+        """Accent- and case-insensitive match on name, card number or citizen ID."""
+        folded = fold(text)
+        if not folded:
+            return self
+        return self.filter(search_text__contains=folded)
+
+    def in_name_order(self):
+        return self.order_by("sort_key", "card_number")
+
+    def reviewable(self):
+        return self.filter(status=Member.Status.ACTIVE)
+
+
+class Member(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Standing(models.TextChoices):
+        PROBATIONARY = "probationary", _("Probationary member")
+        FULL = "full", _("Full member")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXEMPT = "exempt", _("Exempt from work and activities")
+        TRANSFERRED = "transferred", _("Transferred out")
+        DECEASED = "deceased", _("Deceased")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(_("full name"), max_length=150)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    date_of_birth = models.DateField(_("date of birth"))
+    card_number = models.CharField(
+        _("Party card number"),
+        max_length=20,
+        unique=True,
+        error_messages={
+            "unique": _("A Party member with this card number already exists.")
+        },
+    )
+    citizen_id = models.CharField(
+        _("citizen ID number"), max_length=12, blank=True, default=""
+    )
+    admitted_on = models.DateField(_("date admitted to the Party"))
+    full_member_on = models.DateField(
+        _("date made a full member"), null=True, blank=True
+    )
+    standing = models.CharField(
+        _("membership"),
+        max_length=20,
+        choices=Standing.choices,
+        default=Standing.PROBATIONARY,
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_note = models.CharField(
+        _("status note"),
+        max_length=255,
+        blank=True,
+        help_text=_("Reason and decision for an exemption, transfer or death."),
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("Party cell"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    party_post = models.CharField(_("Party post"), max_length=200, blank=True)
+    government_post = models.CharField(
+        _("government post"), max_length=200, blank=True
+    )
+    mass_post = models.CharField(
+        _("mass-organization post"), max_length=200, blank=True
+    )
+    is_leader = models.BooleanField(
+        _("leader or manager"),
+        default=False,
+        help_text=_("Holds a leadership post: uses the leader's review form."),
+    )
+    workplace = models.CharField(_("workplace"), max_length=255, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="party_member",
+    )
+    sort_key = models.CharField(max_length=255, editable=False, default="")
+    search_text = models.CharField(max_length=255, editable=False, default="")
+
+    history = HistoricalRecords(excluded_fields=["sort_key", "search_text"])
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Party member")
+        verbose_name_plural = _("Party members")
+        indexes = [
+            # Member lists are shown per cell in Vietnamese name order.
+            models.Index(
+                fields=["organization", "sort_key"], name="member_cell_name_order"
+            ),
+            models.Index(fields=["sort_key"], name="member_name_order"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citizen_id"],
+                condition=~Q(citizen_id=""),
+                name="member_citizen_id_unique_when_present",
+                violation_error_message=_(
+                    "A Party member with this citizen ID number already exists."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(standing="probationary") | Q(full_member_on__isnull=False),
+                name="member_full_has_date",
+                violation_error_message=_(
+                    "A full member needs the date they were made a full member."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.card_number})"
+
+    def save(self, *args, **kwargs):
+        self.refresh_keys()
+        super().save(*args, **kwargs)
+
+    def refresh_keys(self):
+        """Recompute the stored sort and search keys; bulk writers call this too."""
+        self.full_name = " ".join(self.full_name.split())
+        self.sort_key = sort_key(self.full_name)
+        self.search_text = " | ".join(
+            part for part in (fold(self.full_name), self.card_number.lower(), self.citizen_id) if part
+        )
+
+    @property
+    def is_reviewable(self):
+        return self.status == self.Status.ACTIVE
