@@ -1,0 +1,393 @@
+"""A realistic, repeatable demo of Thành ủy Kon Tum (DOMAIN.md §8).
+
+The same seed always yields the same codes and card numbers, so running the
+generator again creates only what is missing. Rows are written in bulk: the
+province-size run (30,000 members) must finish in well under two minutes.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from organizations.models import Organization, OrganizationKind, OrganizationType, Role
+from reviews.models import FocusIndicator, IndicatorValue, Regime, ReviewCycle
+
+from .models import Member
+
+DEFAULT_MEMBERS = 8000
+DEMO_PASSWORD = "kontum-demo"
+SUPERIOR_CODE = "TU-KT"
+
+WARDS = [
+    "Quyết Thắng", "Quang Trung", "Thắng Lợi", "Thống Nhất", "Duy Tân",
+    "Lê Lợi", "Ngô Mây", "Nguyễn Trãi", "Trần Hưng Đạo", "Trường Chinh",
+]  # fmt: skip
+COMMUNES = [
+    "Đắk Cấm", "Đắk Blà", "Đắk Năng", "Đăk Rơ Wa", "Chư Hreng", "Hòa Bình",
+    "Ia Chim", "Kroong", "Ngọk Bay", "Vinh Quang", "Đoàn Kết",
+]  # fmt: skip
+# (type code, name pattern, share of committees) for the other grassroots bodies.
+OTHER_GRASSROOTS = [
+    ("co-quan-hanh-chinh", "Cơ quan {}", 0.3, [
+        "Văn phòng HĐND và UBND thành phố", "Các cơ quan Đảng thành phố",
+        "Phòng Tài chính – Kế hoạch", "Phòng Tài nguyên và Môi trường",
+        "Phòng Quản lý đô thị", "Phòng Nội vụ", "Phòng Lao động – Thương binh và Xã hội",
+        "Phòng Văn hóa và Thông tin", "Phòng Kinh tế", "Thanh tra thành phố",
+        "Phòng Tư pháp", "Chi cục Thuế khu vực", "Kho bạc Nhà nước thành phố",
+        "Tòa án nhân dân thành phố", "Viện Kiểm sát nhân dân thành phố",
+        "Chi cục Thi hành án dân sự", "Khối Mặt trận và các đoàn thể",
+    ]),
+    ("don-vi-su-nghiep", "{}", 0.2, [
+        "Trung tâm Y tế thành phố", "Ban Quản lý dự án đầu tư xây dựng",
+        "Trung tâm Phát triển quỹ đất", "Trung tâm Văn hóa – Thể thao",
+        "Ban Quản lý chợ", "Đội Quản lý trật tự đô thị", "Trung tâm Dịch vụ nông nghiệp",
+        "Bệnh viện Y dược cổ truyền", "Trung tâm Giáo dục nghề nghiệp",
+    ]),
+    ("truong-hoc", "Trường {}", 0.1, [
+        "THCS Nguyễn Sinh Sắc", "THCS Lê Quý Đôn", "THCS Trần Hưng Đạo",
+        "THCS Chu Văn An", "THCS Nguyễn Huệ", "THCS Lý Tự Trọng",
+        "Tiểu học Lê Văn Tám", "Tiểu học Nguyễn Văn Trỗi", "Tiểu học Hùng Vương",
+        "Tiểu học Phan Chu Trinh", "Tiểu học Quang Trung", "Tiểu học Ngô Mây",
+        "Mầm non Hoa Hồng", "Mầm non Sơn Ca", "Mầm non Họa Mi", "Mầm non Tuổi Thơ",
+        "THCS Võ Thị Sáu", "Tiểu học Kim Đồng",
+    ]),
+    ("doanh-nghiep-nha-nuoc", "{}", 0.4, [
+        "Công ty TNHH MTV Cấp nước Kon Tum", "Công ty TNHH MTV Môi trường đô thị",
+        "Công ty TNHH MTV Lâm nghiệp Đăk Tô", "Điện lực thành phố Kon Tum",
+        "Bưu điện thành phố Kon Tum", "Ngân hàng Nông nghiệp chi nhánh thành phố",
+    ]),
+    ("doanh-nghiep-ngoai-nha-nuoc", "{}", 0.0, [
+        "Công ty cổ phần Cao su Kon Tum", "Công ty cổ phần Đường Kon Tum",
+        "Công ty cổ phần Thủy điện Đăk Bla", "Công ty TNHH Sâm Ngọc Linh Kon Tum",
+        "Công ty cổ phần Xây dựng Kon Tum", "Công ty cổ phần Du lịch Kon Tum",
+        "Công ty TNHH Vận tải Tây Nguyên",
+    ]),
+    ("quan-su", "{}", 1.0, ["Ban Chỉ huy Quân sự thành phố"]),
+    ("cong-an", "{}", 1.0, ["Công an thành phố"]),
+]  # fmt: skip
+
+FAMILY_NAMES = [
+    ("Nguyễn", 30), ("Trần", 10), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 4),
+    ("Phan", 4), ("Vũ", 4), ("Võ", 4), ("Đặng", 3), ("Bùi", 3), ("Đỗ", 3), ("Hồ", 3),
+    ("Ngô", 2), ("Dương", 2), ("Lý", 1), ("Đinh", 2), ("Trương", 2), ("Lương", 1),
+]  # fmt: skip
+MIDDLE_NAMES = {
+    Member.Gender.MALE: ["Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Thanh", "Ngọc"],
+    Member.Gender.FEMALE: ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Thị Thu", "Mỹ"],
+}
+GIVEN_NAMES = {
+    Member.Gender.MALE: [
+        "An", "Ân", "Bình", "Cường", "Dũng", "Đức", "Đạt", "Hải", "Hùng", "Huy",
+        "Khánh", "Long", "Minh", "Nam", "Phong", "Phúc", "Quân", "Sơn", "Tâm",
+        "Thắng", "Trung", "Tuấn", "Việt", "Vinh", "Hoàng", "Toàn", "Lộc", "Khoa",
+    ],
+    Member.Gender.FEMALE: [
+        "Anh", "Ánh", "Bích", "Chi", "Dung", "Hà", "Hạnh", "Hoa", "Hương", "Lan",
+        "Linh", "Mai", "Nga", "Ngọc", "Nhung", "Phương", "Quyên", "Thảo", "Trang",
+        "Vân", "Yến", "Hằng", "Loan", "Oanh", "Uyên", "Đào",
+    ],
+}  # fmt: skip
+# Ba Na and Xơ Đăng names, common in the communes around Kon Tum.
+HIGHLAND_NAMES = {
+    Member.Gender.MALE: ["A Thút", "A Mưu", "A Blưn", "A Hyun", "A Sâm", "A Đen"],
+    Member.Gender.FEMALE: ["Y Hoa", "Y Bông", "Y Khuyên", "Y Ngát", "Y Rin", "Y Thơm"],
+}
+MASS_POSTS = [
+    "Chủ tịch Hội Liên hiệp Phụ nữ", "Bí thư Đoàn Thanh niên", "Chủ tịch Hội Cựu chiến binh",
+    "Chủ tịch Công đoàn cơ sở", "Tổ trưởng tổ dân phố", "Trưởng ban công tác Mặt trận",
+]  # fmt: skip
+
+
+@dataclass
+class OrgSpec:
+    code: str
+    name: str
+    kind: str
+    type_code: str | None
+    parent_code: str | None
+    member_weight: float = 0.0
+    children: list = field(default_factory=list)
+
+
+def build_tree(rng, scale):
+    """The organization tree as specs, parents before children."""
+    specs = [
+        OrgSpec(SUPERIOR_CODE, "Đảng bộ thành phố Kon Tum", OrganizationKind.SUPERIOR_COMMITTEE, None, None)
+    ]  # fmt: skip
+    grassroots = []
+    for index, name in enumerate(WARDS, 1):
+        grassroots.append(("phuong", f"Đảng bộ phường {name}", True, f"P{index:02d}", 3.0))
+    for index, name in enumerate(COMMUNES, 1):
+        grassroots.append(("xa", f"Đảng bộ xã {name}", True, f"X{index:02d}", 2.5))
+    wanted_others = max(round(100 * scale) - len(grassroots), 0)
+    pool = [
+        (type_code, pattern.format(name), share)
+        for type_code, pattern, share, names in OTHER_GRASSROOTS
+        for name in names
+    ]
+    for index in range(wanted_others):
+        type_code, name, share = pool[index % len(pool)]
+        if index >= len(pool):
+            name = f"{name} (khối {index // len(pool) + 1})"
+        is_committee = rng.random() < share
+        prefix = "Đảng bộ" if is_committee else "Chi bộ"
+        grassroots.append(
+            (type_code, f"{prefix} {name}", is_committee, f"C{index + 1:03d}", 1.0)
+        )
+
+    committees = [g for g in grassroots if g[2]]
+    cell_total = max(round(400 * scale), len(committees))
+    weight_sum = sum(g[4] for g in committees)
+    for type_code, name, is_committee, code, weight in grassroots:
+        spec_code = f"{SUPERIOR_CODE}.{code}"
+        if not is_committee:
+            specs.append(
+                OrgSpec(spec_code, name, OrganizationKind.GRASSROOTS_CELL, type_code, SUPERIOR_CODE, member_weight=rng.uniform(0.2, 0.9))
+            )  # fmt: skip
+            continue
+        specs.append(
+            OrgSpec(spec_code, name, OrganizationKind.GRASSROOTS_COMMITTEE, type_code, SUPERIOR_CODE)
+        )  # fmt: skip
+        cells = max(round(cell_total * weight / weight_sum), 2)
+        for number in range(1, cells + 1):
+            if type_code in ("phuong", "xa"):
+                cell_name = f"Chi bộ {'Tổ dân phố' if type_code == 'phuong' else 'Thôn'} {number}"
+            else:
+                cell_name = f"Chi bộ {number}"
+            specs.append(
+                OrgSpec(f"{spec_code}.{number:02d}", cell_name, OrganizationKind.CELL, type_code, spec_code, member_weight=rng.uniform(0.4, 1.6))
+            )  # fmt: skip
+    return specs
+
+
+def random_name(rng, gender, highland):
+    if highland:
+        return rng.choice(HIGHLAND_NAMES[gender])
+    family = rng.choices(*zip(*FAMILY_NAMES))[0]
+    return f"{family} {rng.choice(MIDDLE_NAMES[gender])} {rng.choice(GIVEN_NAMES[gender])}"
+
+
+def random_date(rng, start, end):
+    return start + datetime.timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def build_member(rng, number, organization, position, today):
+    gender = rng.choice(list(Member.Gender))
+    highland = organization.org_type_id and organization.code.split(".")[1].startswith("X") and rng.random() < 0.4
+    born = random_date(rng, datetime.date(1952, 1, 1), datetime.date(2003, 12, 31))
+    admitted = random_date(
+        rng,
+        born + datetime.timedelta(days=19 * 366),
+        min(born + datetime.timedelta(days=45 * 365), today - datetime.timedelta(days=30)),
+    )
+    probationary = (today - admitted).days < 365
+    status = Member.Status.ACTIVE
+    roll = rng.random()
+    if roll < 0.02 and born.year < 1960:
+        status = Member.Status.EXEMPT
+    elif roll < 0.03:
+        status = Member.Status.TRANSFERRED
+    elif roll < 0.035:
+        status = Member.Status.DECEASED
+    party_post = ""
+    if position == 0:
+        party_post = "Bí thư chi bộ"
+    elif position == 1:
+        party_post = "Phó Bí thư chi bộ"
+    elif position == 2:
+        party_post = "Chi ủy viên"
+    government_post = ""
+    is_leader = False
+    if position == 0 and organization.kind == OrganizationKind.GRASSROOTS_CELL:
+        government_post, is_leader = "Thủ trưởng đơn vị", True
+    elif position == 1 and rng.random() < 0.3:
+        government_post, is_leader = "Trưởng phòng", True
+    member = Member(
+        full_name=random_name(rng, gender, highland),
+        gender=gender,
+        date_of_birth=born,
+        card_number=f"62{number:07d}",
+        # CCCD layout: province 062, century and gender, year of birth, serial.
+        citizen_id=f"062{gender == Member.Gender.FEMALE:d}{born.year % 100:02d}{number:06d}",
+        admitted_on=admitted,
+        full_member_on=None if probationary else admitted + datetime.timedelta(days=365),
+        standing=Member.Standing.PROBATIONARY if probationary else Member.Standing.FULL,
+        status=status,
+        status_note="" if status == Member.Status.ACTIVE else "Theo quyết định của cấp ủy",
+        organization=organization,
+        party_post=party_post,
+        government_post=government_post,
+        mass_post=rng.choice(MASS_POSTS) if rng.random() < 0.08 else "",
+        is_leader=is_leader,
+        workplace=organization.parent.name if organization.kind == OrganizationKind.CELL and organization.parent else organization.name,
+    )  # fmt: skip
+    member.refresh_keys()
+    return member
+
+
+@transaction.atomic
+def seed(members=DEFAULT_MEMBERS, seed_value=2023, today=None, log=print):
+    today = today or datetime.date.today()
+    rng = random.Random(seed_value)
+    scale = max(members / DEFAULT_MEMBERS, 0.05)
+    specs = build_tree(rng, scale)
+    organizations = create_organizations(specs)
+    created = create_members(rng, specs, organizations, members, today)
+    cycles = create_cycles(organizations[SUPERIOR_CODE], today)
+    create_indicator_values(rng, cycles[0], organizations)
+    accounts = create_accounts(organizations)
+    log(
+        f"Tổ chức đảng: {Organization.objects.count()}; "
+        f"đảng viên: {Member.objects.count()} (mới tạo {created}); "
+        f"kỳ kiểm điểm: {ReviewCycle.objects.count()}."
+    )
+    return accounts
+
+
+def create_organizations(specs):
+    """Create the missing organizations level by level; return all by code."""
+    types = {t.code: t for t in OrganizationType.objects.all()}
+    existing = {o.code: o for o in Organization.objects.filter(code__in=[s.code for s in specs])}
+    pending = [s for s in specs if s.code not in existing]
+    while pending:
+        level = [s for s in pending if s.parent_code is None or s.parent_code in existing]
+        rows = [
+            Organization(
+                code=s.code,
+                name=s.name,
+                kind=s.kind,
+                org_type=types.get(s.type_code),
+                parent=existing.get(s.parent_code),
+                active_from=datetime.date(2020, 10, 1),
+            )
+            for s in level
+        ]
+        for row in rows:
+            row.refresh_keys()
+        Organization.objects.bulk_create(rows, batch_size=1000)
+        if rows and rows[0].pk is None:  # a backend that does not return keys
+            rows = list(Organization.objects.filter(code__in=[r.code for r in rows]))
+        for row in rows:
+            parent_path = row.parent.path if row.parent_id else ""
+            row.path = Organization.path_for(row.pk, parent_path)
+            row.depth = len(row.path) // len(Organization.path_for(0)) - 1
+            existing[row.code] = row
+        Organization.objects.bulk_update(rows, ["path", "depth"], batch_size=1000)
+        pending = [s for s in pending if s.code not in existing]
+    return existing
+
+
+def member_shares(homes, total):
+    """Split the members over their cells by weight, summing exactly to total."""
+    weight_sum = sum(spec.member_weight for spec in homes)
+    exact = [total * spec.member_weight / weight_sum for spec in homes]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(homes)), key=lambda i: shares[i] - exact[i])
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def create_members(rng, specs, organizations, total, today):
+    homes = [s for s in specs if s.member_weight]
+    existing = set(Member.objects.values_list("card_number", flat=True))
+    rows, number = [], 0
+    for spec, share in zip(homes, member_shares(homes, total)):
+        organization = organizations[spec.code]
+        for position in range(share):
+            number += 1
+            member = build_member(rng, number, organization, position, today)
+            if member.card_number not in existing:
+                rows.append(member)
+    Member.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def create_cycles(superior, today):
+    past = Regime.objects.get(code="qd124")
+    current = Regime.objects.get(code="qd366")
+    year = today.year if today.month >= 10 else today.year - 1
+    cycles = []
+    for regime, cycle_year, status in (
+        (past, 2023, ReviewCycle.Status.LOCKED),
+        (current, year, ReviewCycle.Status.DRAFT),
+    ):
+        cycle, _ = ReviewCycle.objects.get_or_create(
+            superior=superior,
+            period=ReviewCycle.Period.YEAR,
+            starts_on=datetime.date(cycle_year, 1, 1),
+            defaults={
+                "name": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {cycle_year}",
+                "year": cycle_year,
+                "ends_on": datetime.date(cycle_year, 12, 31),
+                "regime": regime,
+                "status": status,
+                "guidance_issued_on": datetime.date(cycle_year, 11, 20),
+                "self_review_due": datetime.date(cycle_year, 12, 15),
+                "meetings_due": datetime.date(cycle_year, 12, 31),
+                "appraisal_due": datetime.date(cycle_year + 1, 1, 10),
+                "decision_due": datetime.date(cycle_year + 1, 1, 20),
+                "publication_due": datetime.date(cycle_year + 1, 1, 31),
+            },
+        )
+        cycles.append(cycle)
+    return cycles
+
+
+def create_indicator_values(rng, cycle, organizations):
+    indicator = FocusIndicator.objects.get(code="new-members")
+    grassroots = [o for o in organizations.values() if o.is_grassroots]
+    done = set(
+        IndicatorValue.objects.filter(cycle=cycle, indicator=indicator).values_list(
+            "organization_id", flat=True
+        )
+    )
+    rows = []
+    for organization in sorted(grassroots, key=lambda o: o.code):
+        target = rng.randint(1, 6)
+        actual = max(target - rng.choice([0, 0, 0, 1, 2]), 0)
+        if organization.pk not in done:
+            rows.append(
+                IndicatorValue(indicator=indicator, cycle=cycle, organization=organization, target=target, actual=actual)
+            )  # fmt: skip
+    IndicatorValue.objects.bulk_create(rows)
+
+
+def create_accounts(organizations):
+    """The four demo accounts, each tied to a real place in the tree."""
+    User = get_user_model()
+    superior = organizations[SUPERIOR_CODE]
+    cell = organizations[f"{SUPERIOR_CODE}.P01.01"]
+    staff_group, _ = Group.objects.get_or_create(name="Ban Tổ chức")
+    staff_group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["organizations", "members", "reviews"]
+        )
+    )
+    cell_members = list(Member.objects.filter(organization=cell).order_by("card_number")[:2])
+    plan = [
+        ("staff", "Cán bộ Ban Tổ chức", superior, Role.Kind.STAFF, True, None),
+        ("secretary", "Bí thư chi bộ", cell, Role.Kind.SECRETARY, False, cell_members[0]),
+        ("member", "Đảng viên", cell, Role.Kind.MEMBER, False, cell_members[1]),
+        ("leader", "Ủy viên Ban Thường vụ", superior, Role.Kind.LEADER, False, None),
+    ]
+    accounts = []
+    for username, title, organization, kind, is_staff, member in plan:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": title, "is_staff": is_staff}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        if is_staff:
+            user.groups.add(staff_group)
+        Role.objects.get_or_create(user=user, organization=organization, kind=kind)
+        if member and member.user_id is None and not hasattr(user, "party_member"):
+            member.user = user
+            member.save(update_fields=["user"])
+        accounts.append((username, title, organization.name))
+    return accounts

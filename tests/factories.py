@@ -1,0 +1,44 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from members.models import Member
+from organizations.models import Organization, OrganizationKind, OrganizationType, Role
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("kontum-demo")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    code = factory.Sequence(lambda n: f"ORG{n:05d}")
+    name = factory.Sequence(lambda n: f"Chi bộ {n}")
+    kind = OrganizationKind.CELL
+    org_type = factory.LazyFunction(lambda: OrganizationType.objects.get(code="phuong"))
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    full_name = "Nguyễn Văn An"
+    gender = Member.Gender.MALE
+    date_of_birth = datetime.date(1980, 5, 1)
+    card_number = factory.Sequence(lambda n: f"{n:08d}")
+    admitted_on = datetime.date(2005, 3, 2)
+    full_member_on = datetime.date(2006, 3, 2)
+    standing = Member.Standing.FULL
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+def grant(user, organization, kind):
+    return Role.objects.create(user=user, organization=organization, kind=kind)
