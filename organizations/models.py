@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -87,7 +87,9 @@ class OrganizationQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         roles = (
-            Role.objects.annotate(inner_path=OuterRef("path"))
+            Role.objects.annotate(
+                inner_path=ExpressionWrapper(OuterRef("path"), output_field=models.CharField())
+            )
             .filter(
                 user=user,
                 kind__in=kinds,

@@ -1,0 +1,49 @@
+from django.urls import reverse
+
+from ..factories import MemberFactory
+from ..personas import PersonasTestCase
+
+
+class MemberListTests(PersonasTestCase):
+    url = reverse("members:list")
+
+    def test_member_sees_only_themself(self):
+        self.client.force_login(self.member_user)
+        response = self.client.get(self.url)
+        self.assertEqual([m.full_name for m in response.context["page"]], ["Nguyễn Văn Ân"])
+
+    def test_search_finds_accented_names_from_plain_text(self):
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url, {"q": "nguyen van an"})
+        self.assertContains(response, "Nguyễn Văn Ân")
+        self.assertNotContains(response, "Trần Thị Bình")
+
+    def test_query_count_does_not_grow_with_the_list(self):
+        self.client.force_login(self.staff)
+        with self.assertNumQueries(6):
+            self.client.get(self.url)
+        for _ in range(40):
+            MemberFactory(organization=self.cell_b)
+        with self.assertNumQueries(6):
+            self.client.get(self.url)
+
+
+class MemberDetailTests(PersonasTestCase):
+    def url(self, member):
+        return reverse("members:detail", args=[member.public_id])
+
+    def test_member_reads_their_own_record(self):
+        self.client.force_login(self.member_user)
+        self.assertContains(self.client.get(self.url(self.member_a)), self.member_a.card_number)
+
+    def test_member_cannot_read_a_fellow_member(self):
+        self.client.force_login(self.member_user)
+        self.assertEqual(self.client.get(self.url(self.other_member_a)).status_code, 404)
+
+    def test_outsider_secretary_gets_404(self):
+        self.client.force_login(self.secretary_b)
+        self.assertEqual(self.client.get(self.url(self.member_a)).status_code, 404)
+
+    def test_leader_reads_members_of_their_subtree(self):
+        self.client.force_login(self.leader)
+        self.assertEqual(self.client.get(self.url(self.member_b)).status_code, 200)
