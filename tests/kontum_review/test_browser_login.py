@@ -28,7 +28,9 @@ def require_chromium():
     if shutil.which(CHROMIUM):
         return
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"CI must provide Chromium at {CHROMIUM} (apt-get install chromium).")
+        pytest.fail(
+            f"CI must provide Chromium at {CHROMIUM} (apt-get install chromium)."
+        )
     pytest.skip(f"needs Chromium at {CHROMIUM}")
 
 
@@ -55,13 +57,14 @@ class BrowserLoginTests(StaticLiveServerTestCase):
         context = self.browser.new_context()
         self.addCleanup(context.close)
         self.page = context.new_page()
+        # Chromium reports CSP violations and failed loads as console errors.
         self.errors = []
-        self.page.on(
-            "console",
-            lambda message: message.type == "error"
-            and self.errors.append(f"{message.text} ({message.location['url']})"),
-        )
+        self.page.on("console", self.record_console_error)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def record_console_error(self, message):
+        if message.type == "error":
+            self.errors.append(f"{message.text} ({message.location['url']})")
 
     def test_staff_logs_in_and_sees_the_admin_in_vietnamese(self):
         page = self.page
@@ -72,10 +75,10 @@ class BrowserLoginTests(StaticLiveServerTestCase):
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
         page.goto(f"{self.live_server_url}/admin/")
+        page.screenshot(path=SCREENSHOT, full_page=True)
         expect(page.locator("html")).to_have_attribute("lang", "vi")
         expect(page.locator("#content h1")).to_have_text("Site quản trị hệ thống.")
         expect(page.locator("#user-tools")).to_contain_text("Chào mừng bạn,")
         expect(page.locator("#logout-form button")).to_have_text("Thoát")
-        page.screenshot(path=SCREENSHOT, full_page=True)
 
         self.assertEqual(self.errors, [])
