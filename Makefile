@@ -18,6 +18,8 @@ system-packages:
 		echo "Installing $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@command -v npm >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 
 test-packages:
 	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -53,5 +55,5 @@ worker: setup
 	$(VENV)/bin/celery -A kontum_review worker --loglevel=info
 
 messages: setup
-	$(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=node_modules
+	$(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=staticfiles --ignore=locale
 	$(MANAGE) compilemessages -l vi --ignore=.venv --ignore=node_modules

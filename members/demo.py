@@ -35,7 +35,8 @@ OTHER_GRASSROOTS = [
     ("co-quan-hanh-chinh", "Cơ quan {}", 0.3, [
         "Văn phòng HĐND và UBND thành phố", "Các cơ quan Đảng thành phố",
         "Phòng Tài chính – Kế hoạch", "Phòng Tài nguyên và Môi trường",
-        "Phòng Quản lý đô thị", "Phòng Nội vụ", "Phòng Lao động – Thương binh và Xã hội",
+        "Phòng Quản lý đô thị", "Phòng Nội vụ",
+        "Phòng Lao động – Thương binh và Xã hội",
         "Phòng Văn hóa và Thông tin", "Phòng Kinh tế", "Thanh tra thành phố",
         "Phòng Tư pháp", "Chi cục Thuế khu vực", "Kho bạc Nhà nước thành phố",
         "Tòa án nhân dân thành phố", "Viện Kiểm sát nhân dân thành phố",
@@ -44,7 +45,8 @@ OTHER_GRASSROOTS = [
     ("don-vi-su-nghiep", "{}", 0.2, [
         "Trung tâm Y tế thành phố", "Ban Quản lý dự án đầu tư xây dựng",
         "Trung tâm Phát triển quỹ đất", "Trung tâm Văn hóa – Thể thao",
-        "Ban Quản lý chợ", "Đội Quản lý trật tự đô thị", "Trung tâm Dịch vụ nông nghiệp",
+        "Ban Quản lý chợ", "Đội Quản lý trật tự đô thị",
+        "Trung tâm Dịch vụ nông nghiệp",
         "Bệnh viện Y dược cổ truyền", "Trung tâm Giáo dục nghề nghiệp",
     ]),
     ("truong-hoc", "Trường {}", 0.1, [
@@ -97,7 +99,8 @@ HIGHLAND_NAMES = {
     Member.Gender.FEMALE: ["Y Hoa", "Y Bông", "Y Khuyên", "Y Ngát", "Y Rin", "Y Thơm"],
 }
 MASS_POSTS = [
-    "Chủ tịch Hội Liên hiệp Phụ nữ", "Bí thư Đoàn Thanh niên", "Chủ tịch Hội Cựu chiến binh",
+    "Chủ tịch Hội Liên hiệp Phụ nữ", "Bí thư Đoàn Thanh niên",
+    "Chủ tịch Hội Cựu chiến binh",
     "Chủ tịch Công đoàn cơ sở", "Tổ trưởng tổ dân phố", "Trưởng ban công tác Mặt trận",
 ]  # fmt: skip
 
@@ -116,11 +119,19 @@ class OrgSpec:
 def build_tree(rng, scale):
     """The organization tree as specs, parents before children."""
     specs = [
-        OrgSpec(SUPERIOR_CODE, "Đảng bộ thành phố Kon Tum", OrganizationKind.SUPERIOR_COMMITTEE, None, None)
-    ]  # fmt: skip
+        OrgSpec(
+            SUPERIOR_CODE,
+            "Đảng bộ thành phố Kon Tum",
+            OrganizationKind.SUPERIOR_COMMITTEE,
+            None,
+            None,
+        )
+    ]
     grassroots = []
     for index, name in enumerate(WARDS, 1):
-        grassroots.append(("phuong", f"Đảng bộ phường {name}", True, f"P{index:02d}", 3.0))
+        grassroots.append(
+            ("phuong", f"Đảng bộ phường {name}", True, f"P{index:02d}", 3.0)
+        )
     for index, name in enumerate(COMMUNES, 1):
         grassroots.append(("xa", f"Đảng bộ xã {name}", True, f"X{index:02d}", 2.5))
     wanted_others = max(round(100 * scale) - len(grassroots), 0)
@@ -146,21 +157,42 @@ def build_tree(rng, scale):
         spec_code = f"{SUPERIOR_CODE}.{code}"
         if not is_committee:
             specs.append(
-                OrgSpec(spec_code, name, OrganizationKind.GRASSROOTS_CELL, type_code, SUPERIOR_CODE, member_weight=rng.uniform(0.2, 0.9))
-            )  # fmt: skip
+                OrgSpec(
+                    spec_code,
+                    name,
+                    OrganizationKind.GRASSROOTS_CELL,
+                    type_code,
+                    SUPERIOR_CODE,
+                    member_weight=rng.uniform(0.2, 0.9),
+                )
+            )
             continue
         specs.append(
-            OrgSpec(spec_code, name, OrganizationKind.GRASSROOTS_COMMITTEE, type_code, SUPERIOR_CODE)
-        )  # fmt: skip
+            OrgSpec(
+                spec_code,
+                name,
+                OrganizationKind.GRASSROOTS_COMMITTEE,
+                type_code,
+                SUPERIOR_CODE,
+            )
+        )
         cells = max(round(cell_total * weight / weight_sum), 2)
         for number in range(1, cells + 1):
             if type_code in ("phuong", "xa"):
-                cell_name = f"Chi bộ {'Tổ dân phố' if type_code == 'phuong' else 'Thôn'} {number}"
+                place = "Tổ dân phố" if type_code == "phuong" else "Thôn"
+                cell_name = f"Chi bộ {place} {number}"
             else:
                 cell_name = f"Chi bộ {number}"
             specs.append(
-                OrgSpec(f"{spec_code}.{number:02d}", cell_name, OrganizationKind.CELL, type_code, spec_code, member_weight=rng.uniform(0.4, 1.6))
-            )  # fmt: skip
+                OrgSpec(
+                    f"{spec_code}.{number:02d}",
+                    cell_name,
+                    OrganizationKind.CELL,
+                    type_code,
+                    spec_code,
+                    member_weight=rng.uniform(0.4, 1.6),
+                )
+            )
     return specs
 
 
@@ -168,7 +200,9 @@ def random_name(rng, gender, highland):
     if highland:
         return rng.choice(HIGHLAND_NAMES[gender])
     family = rng.choices(*zip(*FAMILY_NAMES))[0]
-    return f"{family} {rng.choice(MIDDLE_NAMES[gender])} {rng.choice(GIVEN_NAMES[gender])}"
+    return (
+        f"{family} {rng.choice(MIDDLE_NAMES[gender])} {rng.choice(GIVEN_NAMES[gender])}"
+    )
 
 
 def random_date(rng, start, end):
@@ -177,12 +211,19 @@ def random_date(rng, start, end):
 
 def build_member(rng, number, organization, position, today):
     gender = rng.choice(list(Member.Gender))
-    highland = organization.org_type_id and organization.code.split(".")[1].startswith("X") and rng.random() < 0.4
+    highland = (
+        organization.org_type_id
+        and organization.code.split(".")[1].startswith("X")
+        and rng.random() < 0.4
+    )
     born = random_date(rng, datetime.date(1952, 1, 1), datetime.date(2003, 12, 31))
     admitted = random_date(
         rng,
         born + datetime.timedelta(days=19 * 366),
-        min(born + datetime.timedelta(days=45 * 365), today - datetime.timedelta(days=30)),
+        min(
+            born + datetime.timedelta(days=45 * 365),
+            today - datetime.timedelta(days=30),
+        ),
     )
     probationary = (today - admitted).days < 365
     status = Member.Status.ACTIVE
@@ -212,19 +253,27 @@ def build_member(rng, number, organization, position, today):
         date_of_birth=born,
         card_number=f"62{number:07d}",
         # CCCD layout: province 062, century and gender, year of birth, serial.
-        citizen_id=f"062{gender == Member.Gender.FEMALE:d}{born.year % 100:02d}{number:06d}",
+        citizen_id=(
+            f"062{gender == Member.Gender.FEMALE:d}{born.year % 100:02d}{number:06d}"
+        ),
         admitted_on=admitted,
-        full_member_on=None if probationary else admitted + datetime.timedelta(days=365),
+        full_member_on=None
+        if probationary
+        else admitted + datetime.timedelta(days=365),
         standing=Member.Standing.PROBATIONARY if probationary else Member.Standing.FULL,
         status=status,
-        status_note="" if status == Member.Status.ACTIVE else "Theo quyết định của cấp ủy",
+        status_note=""
+        if status == Member.Status.ACTIVE
+        else "Theo quyết định của cấp ủy",
         organization=organization,
         party_post=party_post,
         government_post=government_post,
         mass_post=rng.choice(MASS_POSTS) if rng.random() < 0.08 else "",
         is_leader=is_leader,
-        workplace=organization.parent.name if organization.kind == OrganizationKind.CELL and organization.parent else organization.name,
-    )  # fmt: skip
+        workplace=organization.parent.name
+        if organization.kind == OrganizationKind.CELL and organization.parent
+        else organization.name,
+    )
     member.refresh_keys()
     return member
 
@@ -251,10 +300,14 @@ def seed(members=DEFAULT_MEMBERS, seed_value=2023, today=None, log=print):
 def create_organizations(specs):
     """Create the missing organizations level by level; return all by code."""
     types = {t.code: t for t in OrganizationType.objects.all()}
-    existing = {o.code: o for o in Organization.objects.filter(code__in=[s.code for s in specs])}
+    existing = {
+        o.code: o for o in Organization.objects.filter(code__in=[s.code for s in specs])
+    }
     pending = [s for s in specs if s.code not in existing]
     while pending:
-        level = [s for s in pending if s.parent_code is None or s.parent_code in existing]
+        level = [
+            s for s in pending if s.parent_code is None or s.parent_code in existing
+        ]
         rows = [
             Organization(
                 code=s.code,
@@ -352,8 +405,14 @@ def create_indicator_values(rng, cycle, organizations):
         actual = max(target - rng.choice([0, 0, 0, 1, 2]), 0)
         if organization.pk not in done:
             rows.append(
-                IndicatorValue(indicator=indicator, cycle=cycle, organization=organization, target=target, actual=actual)
-            )  # fmt: skip
+                IndicatorValue(
+                    indicator=indicator,
+                    cycle=cycle,
+                    organization=organization,
+                    target=target,
+                    actual=actual,
+                )
+            )
     IndicatorValue.objects.bulk_create(rows)
 
 
@@ -368,10 +427,19 @@ def create_accounts(organizations):
             content_type__app_label__in=["organizations", "members", "reviews"]
         )
     )
-    cell_members = list(Member.objects.filter(organization=cell).order_by("card_number")[:2])
+    cell_members = list(
+        Member.objects.filter(organization=cell).order_by("card_number")[:2]
+    )
     plan = [
         ("staff", "Cán bộ Ban Tổ chức", superior, Role.Kind.STAFF, True, None),
-        ("secretary", "Bí thư chi bộ", cell, Role.Kind.SECRETARY, False, cell_members[0]),
+        (
+            "secretary",
+            "Bí thư chi bộ",
+            cell,
+            Role.Kind.SECRETARY,
+            False,
+            cell_members[0],
+        ),
         ("member", "Đảng viên", cell, Role.Kind.MEMBER, False, cell_members[1]),
         ("leader", "Ủy viên Ban Thường vụ", superior, Role.Kind.LEADER, False, None),
     ]

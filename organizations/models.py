@@ -88,7 +88,9 @@ class OrganizationQuerySet(models.QuerySet):
             return self.all()
         roles = (
             Role.objects.annotate(
-                inner_path=ExpressionWrapper(OuterRef("path"), output_field=models.CharField())
+                inner_path=ExpressionWrapper(
+                    OuterRef("path"), output_field=models.CharField()
+                )
             )
             .filter(
                 user=user,
@@ -171,37 +173,6 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def ancestor_ids(self):
-        steps = [int(self.path[i : i + PATH_STEP]) for i in range(0, len(self.path), PATH_STEP)]
-        return steps[:-1]
-
-    @property
-    def is_grassroots(self):
-        return self.kind in GRASSROOTS_KINDS
-
-    def clean(self):
-        allowed = ALLOWED_PARENT_KINDS.get(self.kind, set())
-        parent_kind = self.parent.kind if self.parent_id else None
-        if self.kind and parent_kind not in allowed:
-            raise ValidationError(
-                {
-                    "parent": _(
-                        "A %(kind)s cannot be placed under %(parent)s."
-                    )
-                    % {
-                        "kind": self.get_kind_display().lower(),
-                        "parent": self.parent.get_kind_display().lower()
-                        if self.parent_id
-                        else _("the top of the tree"),
-                    }
-                }
-            )
-        if self.pk and self.parent_id and self.parent.path.startswith(self.path):
-            raise ValidationError(
-                {"parent": _("An organization cannot be placed under itself.")}
-            )
-
     def save(self, *args, **kwargs):
         self.refresh_keys()
         old_path = self.path
@@ -225,6 +196,38 @@ class Organization(models.Model):
             )
         self.path = new_path
         self.depth = len(new_path) // PATH_STEP - 1
+
+    def clean(self):
+        allowed = ALLOWED_PARENT_KINDS.get(self.kind, set())
+        parent_kind = self.parent.kind if self.parent_id else None
+        if self.kind and parent_kind not in allowed:
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s cannot be placed under %(parent)s.")
+                    % {
+                        "kind": self.get_kind_display().lower(),
+                        "parent": self.parent.get_kind_display().lower()
+                        if self.parent_id
+                        else _("the top of the tree"),
+                    }
+                }
+            )
+        if self.pk and self.parent_id and self.parent.path.startswith(self.path):
+            raise ValidationError(
+                {"parent": _("An organization cannot be placed under itself.")}
+            )
+
+    @property
+    def ancestor_ids(self):
+        steps = [
+            int(self.path[i : i + PATH_STEP])
+            for i in range(0, len(self.path), PATH_STEP)
+        ]
+        return steps[:-1]
+
+    @property
+    def is_grassroots(self):
+        return self.kind in GRASSROOTS_KINDS
 
     def refresh_keys(self):
         """Recompute the stored search key; bulk writers call this too."""

@@ -11,15 +11,23 @@ class PersonasTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.committee = OrganizationFactory(
-            code="TU", name="Thành ủy Kon Tum", kind=OrganizationKind.SUPERIOR_COMMITTEE,
+            code="TU",
+            name="Thành ủy Kon Tum",
+            kind=OrganizationKind.SUPERIOR_COMMITTEE,
             org_type=None,
         )
         cls.ward = OrganizationFactory(
-            code="P01", name="Đảng bộ phường Quyết Thắng",
-            kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=cls.committee,
+            code="P01",
+            name="Đảng bộ phường Quyết Thắng",
+            kind=OrganizationKind.GRASSROOTS_COMMITTEE,
+            parent=cls.committee,
         )
-        cls.cell_a = OrganizationFactory(code="P01.A", name="Chi bộ Tổ dân phố 1", parent=cls.ward)
-        cls.cell_b = OrganizationFactory(code="P01.B", name="Chi bộ Tổ dân phố 2", parent=cls.ward)
+        cls.cell_a = OrganizationFactory(
+            code="P01.A", name="Chi bộ Tổ dân phố 1", parent=cls.ward
+        )
+        cls.cell_b = OrganizationFactory(
+            code="P01.B", name="Chi bộ Tổ dân phố 2", parent=cls.ward
+        )
 
         cls.staff = UserFactory(username="staff", is_staff=True)
         grant(cls.staff, cls.committee, Role.Kind.STAFF)
@@ -34,5 +42,7 @@ class PersonasTestCase(TestCase):
         cls.member_a = MemberFactory(
             full_name="Nguyễn Văn Ân", organization=cls.cell_a, user=cls.member_user
         )
-        cls.other_member_a = MemberFactory(full_name="Trần Thị Bình", organization=cls.cell_a)
+        cls.other_member_a = MemberFactory(
+            full_name="Trần Thị Bình", organization=cls.cell_a
+        )
         cls.member_b = MemberFactory(full_name="Lê Đức Cường", organization=cls.cell_b)

@@ -2,9 +2,9 @@ import datetime
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 
 from members.models import Member
@@ -30,18 +30,29 @@ def make_rows(count):
     organizations = []
     for n in range(start, start + count):
         organization = Organization(
-            code=f"O{n:05d}", name=f"Chi bộ {n}", kind=OrganizationKind.CELL,
-            org_type=org_type, parent=root, path=f"{root.path}{900000000 + n}", depth=1,
+            code=f"O{n:05d}",
+            name=f"Chi bộ {n}",
+            kind=OrganizationKind.CELL,
+            org_type=org_type,
+            parent=root,
+            path=f"{root.path}{900000000 + n}",
+            depth=1,
         )
         organization.refresh_keys()
         organizations.append(organization)
     Organization.objects.bulk_create(organizations)
-    organizations = list(Organization.objects.filter(code__in=[o.code for o in organizations]))
+    organizations = list(
+        Organization.objects.filter(code__in=[o.code for o in organizations])
+    )
     members = []
     for n, organization in enumerate(organizations, start):
         member = Member(
-            full_name=f"Nguyễn Văn An {n}", gender="male", date_of_birth=datetime.date(1980, 1, 1),
-            card_number=f"9{n:07d}", admitted_on=datetime.date(2000, 1, 1), standing="probationary",
+            full_name=f"Nguyễn Văn An {n}",
+            gender="male",
+            date_of_birth=datetime.date(1980, 1, 1),
+            card_number=f"9{n:07d}",
+            admitted_on=datetime.date(2000, 1, 1),
+            standing="probationary",
             organization=organization,
         )
         member.refresh_keys()
@@ -55,29 +66,47 @@ def make_rows(count):
         for user, organization in zip(users, organizations)
     )
     OrganizationType.objects.bulk_create(
-        OrganizationType(code=f"type-{n}", name=f"Loại hình {n}") for n in range(start, start + count)
+        OrganizationType(code=f"type-{n}", name=f"Loại hình {n}")
+        for n in range(start, start + count)
     )
     regimes = Regime.objects.bulk_create(
-        Regime(code=f"r{n}", name=f"Bộ quy định {n}", regulation="x", guidance="y",
-               first_year=2000, scoring_model="grades")
+        Regime(
+            code=f"r{n}",
+            name=f"Bộ quy định {n}",
+            regulation="x",
+            guidance="y",
+            first_year=2000,
+            scoring_model="grades",
+        )
         for n in range(start, start + count)
     )
     RatingLevel.objects.bulk_create(
-        RatingLevel(regime=r, code="HTXSNV", name="Hoàn thành xuất sắc", rank=1) for r in regimes
+        RatingLevel(regime=r, code="HTXSNV", name="Hoàn thành xuất sắc", rank=1)
+        for r in regimes
     )
     cycles = ReviewCycle.objects.bulk_create(
-        ReviewCycle(name=f"Kỳ {n}", year=2025, starts_on=datetime.date(2025, 1, 1),
-                    ends_on=datetime.date(2025, 12, 31), regime=regime, superior=organization)
+        ReviewCycle(
+            name=f"Kỳ {n}",
+            year=2025,
+            starts_on=datetime.date(2025, 1, 1),
+            ends_on=datetime.date(2025, 12, 31),
+            regime=regime,
+            superior=organization,
+        )
         for n, organization in enumerate(organizations, start)
     )
     areas = FocusArea.objects.bulk_create(
-        FocusArea(code=f"area-{n}", name=f"Lĩnh vực {n}") for n in range(start, start + count)
+        FocusArea(code=f"area-{n}", name=f"Lĩnh vực {n}")
+        for n in range(start, start + count)
     )
     indicators = FocusIndicator.objects.bulk_create(
-        FocusIndicator(focus_area=a, code=f"ind-{a.code}", name=a.name, unit="hồ sơ") for a in areas
+        FocusIndicator(focus_area=a, code=f"ind-{a.code}", name=a.name, unit="hồ sơ")
+        for a in areas
     )
     IndicatorValue.objects.bulk_create(
-        IndicatorValue(indicator=i, cycle=c, organization=c.superior, target=1, actual=1)
+        IndicatorValue(
+            indicator=i, cycle=c, organization=c.superior, target=1, actual=1
+        )
         for i, c in zip(indicators, cycles)
     )
 
@@ -88,7 +117,9 @@ class AdminChangelistTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.admin = get_user_model().objects.create_superuser("root", password="x")
-        root = Organization(code="ROOT", name="Thành ủy", kind=OrganizationKind.SUPERIOR_COMMITTEE)
+        root = Organization(
+            code="ROOT", name="Thành ủy", kind=OrganizationKind.SUPERIOR_COMMITTEE
+        )
         root.save()
 
     def count_queries(self, url):
@@ -100,7 +131,9 @@ class AdminChangelistTests(TestCase):
     def test_changelists_do_not_fire_a_query_per_row(self):
         self.client.force_login(self.admin)
         urls = [
-            reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            reverse(
+                f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"
+            )
             for model in admin.site._registry
         ]
         make_rows(20)

@@ -8,14 +8,24 @@ from django.test import SimpleTestCase
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that would leak the CI services into a check of the bare defaults.
-SERVICE_VARIABLES = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
+SERVICE_VARIABLES = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+}
 
 
 def run_django(settings_module, code="", args=(), **extra_env):
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE=settings_module, **extra_env)
-    command = [sys.executable, "manage.py", *args] if args else [sys.executable, "-c", code]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    command = (
+        [sys.executable, "manage.py", *args] if args else [sys.executable, "-c", code]
+    )
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 SHOW_SETTINGS = """
@@ -41,9 +51,13 @@ class SettingsTests(SimpleTestCase):
         shown = json.loads(result.stdout)
         self.assertEqual(shown["engine"], "django.db.backends.sqlite3")
         self.assertEqual(shown["name"], str(ROOT / "db.sqlite3"))
-        self.assertEqual(shown["cache"], "django.core.cache.backends.locmem.LocMemCache")
+        self.assertEqual(
+            shown["cache"], "django.core.cache.backends.locmem.LocMemCache"
+        )
         self.assertTrue(shown["eager"])
-        self.assertEqual((shown["language"], shown["time_zone"]), ("vi", "Asia/Ho_Chi_Minh"))
+        self.assertEqual(
+            (shown["language"], shown["time_zone"]), ("vi", "Asia/Ho_Chi_Minh")
+        )
 
     def test_services_come_from_the_environment(self):
         result = run_django(
@@ -58,12 +72,18 @@ class SettingsTests(SimpleTestCase):
         self.assertFalse(shown["eager"])
 
     def test_production_without_secret_key_refuses_to_start(self):
-        result = run_django("kontum_review.settings.prod", args=["check"], ALLOWED_HOSTS="review.example")
+        result = run_django(
+            "kontum_review.settings.prod",
+            args=["check"],
+            ALLOWED_HOSTS="review.example",
+        )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("SECRET_KEY", result.stderr)
 
     def test_production_without_allowed_hosts_refuses_to_start(self):
-        result = run_django("kontum_review.settings.prod", args=["check"], SECRET_KEY="x" * 60)
+        result = run_django(
+            "kontum_review.settings.prod", args=["check"], SECRET_KEY="x" * 60
+        )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("ALLOWED_HOSTS", result.stderr)
 

@@ -11,7 +11,9 @@ class MemberConstraintTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.cell = OrganizationFactory()
-        cls.member = MemberFactory(card_number="62000001", citizen_id="062080000001", organization=cls.cell)
+        cls.member = MemberFactory(
+            card_number="62000001", citizen_id="062080000001", organization=cls.cell
+        )
 
     def test_duplicate_card_number_is_rejected_with_a_clear_error(self):
         twin = MemberFactory.build(card_number="62000001", organization=self.cell)
@@ -52,6 +54,10 @@ class MemberConstraintTests(TestCase):
         self.assertIn("dang thi anh", self.member.search_text)
 
     def test_exempt_transferred_and_deceased_members_are_not_reviewed(self):
-        for status in (Member.Status.EXEMPT, Member.Status.TRANSFERRED, Member.Status.DECEASED):
+        for status in (
+            Member.Status.EXEMPT,
+            Member.Status.TRANSFERRED,
+            Member.Status.DECEASED,
+        ):
             MemberFactory(status=status, organization=self.cell)
         self.assertEqual(list(Member.objects.reviewable()), [self.member])

@@ -10,7 +10,9 @@ class MemberListTests(PersonasTestCase):
     def test_member_sees_only_themself(self):
         self.client.force_login(self.member_user)
         response = self.client.get(self.url)
-        self.assertEqual([m.full_name for m in response.context["page"]], ["Nguyễn Văn Ân"])
+        self.assertEqual(
+            [m.full_name for m in response.context["page"]], ["Nguyễn Văn Ân"]
+        )
 
     def test_search_finds_accented_names_from_plain_text(self):
         self.client.force_login(self.staff)
@@ -34,11 +36,15 @@ class MemberDetailTests(PersonasTestCase):
 
     def test_member_reads_their_own_record(self):
         self.client.force_login(self.member_user)
-        self.assertContains(self.client.get(self.url(self.member_a)), self.member_a.card_number)
+        self.assertContains(
+            self.client.get(self.url(self.member_a)), self.member_a.card_number
+        )
 
     def test_member_cannot_read_a_fellow_member(self):
         self.client.force_login(self.member_user)
-        self.assertEqual(self.client.get(self.url(self.other_member_a)).status_code, 404)
+        self.assertEqual(
+            self.client.get(self.url(self.other_member_a)).status_code, 404
+        )
 
     def test_outsider_secretary_gets_404(self):
         self.client.force_login(self.secretary_b)

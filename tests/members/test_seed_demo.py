@@ -37,7 +37,10 @@ class SeedDemoTests(TestCase):
         output = self.seed()
         self.assertEqual(Member.objects.count(), 8000)
         grassroots = Organization.objects.filter(
-            kind__in=[OrganizationKind.GRASSROOTS_COMMITTEE, OrganizationKind.GRASSROOTS_CELL]
+            kind__in=[
+                OrganizationKind.GRASSROOTS_COMMITTEE,
+                OrganizationKind.GRASSROOTS_CELL,
+            ]
         )
         self.assertEqual(grassroots.count(), 100)
         self.assertEqual(grassroots.filter(org_type__code="phuong").count(), 10)
@@ -47,15 +50,21 @@ class SeedDemoTests(TestCase):
         # Every member sits in a cell or a grassroots cell, never in a committee.
         self.assertFalse(
             Member.objects.exclude(
-                organization__kind__in=[OrganizationKind.CELL, OrganizationKind.GRASSROOTS_CELL]
+                organization__kind__in=[
+                    OrganizationKind.CELL,
+                    OrganizationKind.GRASSROOTS_CELL,
+                ]
             ).exists()
         )
         self.assertEqual(
-            set(ReviewCycle.objects.values_list("regime__code", flat=True)), {"qd124", "qd366"}
+            set(ReviewCycle.objects.values_list("regime__code", flat=True)),
+            {"qd124", "qd366"},
         )
         for username in ("staff", "secretary", "member", "leader"):
             self.assertIn(username, output)
-            self.assertIsNotNone(authenticate(username=username, password="kontum-demo"))
+            self.assertIsNotNone(
+                authenticate(username=username, password="kontum-demo")
+            )
 
     def test_demo_accounts_have_their_scopes(self):
         self.seed("--members", "400")
@@ -64,10 +73,14 @@ class SeedDemoTests(TestCase):
         self.assertEqual(secretary.organization.kind, OrganizationKind.CELL)
         member = Member.objects.get(user__username="member")
         self.assertEqual(member.organization, secretary.organization)
-        self.assertEqual(Role.objects.get(user__username="staff").organization.parent, None)
+        self.assertEqual(
+            Role.objects.get(user__username="staff").organization.parent, None
+        )
 
     def test_if_empty_leaves_an_existing_database_alone(self):
-        Organization.objects.create(code="X", name="Thành ủy khác", kind=OrganizationKind.SUPERIOR_COMMITTEE)
+        Organization.objects.create(
+            code="X", name="Thành ủy khác", kind=OrganizationKind.SUPERIOR_COMMITTEE
+        )
         self.seed("--if-empty")
         self.assertEqual(Organization.objects.count(), 1)
 

@@ -4,7 +4,7 @@ from kontum_review.vietnamese import fold, sort_key
 from members.models import Member
 from organizations.models import Organization
 
-from ..factories import MemberFactory, OrganizationFactory
+from ..factories import MemberFactory
 
 # Dictionary order: given name first; letters before tones; ă, â, đ ... are letters.
 EXPECTED_ORDER = [
@@ -48,14 +48,18 @@ class VietnameseDatabaseTests(TestCase):
             cell = Organization(code="C1", name="Chi bộ 1", kind="cell")
             cell.save(using=alias)
             for number, name in enumerate(reversed(EXPECTED_ORDER)):
-                member = MemberFactory.build(full_name=name, card_number=f"1{number:07d}", organization=cell)
+                member = MemberFactory.build(
+                    full_name=name, card_number=f"1{number:07d}", organization=cell
+                )
                 member.save(using=alias)
 
     def test_sorting_is_vietnamese_on_both_databases(self):
         for alias in ("default", "sqlite"):
             with self.subTest(alias=alias):
                 names = list(
-                    Member.objects.using(alias).in_name_order().values_list("full_name", flat=True)
+                    Member.objects.using(alias)
+                    .in_name_order()
+                    .values_list("full_name", flat=True)
                 )
                 self.assertEqual(names, EXPECTED_ORDER)
 
@@ -68,7 +72,11 @@ class VietnameseDatabaseTests(TestCase):
                     ["Nguyễn Văn An", "Nguyễn Văn Ân"],
                 )
                 self.assertEqual(
-                    list(Member.objects.using(alias).search("TRAN D").values_list("full_name", flat=True)),
+                    list(
+                        Member.objects.using(alias)
+                        .search("TRAN D")
+                        .values_list("full_name", flat=True)
+                    ),
                     ["Trần Đức"],
                 )
                 self.assertEqual(Member.objects.using(alias).search("Ánh").count(), 2)

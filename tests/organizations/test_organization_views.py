@@ -38,7 +38,7 @@ class OrganizationListTests(PersonasTestCase):
         self.client.force_login(self.staff)
         with self.assertNumQueries(7):
             self.client.get(self.url)
-        for number in range(40):
+        for _ in range(40):
             cell = OrganizationFactory(parent=self.ward)
             MemberFactory(organization=cell)
         with self.assertNumQueries(7):
@@ -62,17 +62,19 @@ class OrganizationDetailTests(PersonasTestCase):
 
     def test_unknown_organization_gets_404(self):
         self.client.force_login(self.staff)
-        response = self.client.get("/organizations/00000000-0000-0000-0000-000000000000/")
+        response = self.client.get(
+            "/organizations/00000000-0000-0000-0000-000000000000/"
+        )
         self.assertEqual(response.status_code, 404)
 
     def test_member_search_inside_an_organization(self):
         self.client.force_login(self.staff)
         response = self.client.get(self.url(self.ward), {"q": "le duc"})
-        self.assertEqual([m.full_name for m in response.context["page"]], ["Lê Đức Cường"])
+        self.assertEqual(
+            [m.full_name for m in response.context["page"]], ["Lê Đức Cường"]
+        )
 
     def test_breadcrumb_shows_the_ancestors(self):
         self.client.force_login(self.staff)
         response = self.client.get(self.url(self.cell_a))
-        self.assertEqual(
-            [o.code for o in response.context["ancestors"]], ["TU", "P01"]
-        )
+        self.assertEqual([o.code for o in response.context["ancestors"]], ["TU", "P01"])

@@ -21,7 +21,9 @@ class ScopingTests(PersonasTestCase):
 
     def test_member_sees_only_their_own_record(self):
         self.assertEqual(self.codes(self.member_user), set())
-        self.assertEqual(list(Member.objects.visible_to(self.member_user)), [self.member_a])
+        self.assertEqual(
+            list(Member.objects.visible_to(self.member_user)), [self.member_a]
+        )
 
     def test_user_without_role_sees_nothing(self):
         stranger = UserFactory(username="stranger")
@@ -30,16 +32,26 @@ class ScopingTests(PersonasTestCase):
 
     def test_secretary_edits_their_subtree_leader_does_not(self):
         self.assertEqual(
-            set(Organization.objects.editable_by(self.secretary_a).values_list("code", flat=True)),
+            set(
+                Organization.objects.editable_by(self.secretary_a).values_list(
+                    "code", flat=True
+                )
+            ),
             {"P01.A"},
         )
         self.assertFalse(Organization.objects.editable_by(self.leader).exists())
 
     def test_cycles_are_visible_below_their_committee(self):
         cycle = ReviewCycle.objects.create(
-            name="Năm 2025", year=2025, starts_on="2025-01-01", ends_on="2025-12-31",
-            regime=Regime.objects.get(code="qd366"), superior=self.committee,
+            name="Năm 2025",
+            year=2025,
+            starts_on="2025-01-01",
+            ends_on="2025-12-31",
+            regime=Regime.objects.get(code="qd366"),
+            superior=self.committee,
         )
         for user in (self.staff, self.secretary_b, self.leader, self.member_user):
             self.assertEqual(list(ReviewCycle.objects.visible_to(user)), [cycle])
-        self.assertFalse(ReviewCycle.objects.visible_to(UserFactory(username="x")).exists())
+        self.assertFalse(
+            ReviewCycle.objects.visible_to(UserFactory(username="x")).exists()
+        )

@@ -32,7 +32,11 @@ class OrganizationTreeTests(TestCase):
 
     def test_subtree_is_one_query(self):
         with self.assertNumQueries(1):
-            codes = sorted(Organization.objects.subtree_of(self.ward).values_list("code", flat=True))
+            codes = sorted(
+                Organization.objects.subtree_of(self.ward).values_list(
+                    "code", flat=True
+                )
+            )
         self.assertEqual(codes, ["P01", "P01.0", "P01.0.T1", "P01.1", "P01.2"])
 
     def test_subtree_query_count_does_not_grow_with_the_tree(self):
@@ -53,13 +57,19 @@ class OrganizationTreeTests(TestCase):
         self.group.refresh_from_db()
         self.assertTrue(self.group.path.startswith(self.other_ward.path))
         self.assertEqual(
-            list(Organization.objects.ancestors_of(self.group).values_list("code", flat=True)),
+            list(
+                Organization.objects.ancestors_of(self.group).values_list(
+                    "code", flat=True
+                )
+            ),
             ["TU", "P02", "P01.0"],
         )
         self.assertNotIn(self.group, Organization.objects.subtree_of(self.ward))
 
     def test_a_cell_cannot_sit_directly_under_the_superior_committee(self):
-        cell = Organization(code="X", name="Chi bộ lạc", kind=OrganizationKind.CELL, parent=self.root)
+        cell = Organization(
+            code="X", name="Chi bộ lạc", kind=OrganizationKind.CELL, parent=self.root
+        )
         with self.assertRaises(ValidationError) as caught:
             cell.full_clean()
         self.assertIn("parent", caught.exception.message_dict)

@@ -26,6 +26,8 @@ class Command(BaseCommand):
             self.stdout.write("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
             return
         accounts = demo.seed(members=members, seed_value=seed, log=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("Tài khoản dùng thử (mật khẩu: %s):" % demo.DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Tài khoản dùng thử (mật khẩu: {demo.DEMO_PASSWORD}):")
+        )
         for username, title, organization in accounts:
             self.stdout.write(f"  {username:<10} {title} – {organization}")
