@@ -1,15 +1,15 @@
 from django.contrib import admin
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kontum_review.admin import FoldedSearchMixin
+from organizations.admin import SpreadsheetImportExportMixin
 
 from .models import Member
 from .resources import MemberResource
 
 
 @admin.register(Member)
-class MemberAdmin(FoldedSearchMixin, ImportExportMixin, SimpleHistoryAdmin):
+class MemberAdmin(FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [MemberResource]
     list_display = [
         "full_name",
@@ -20,17 +20,42 @@ class MemberAdmin(FoldedSearchMixin, ImportExportMixin, SimpleHistoryAdmin):
         "status",
         "is_leader",
     ]
-    list_filter = ["status", "standing", "is_leader", "gender", "organization__org_type"]
+    list_filter = [
+        "status",
+        "standing",
+        "is_leader",
+        "gender",
+        "organization__org_type",
+    ]
     list_select_related = ["organization"]
     search_fields = ["search_text"]
     autocomplete_fields = ["organization", "user"]
     ordering = ["sort_key", "card_number"]
     readonly_fields = ["public_id"]
     fieldsets = [
-        (None, {"fields": ["full_name", "gender", "date_of_birth", "card_number", "citizen_id"]}),
         (
             None,
-            {"fields": ["admitted_on", "full_member_on", "standing", "status", "status_note"]},
+            {
+                "fields": [
+                    "full_name",
+                    "gender",
+                    "date_of_birth",
+                    "card_number",
+                    "citizen_id",
+                ]
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [
+                    "admitted_on",
+                    "full_member_on",
+                    "standing",
+                    "status",
+                    "status_note",
+                ]
+            },
         ),
         (
             None,

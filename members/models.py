@@ -6,9 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Organization
-
 from kontum_review.vietnamese import fold, sort_key
+from organizations.models import Organization
 
 
 class MemberQuerySet(models.QuerySet):
@@ -91,9 +90,7 @@ class Member(models.Model):
         related_name="members",
     )
     party_post = models.CharField(_("Party post"), max_length=200, blank=True)
-    government_post = models.CharField(
-        _("government post"), max_length=200, blank=True
-    )
+    government_post = models.CharField(_("government post"), max_length=200, blank=True)
     mass_post = models.CharField(
         _("mass-organization post"), max_length=200, blank=True
     )
@@ -158,7 +155,13 @@ class Member(models.Model):
         self.full_name = " ".join(self.full_name.split())
         self.sort_key = sort_key(self.full_name)
         self.search_text = " | ".join(
-            part for part in (fold(self.full_name), self.card_number.lower(), self.citizen_id) if part
+            part
+            for part in (
+                fold(self.full_name),
+                self.card_number.lower(),
+                self.citizen_id,
+            )
+            if part
         )
 
     @property

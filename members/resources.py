@@ -1,13 +1,36 @@
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 
 from organizations.models import Organization
-from organizations.resources import CodeForeignKeyWidget
+from organizations.resources import (
+    CodeForeignKeyWidget,
+    SpreadsheetResource,
+    TextWidget,
+)
 
 from .models import Member
 
+CITIZEN_ID_LENGTH = 12
 
-class MemberResource(resources.ModelResource):
+
+class CitizenIdWidget(TextWidget):
+    """Put back the leading zero Excel drops from an ID typed in as a number."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row, **kwargs)
+        # Every citizen ID starts with a zero-padded province code (001–096).
+        if isinstance(value, int | float) and text.isdigit():
+            return text.zfill(CITIZEN_ID_LENGTH)
+        return text
+
+
+class MemberResource(SpreadsheetResource):
+    citizen_id = fields.Field(
+        attribute="citizen_id",
+        column_name="citizen_id",
+        widget=CitizenIdWidget(),
+        default="",
+    )
     organization = fields.Field(
         attribute="organization",
         column_name="organization",

@@ -22,7 +22,9 @@ def member_list(request):
     members = form.filter(Member.objects.visible_to(request.user)).select_related(
         "organization"
     )
-    page = Paginator(members.in_name_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(members.in_name_order(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "members/member_list.html", {"form": form, "page": page})
 
 

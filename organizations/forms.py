@@ -5,7 +5,9 @@ from .models import OrganizationKind, OrganizationType
 
 
 class OrganizationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search by name or code"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search by name or code"), required=False, max_length=100
+    )
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,

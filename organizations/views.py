@@ -14,7 +14,9 @@ PAGE_SIZE = 50
 
 def get_visible_organization(user, public_id):
     """The organization if the user may read it; outsiders get 404."""
-    queryset = Organization.objects.visible_to(user).select_related("org_type", "parent")
+    queryset = Organization.objects.visible_to(user).select_related(
+        "org_type", "parent"
+    )
     return get_object_or_404(queryset, public_id=public_id)
 
 
@@ -46,7 +48,9 @@ def organization_detail(request, public_id):
     members = form.filter(
         Member.objects.filter(organization__path__startswith=organization.path)
     ).select_related("organization")
-    page = Paginator(members.in_name_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(members.in_name_order(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "organizations/organization_detail.html",

@@ -20,7 +20,14 @@ class RatingLevelInline(admin.TabularInline):
 
 @admin.register(Regime)
 class RegimeAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "first_year", "last_year", "scoring_model", "quota_percent"]
+    list_display = [
+        "code",
+        "name",
+        "first_year",
+        "last_year",
+        "scoring_model",
+        "quota_percent",
+    ]
     list_filter = ["scoring_model", "history_only"]
     search_fields = ["code", "name", "regulation", "guidance"]
     inlines = [RatingLevelInline]

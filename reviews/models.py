@@ -188,7 +188,9 @@ class ReviewCycle(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    guidance_issued_on = models.DateField(_("guidance issued on"), null=True, blank=True)
+    guidance_issued_on = models.DateField(
+        _("guidance issued on"), null=True, blank=True
+    )
     self_review_due = models.DateField(_("self-review due"), null=True, blank=True)
     meetings_due = models.DateField(_("review meetings due"), null=True, blank=True)
     appraisal_due = models.DateField(_("appraisal due"), null=True, blank=True)
