@@ -2,14 +2,27 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from members.models import Member
+from organizations.models import TREE_ROLE_KINDS, Role
 
 
 @login_required
 def home(request):
-    return redirect("organizations:list")
+    """Send each user to where their work is: the tree, or their own record."""
+    user = request.user
+    if (
+        user.is_superuser
+        or Role.objects.filter(user=user, kind__in=TREE_ROLE_KINDS).exists()
+    ):
+        return redirect("organizations:list")
+    member = Member.objects.filter(user=user).only("public_id").first()
+    if member:
+        return redirect("members:detail", public_id=member.public_id)
+    return render(request, "no_role.html")
 
 
 def database_state():

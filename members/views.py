@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from organizations.models import Organization
+
 from .forms import MemberSearchForm
 from .models import Member
 
@@ -31,4 +33,13 @@ def member_list(request):
 @login_required
 def member_detail(request, public_id):
     member = get_visible_member(request.user, public_id)
-    return render(request, "members/member_detail.html", {"member": member})
+    cell_visible = (
+        Organization.objects.visible_to(request.user)
+        .filter(pk=member.organization_id)
+        .exists()
+    )
+    return render(
+        request,
+        "members/member_detail.html",
+        {"member": member, "cell_visible": cell_visible},
+    )

@@ -53,3 +53,11 @@ class MemberDetailTests(PersonasTestCase):
     def test_leader_reads_members_of_their_subtree(self):
         self.client.force_login(self.leader)
         self.assertEqual(self.client.get(self.url(self.member_b)).status_code, 200)
+
+    def test_member_is_not_offered_a_link_to_the_cell_page(self):
+        self.client.force_login(self.member_user)
+        response = self.client.get(self.url(self.member_a))
+        cell_url = reverse("organizations:detail", args=[self.cell_a.public_id])
+        self.assertNotContains(response, cell_url)
+        self.client.force_login(self.secretary_a)
+        self.assertContains(self.client.get(self.url(self.member_a)), cell_url)
