@@ -1,6 +1,7 @@
 import codecs
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
@@ -228,7 +229,7 @@ class MemberImportTests(AdminImportTestCase):
 
 class MemberImportPermissionTests(TestCase):
     def setUp(self):
-        self.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         self.clerk = UserFactory(username="clerk", is_staff=True)
         self.client.force_login(self.clerk)
 

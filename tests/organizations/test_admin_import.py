@@ -2,6 +2,7 @@ import datetime
 import io
 
 import openpyxl
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 
@@ -55,7 +56,7 @@ class AdminImportTestCase(TestCase):
     admin_url = None
 
     def setUp(self):
-        self.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         self.client.force_login(
             UserFactory(username="admin", is_staff=True, is_superuser=True)
         )
@@ -218,7 +219,8 @@ class SpreadsheetWidgetTests(TestCase):
 
         with self.assertRaisesMessage(
             ValueError,
-            "“Khác” is not allowed in column gender. Allowed values: Nam, Nữ.",
+            "Giá trị “Khác” không được phép ở cột gender. "
+            "Các giá trị được phép: Nam, Nữ.",
         ):
             widget.clean("Khác")
 
@@ -235,7 +237,7 @@ class SpreadsheetWidgetTests(TestCase):
         widget = DayWidget("date_of_birth")
 
         for text in ("02/09/75", "31/02/1980", "1975-09-02"):
-            with self.assertRaisesMessage(ValueError, "write it as dd/mm/yyyy"):
+            with self.assertRaisesMessage(ValueError, "hãy ghi theo dạng dd/mm/yyyy"):
                 widget.clean(text)
 
     def test_yes_no_reads_the_usual_spellings(self):
@@ -245,5 +247,7 @@ class SpreadsheetWidgetTests(TestCase):
             self.assertIs(widget.clean(spelling), True, spelling)
         for spelling in (0, "0", "", None, "không", "Không", "false", False):
             self.assertIs(widget.clean(spelling), False, spelling)
-        with self.assertRaisesMessage(ValueError, "column is_leader is not yes or no"):
+        with self.assertRaisesMessage(
+            ValueError, "ở cột is_leader không phải là có hoặc không"
+        ):
             widget.clean("có lẽ")
