@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
 from organizations.models import Organization, OrganizationKind, OrganizationType, Role
 from reviews.models import FocusIndicator, IndicatorValue, Regime, ReviewCycle
@@ -422,9 +423,11 @@ def create_accounts(organizations):
     superior = organizations[SUPERIOR_CODE]
     cell = organizations[f"{SUPERIOR_CODE}.P01.01"]
     staff_group, _ = Group.objects.get_or_create(name="Ban Tổ chức")
+    # Staff keep the tree and the register, and create the users they assign.
     staff_group.permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["organizations", "members", "reviews"]
+            Q(content_type__app_label__in=["organizations", "members", "reviews"])
+            | Q(content_type__app_label="auth", content_type__model="user")
         )
     )
     cell_members = list(

@@ -88,3 +88,13 @@ class SeedDemoTests(TestCase):
         with self.settings(DEMO_DATA_ALLOWED=False), self.assertRaises(CommandError):
             self.seed()
         self.assertEqual(Member.objects.count(), 0)
+
+    def test_staff_can_pick_users_when_assigning_roles(self):
+        self.seed("--members", "400")
+        self.client.login(username="staff", password="kontum-demo")
+        response = self.client.get(
+            "/admin/autocomplete/",
+            {"app_label": "organizations", "model_name": "role", "field_name": "user"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("secretary", response.content.decode())
