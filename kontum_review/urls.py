@@ -19,5 +19,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
+    path("review/", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]

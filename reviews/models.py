@@ -1,6 +1,7 @@
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -71,6 +72,26 @@ class Regime(models.Model):
         help_text=_(
             "A violation the member detected and remedied themself does not cap "
             "the rating."
+        ),
+    )
+
+    quorum_percent = models.DecimalField(
+        _("quorum of a review meeting (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("66.67"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Share of the members called who must be present."),
+    )
+    vote_majority_percent = models.DecimalField(
+        _("majority for a proposed rating (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "A level is proposed when more than this share of those present voted "
+            "for it or a higher level."
         ),
     )
 
@@ -363,3 +384,741 @@ class IndicatorValue(models.Model):
         if self.indicator.higher_is_better:
             return self.actual >= self.target
         return self.actual <= self.target
+
+
+class FormTemplate(models.Model):
+    """A review form of a regime (Mẫu 01, 02A, 2B ...), its wording kept as data.
+
+    A template tied to a cycle overrides the regime's template of the same code
+    for that cycle only, so staff can adjust the wording of one year.
+    """
+
+    class Audience(models.TextChoices):
+        COLLECTIVE = "collective", _("Collective")
+        MEMBER = "member", _("Party member without a leadership post")
+        LEADER = "leader", _("Leader or manager")
+        OTHER = "other", _("Other members (chosen by staff)")
+
+    regime = models.ForeignKey(
+        Regime,
+        verbose_name=_("regime"),
+        on_delete=models.CASCADE,
+        related_name="form_templates",
+    )
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("only for cycle"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="form_templates",
+    )
+    code = models.CharField(_("form code"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    guidance = models.CharField(
+        _("guidance document"),
+        max_length=120,
+        blank=True,
+        help_text=_("For example: Hướng dẫn 25-HD/BTCTW."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["regime", "code"]
+        verbose_name = _("form template")
+        verbose_name_plural = _("form templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regime", "code"],
+                condition=Q(cycle__isnull=True),
+                name="form_template_code_per_regime",
+            ),
+            models.UniqueConstraint(
+                fields=["regime", "code", "cycle"],
+                name="form_template_code_per_cycle",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+
+class FormSection(models.Model):
+    """One numbered part of a form: its heading, guidance and how it is answered."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Free text")
+        CARRY_OVER = "carry_over", _("Remedy of earlier shortcomings (one answer each)")
+        SUGGESTIONS = "suggestions", _("Explanation of review suggestions (one each)")
+        RATING = "rating", _("Self-proposed rating")
+
+    template = models.ForeignKey(
+        FormTemplate,
+        verbose_name=_("form template"),
+        on_delete=models.CASCADE,
+        related_name="sections",
+    )
+    key = models.SlugField(
+        _("key"), max_length=20, help_text=_("Stable name of the answer, e.g. I-1.")
+    )
+    number = models.CharField(_("number"), max_length=10)
+    heading = models.CharField(_("heading"), max_length=500)
+    guidance = models.TextField(_("guidance"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.TEXT
+    )
+    required = models.BooleanField(_("required to submit"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["template", "position"]
+        verbose_name = _("form section")
+        verbose_name_plural = _("form sections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "key"], name="form_section_key_per_template"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.heading}"
+
+
+class ScoreCriterion(models.Model):
+    """A line of the 100-point self-score table (QĐ 366): group A /30, B /70."""
+
+    class Group(models.TextChoices):
+        GENERAL = "A", _("A. General criteria")
+        TASKS = "B", _("B. Results of assigned tasks")
+
+    template = models.ForeignKey(
+        FormTemplate,
+        verbose_name=_("form template"),
+        on_delete=models.CASCADE,
+        related_name="criteria",
+    )
+    group = models.CharField(_("group"), max_length=1, choices=Group.choices)
+    code = models.SlugField(_("code"), max_length=10)
+    text = models.CharField(_("criterion"), max_length=500)
+    max_points = models.PositiveSmallIntegerField(_("maximum points"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["template", "group", "position"]
+        verbose_name = _("score criterion")
+        verbose_name_plural = _("score criteria")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "code"], name="score_criterion_code_per_template"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.text} (≤ {self.max_points})"
+
+
+class CycleJob(models.Model):
+    """A long step of a cycle (opening it) run by a worker, with its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cycle job")
+        verbose_name_plural = _("cycle jobs")
+
+    def __str__(self):
+        return f"{self.cycle} – {self.get_status_display()}"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class CycleExclusion(models.Model):
+    """A member left out of a cycle at its start, with the reason staff see."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="exclusions",
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("Party member"),
+        on_delete=models.CASCADE,
+        related_name="cycle_exclusions",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("Party cell"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=20)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("member not reviewed")
+        verbose_name_plural = _("members not reviewed")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member"], name="cycle_exclusion_once_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} – {self.reason}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reviews in the user's subtrees, plus the user's own individual review."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        organizations = Organization.objects.visible_to(user).values("pk")
+        return self.filter(Q(organization__in=organizations) | Q(member__user=user))
+
+    def collectives(self):
+        return self.exclude(kind=Review.Kind.INDIVIDUAL)
+
+    def individuals(self):
+        return self.filter(kind=Review.Kind.INDIVIDUAL)
+
+    def in_meeting_order(self):
+        return self.order_by("meeting_rank", "sort_key", "pk")
+
+
+class Review(models.Model):
+    """A review form of one subject in one cycle: a collective or a member.
+
+    The member's cell and posts are copied at the start of the cycle, so a later
+    transfer or promotion never rewrites the cycle.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", _("Party organization")
+        LEADERSHIP = "leadership", _("Leadership collective")
+        INDIVIDUAL = "individual", _("Individual")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Not started")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for rework")
+
+    class Rank(models.IntegerChoices):
+        COLLECTIVE = 0, _("Collective")
+        HEAD = 1, _("Head")
+        DEPUTY = 2, _("Deputy")
+        COMMITTEE = 3, _("Committee member")
+        MEMBER = 4, _("Member")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        help_text=_("The collective reviewed, or the member's cell at the start."),
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("Party member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+    )
+    leadership_review = models.ForeignKey(
+        "self",
+        verbose_name=_("leadership collective"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leader_reviews",
+        help_text=_("Where a leader is reviewed a second time."),
+    )
+    template = models.ForeignKey(
+        FormTemplate,
+        verbose_name=_("form"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    # The subject as it was when the cycle started.
+    subject_name = models.CharField(_("name"), max_length=255)
+    party_post = models.CharField(_("Party post"), max_length=200, blank=True)
+    government_post = models.CharField(_("government post"), max_length=200, blank=True)
+    mass_post = models.CharField(
+        _("mass-organization post"), max_length=200, blank=True
+    )
+    workplace = models.CharField(_("workplace"), max_length=255, blank=True)
+    is_leader = models.BooleanField(_("leader or manager"), default=False)
+    meeting_rank = models.PositiveSmallIntegerField(
+        _("order in the meeting"), choices=Rank.choices, default=Rank.MEMBER
+    )
+    sort_key = models.CharField(max_length=255, editable=False, default="")
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    self_rating = models.ForeignKey(
+        RatingLevel,
+        verbose_name=_("self-proposed rating"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    civil_servant_rating = models.CharField(
+        _("self-proposed rating as a civil servant"), max_length=100, blank=True
+    )
+    scores = models.JSONField(_("self-score"), default=dict, blank=True)
+    score_general = models.DecimalField(
+        _("general criteria score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    score_tasks = models.DecimalField(
+        _("task results score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last saved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    return_comment = models.TextField(_("reason for return"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["sort_key"])
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        indexes = [
+            # The checklist of one organization lists its reviews in meeting order.
+            models.Index(
+                fields=["cycle", "organization", "meeting_rank"],
+                name="review_checklist_order",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member"],
+                condition=Q(member__isnull=False),
+                name="review_once_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "organization", "kind"],
+                condition=Q(member__isnull=True),
+                name="review_once_per_collective",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="individual", member__isnull=False)
+                | (~Q(kind="individual") & Q(member__isnull=True)),
+                name="review_member_only_for_individuals",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject_name} – {self.cycle}"
+
+    @property
+    def is_collective(self):
+        return self.kind != self.Kind.INDIVIDUAL
+
+    @property
+    def is_submitted(self):
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def score_total(self):
+        if self.score_general is None or self.score_tasks is None:
+            return None
+        return self.score_general + self.score_tasks
+
+
+class CarryOverItem(models.Model):
+    """A shortcoming or remedy action from an earlier cycle that section III answers."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Not yet answered")
+        REMEDIED = "remedied", _("Remedied")
+        CARRIED = "carried", _("Not fully remedied; carried on")
+
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="carry_over_items",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    text = models.TextField(_("shortcoming or action"))
+    source = models.CharField(_("raised in"), max_length=255, blank=True)
+    answer = models.TextField(_("result of the remedy"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "number"]
+        verbose_name = _("carried-over item")
+        verbose_name_plural = _("carried-over items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"], name="carry_over_number_per_review"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.text[:60]}"
+
+
+class Suggestion(models.Model):
+    """The Standing Committee's review suggestion to one organization or person."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("Party member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    issued_on = models.DateField(_("issued on"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review suggestion")
+        verbose_name_plural = _("review suggestions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=True, member__isnull=False)
+                | Q(organization__isnull=False, member__isnull=True),
+                name="suggestion_has_one_target",
+                violation_error_message=_(
+                    "A suggestion goes to one organization or to one person."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "organization"],
+                condition=Q(organization__isnull=False),
+                name="suggestion_once_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "member"],
+                condition=Q(member__isnull=False),
+                name="suggestion_once_per_member",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.organization or self.member)
+
+
+class SuggestionItem(models.Model):
+    suggestion = models.ForeignKey(
+        Suggestion,
+        verbose_name=_("review suggestion"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    focus_area = models.ForeignKey(
+        FocusArea,
+        verbose_name=_("focus area"),
+        on_delete=models.PROTECT,
+        related_name="suggestion_items",
+    )
+    text = models.TextField(_("content"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["suggestion", "number"]
+        verbose_name = _("suggestion item")
+        verbose_name_plural = _("suggestion items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "number"], name="suggestion_item_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.text[:60]}"
+
+
+class SuggestionAnswer(models.Model):
+    """Section IV: the subject's explanation of one suggestion item."""
+
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="suggestion_answers",
+    )
+    item = models.ForeignKey(
+        SuggestionItem,
+        verbose_name=_("suggestion item"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    text = models.TextField(_("explanation"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("explanation of a suggestion")
+        verbose_name_plural = _("explanations of suggestions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "item"], name="suggestion_answer_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.review} – {self.item}"
+
+
+class Assignment(models.Model):
+    """A BTV member or staff member assigned to attend, direct and monitor a review."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+    )
+    duty = models.CharField(
+        _("duty"),
+        max_length=255,
+        default=_("Attend, direct and monitor the review"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organization", "assignee"],
+                name="assignment_once_per_person",
+                violation_error_message=_(
+                    "This person is already assigned to this organization."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assignee} – {self.organization}"
+
+
+class Meeting(models.Model):
+    """The review meeting of a collective: the collective, then its members."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held, being recorded")
+        DONE = "done", _("Recorded")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.OneToOneField(
+        Review,
+        verbose_name=_("collective reviewed"),
+        on_delete=models.CASCADE,
+        related_name="meeting",
+        limit_choices_to=~Q(kind="individual"),
+    )
+    held_on = models.DateField(_("date"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=255, blank=True)
+    chair = models.CharField(_("chaired by"), max_length=150, blank=True)
+    recorder = models.CharField(
+        _("secretary of the meeting"), max_length=150, blank=True
+    )
+    superior_attendee = models.CharField(
+        _("attending for the superior committee"), max_length=255, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("review meeting")
+        verbose_name_plural = _("review meetings")
+
+    def __str__(self):
+        return f"{self.review.subject_name} – {self.held_on or ''}"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("review meeting"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("Party member"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    present = models.BooleanField(_("present"), default=True)
+    absence_reason = models.CharField(
+        _("reason for absence"), max_length=255, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"], name="attendance_once_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} – {self.present}"
+
+
+class MeetingItem(models.Model):
+    """One subject reviewed at a meeting: comments, votes and the proposed rating."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("review meeting"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="meeting_items",
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    comments = models.TextField(_("comments"), blank=True)
+    votes = models.JSONField(
+        _("votes per level"),
+        default=dict,
+        blank=True,
+        help_text=_("Level code → votes."),
+    )
+    proposed_rating = models.ForeignKey(
+        RatingLevel,
+        verbose_name=_("rating proposed by the meeting"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "order"]
+        verbose_name = _("subject reviewed")
+        verbose_name_plural = _("subjects reviewed")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "review"], name="meeting_item_once_per_review"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.review.subject_name}"
+
+    @property
+    def is_recorded(self):
+        return self.recorded_at is not None

@@ -46,3 +46,34 @@ class PersonasTestCase(TestCase):
             full_name="Trần Thị Bình", organization=cls.cell_a
         )
         cls.member_b = MemberFactory(full_name="Lê Đức Cường", organization=cls.cell_b)
+
+
+class CyclePersonasTestCase(PersonasTestCase):
+    """The personas with the committee's current cycle opened under QĐ 366."""
+
+    regime_code = "qd366"
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        from reviews import services
+        from reviews.models import CycleJob, Regime, ReviewCycle
+
+        cls.cycle = ReviewCycle.objects.create(
+            name="Kiểm điểm năm 2026",
+            year=2026,
+            starts_on="2026-01-01",
+            ends_on="2026-12-31",
+            regime=Regime.objects.get(code=cls.regime_code),
+            superior=cls.committee,
+            self_review_due="2026-12-15",
+            meetings_due="2026-12-31",
+            decision_due="2027-01-20",
+        )
+        services.open_cycle(CycleJob.objects.create(cycle=cls.cycle))
+        cls.cycle.status = ReviewCycle.Status.SELF_REVIEW
+        cls.cycle.save()
+        cls.review_a = cls.cycle.reviews.get(member=cls.member_a)
+        cls.collective_a = cls.cycle.reviews.get(
+            organization=cls.cell_a, kind="organization"
+        )

@@ -1,0 +1,84 @@
+"""One lookup per owned object, scoped to the user: outsiders get 404."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
+
+from organizations.models import Organization, Role
+
+from .models import Review, ReviewCycle
+from .services import EDITABLE_STATES
+
+
+def get_cycle(user, public_id):
+    queryset = ReviewCycle.objects.visible_to(user).select_related("regime", "superior")
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def is_cycle_staff(user, cycle):
+    """Committee staff of the cycle's committee (or above) run the cycle."""
+    if user.is_superuser:
+        return True
+    return Role.objects.filter(
+        user=user,
+        kind=Role.Kind.STAFF,
+        organization__path__in=ancestor_paths(cycle.superior),
+    ).exists()
+
+
+def require_cycle_staff(user, cycle):
+    if not is_cycle_staff(user, cycle):
+        raise PermissionDenied
+
+
+def ancestor_paths(organization):
+    from organizations.models import PATH_STEP
+
+    path = organization.path
+    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
+def get_cycle_organization(user, cycle, public_id):
+    """An organization of the cycle's tree that the user may read."""
+    queryset = Organization.objects.visible_to(user).subtree_of(cycle.superior)
+    return get_object_or_404(
+        queryset.select_related("org_type", "parent"), public_id=public_id
+    )
+
+
+def get_review(user, public_id):
+    queryset = Review.objects.visible_to(user).select_related(
+        "cycle__regime",
+        "cycle__superior",
+        "organization",
+        "member",
+        "template",
+        "self_rating",
+    )
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def manages(user, organization):
+    """Secretaries and staff over the organization may fill and return its forms."""
+    return Organization.objects.editable_by(user).filter(pk=organization.pk).exists()
+
+
+def is_author(user, review):
+    return review.member_id is not None and review.member.user_id == user.pk
+
+
+def can_edit_review(user, review):
+    if review.cycle.status not in EDITABLE_STATES or review.is_submitted:
+        return False
+    return is_author(user, review) or manages(user, review.organization)
+
+
+def require_manager(user, organization):
+    if not manages(user, organization):
+        raise PermissionDenied
+
+
+def with_manager_flag(queryset, user):
+    """Annotate organizations with whether the user may change them."""
+    editable = Organization.objects.editable_by(user).filter(pk=OuterRef("pk"))
+    return queryset.annotate(user_manages=Exists(editable))

@@ -1,0 +1,392 @@
+"""Workflows of the review cycle that write several models or enqueue work."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kontum_review.vietnamese import sort_key
+from members.models import Member
+from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
+
+from . import rules
+from .models import (
+    Attendance,
+    CycleExclusion,
+    CycleJob,
+    FormTemplate,
+    Meeting,
+    MeetingItem,
+    Review,
+    ReviewCycle,
+    SuggestionAnswer,
+)
+
+BATCH = 2000
+Status = ReviewCycle.Status
+
+# The one step each state may move to; nothing can be skipped.
+NEXT_STATUS = {
+    Status.DRAFT: Status.SELF_REVIEW,
+    Status.SELF_REVIEW: Status.MEETINGS,
+    Status.MEETINGS: Status.APPRAISAL,
+    Status.APPRAISAL: Status.DECIDED,
+    Status.DECIDED: Status.PUBLISHED,
+    Status.PUBLISHED: Status.LOCKED,
+}
+TRANSITION_LABELS = {
+    Status.SELF_REVIEW: gettext_lazy("Open the cycle for self-review"),
+    Status.MEETINGS: gettext_lazy("Close self-review and start the review meetings"),
+    Status.APPRAISAL: gettext_lazy("Close the meetings and start the appraisal"),
+    Status.DECIDED: gettext_lazy("Close the appraisal: ratings decided"),
+    Status.PUBLISHED: gettext_lazy("Publish the results"),
+    Status.LOCKED: gettext_lazy("Lock the cycle"),
+}
+# Reviews whose form may still change, by cycle state.
+EDITABLE_STATES = (Status.SELF_REVIEW,)
+
+
+class TransitionRefused(Exception):
+    def __init__(self, blockers):
+        super().__init__("; ".join(str(message) for message, _url in blockers))
+        self.blockers = blockers
+
+
+# Scope -------------------------------------------------------------------
+
+
+def scope_organizations(cycle):
+    """Organizations reviewed in a cycle: the tree under its committee, no groups."""
+    return (
+        Organization.objects.descendants_of(cycle.superior)
+        .exclude(kind=OrganizationKind.PARTY_GROUP)
+        .active_on(cycle.ends_on)
+    )
+
+
+def select_template(cycle, audience):
+    """The cycle's own wording of a form if staff made one, else the regime's."""
+    templates = FormTemplate.objects.filter(regime=cycle.regime, audience=audience)
+    return (
+        templates.filter(cycle=cycle).first()
+        or templates.filter(cycle__isnull=True).order_by("code").first()
+    )
+
+
+def grassroots_of(organization, grassroots_by_id):
+    """The grassroots organization an organization belongs to (itself or above)."""
+    if organization.kind in GRASSROOTS_KINDS:
+        return organization
+    for ancestor_id in reversed(organization.ancestor_ids):
+        if ancestor_id in grassroots_by_id:
+            return grassroots_by_id[ancestor_id]
+    return None
+
+
+# Opening a cycle ----------------------------------------------------------
+
+
+def request_cycle_opening(cycle, user):
+    """Record the job and run it after the commit (a worker, or in-process)."""
+    from .tasks import open_cycle_task
+
+    refuse_unless_next(cycle, Status.SELF_REVIEW)
+    running = cycle.jobs.filter(
+        status__in=[CycleJob.Status.PENDING, CycleJob.Status.RUNNING]
+    )
+    job = running.first()
+    if job is None:
+        job = CycleJob.objects.create(cycle=cycle, requested_by=user)
+        transaction.on_commit(lambda: open_cycle_task.delay(job.pk))
+    return job
+
+
+def open_cycle(job):
+    """Create every review of the cycle; running it again creates nothing twice."""
+    cycle = job.cycle
+    organizations = list(scope_organizations(cycle).order_by("path"))
+    by_id = {o.pk: o for o in organizations}
+    grassroots_by_id = {o.pk: o for o in organizations if o.kind in GRASSROOTS_KINDS}
+    members = list(Member.objects.filter(organization__in=organizations).order_by("pk"))
+    CycleJob.objects.filter(pk=job.pk).update(total=len(members) + len(organizations))
+
+    collective_template = select_template(cycle, FormTemplate.Audience.COLLECTIVE)
+    create_collective_reviews(cycle, organizations, collective_template, members, by_id)
+    leadership = {
+        r.organization_id: r for r in cycle.reviews.filter(kind=Review.Kind.LEADERSHIP)
+    }
+    CycleJob.objects.filter(pk=job.pk).update(progress=len(organizations))
+
+    templates = {
+        False: select_template(cycle, FormTemplate.Audience.MEMBER),
+        True: select_template(cycle, FormTemplate.Audience.LEADER),
+    }
+    done = set(
+        cycle.reviews.filter(member__isnull=False).values_list("member_id", flat=True)
+    )
+    excluded = set(cycle.exclusions.values_list("member_id", flat=True))
+    for start in range(0, len(members), BATCH):
+        batch = members[start : start + BATCH]
+        reviews, exclusions = [], []
+        for member in batch:
+            if not member.is_reviewable:
+                if member.pk not in excluded:
+                    exclusions.append(
+                        CycleExclusion(
+                            cycle=cycle,
+                            member=member,
+                            organization_id=member.organization_id,
+                            reason=member.status,
+                            note=member.status_note,
+                        )
+                    )
+                continue
+            if member.pk in done:
+                continue
+            cell = by_id[member.organization_id]
+            grassroots = grassroots_of(cell, grassroots_by_id)
+            reviews.append(
+                Review(
+                    cycle=cycle,
+                    kind=Review.Kind.INDIVIDUAL,
+                    organization=cell,
+                    member=member,
+                    leadership_review=leadership.get(grassroots.pk)
+                    if member.is_leader and grassroots
+                    else None,
+                    template=templates[member.is_leader],
+                    subject_name=member.full_name,
+                    party_post=member.party_post,
+                    government_post=member.government_post,
+                    mass_post=member.mass_post,
+                    workplace=member.workplace,
+                    is_leader=member.is_leader,
+                    meeting_rank=rules.meeting_rank(member.party_post),
+                    sort_key=member.sort_key,
+                )
+            )
+        with transaction.atomic():
+            Review.objects.bulk_create(reviews, ignore_conflicts=True)
+            CycleExclusion.objects.bulk_create(exclusions, ignore_conflicts=True)
+        CycleJob.objects.filter(pk=job.pk).update(
+            progress=len(organizations) + start + len(batch)
+        )
+
+
+def create_collective_reviews(cycle, organizations, template, members, by_id):
+    """One review per organization, and one per leadership collective with leaders."""
+    existing = set(
+        cycle.reviews.filter(member__isnull=True).values_list("organization_id", "kind")
+    )
+    grassroots_by_id = {o.pk: o for o in organizations if o.kind in GRASSROOTS_KINDS}
+    with_leaders = {
+        grassroots.pk
+        for member in members
+        if member.is_leader and member.is_reviewable
+        for grassroots in [
+            grassroots_of(by_id[member.organization_id], grassroots_by_id)
+        ]
+        if grassroots
+    }
+    reviews = []
+    for organization in organizations:
+        wanted = [(Review.Kind.ORGANIZATION, organization.name, Review.Rank.COLLECTIVE)]
+        if organization.pk in with_leaders:
+            name = _("Leadership collective – %(name)s") % {"name": organization.name}
+            wanted.append((Review.Kind.LEADERSHIP, name, Review.Rank.COLLECTIVE))
+        for kind, name, rank in wanted:
+            if (organization.pk, kind) in existing:
+                continue
+            reviews.append(
+                Review(
+                    cycle=cycle,
+                    kind=kind,
+                    organization=organization,
+                    template=template,
+                    subject_name=name,
+                    meeting_rank=rank,
+                    sort_key=sort_key(name),
+                )
+            )
+    Review.objects.bulk_create(reviews, ignore_conflicts=True)
+
+
+# Transitions --------------------------------------------------------------
+
+
+def refuse_unless_next(cycle, target):
+    if NEXT_STATUS.get(cycle.status) != target:
+        raise TransitionRefused(
+            [
+                (
+                    _("The cycle is “%(status)s”; it cannot move to “%(target)s”.")
+                    % {
+                        "status": cycle.get_status_display(),
+                        "target": Status(target).label,
+                    },
+                    None,
+                )
+            ]
+        )
+
+
+def blockers(cycle, target, limit=50):
+    """What stops the cycle from moving to `target`, each with a link to it."""
+    if NEXT_STATUS.get(cycle.status) != target:
+        try:
+            refuse_unless_next(cycle, target)
+        except TransitionRefused as refused:
+            return refused.blockers
+    found = []
+    if target == Status.SELF_REVIEW:
+        if not select_template(cycle, FormTemplate.Audience.MEMBER):
+            found.append((_("The regime has no individual review form."), None))
+    elif target == Status.MEETINGS:
+        unfinished = cycle.reviews.exclude(status=Review.Status.SUBMITTED).order_by(
+            "organization__path", "meeting_rank", "sort_key"
+        )
+        for review in unfinished[:limit]:
+            found.append(
+                (
+                    _("Review not submitted: %(name)s (%(status)s)")
+                    % {
+                        "name": review.subject_name,
+                        "status": review.get_status_display(),
+                    },
+                    reverse("reviews:review", args=[review.public_id]),
+                )
+            )
+        found += more_line(unfinished.count() - limit)
+    elif target == Status.APPRAISAL:
+        collectives = cycle.reviews.collectives().filter(
+            Q(meeting__isnull=True) | ~Q(meeting__status=Meeting.Status.DONE)
+        )
+        for review in collectives.order_by("organization__path")[:limit]:
+            found.append(
+                (
+                    _("Review meeting not recorded: %(name)s")
+                    % {"name": review.subject_name},
+                    reverse("reviews:meeting", args=[review.public_id]),
+                )
+            )
+        found += more_line(collectives.count() - limit)
+    elif target == Status.DECIDED:
+        found.append(
+            (_("Ratings are decided on the decision pages, not built yet."), None)
+        )
+    return found
+
+
+def more_line(hidden):
+    if hidden <= 0:
+        return []
+    return [(_("… and %(count)s more.") % {"count": hidden}, None)]
+
+
+@transaction.atomic
+def move_cycle(cycle, target, user):
+    """Move the cycle one step on; refuse with the reasons if anything is open."""
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    if target == Status.SELF_REVIEW:
+        raise TransitionRefused(
+            [(_("Opening the cycle creates the reviews: use the opening job."), None)]
+        )
+    found = blockers(cycle, target)
+    if found:
+        raise TransitionRefused(found)
+    cycle.status = target
+    cycle._history_user = user
+    cycle.save(update_fields=["status"])
+    return cycle
+
+
+# Forms --------------------------------------------------------------------
+
+
+class StaleVersion(Exception):
+    """Someone saved the form since this user loaded it."""
+
+    def __init__(self, current):
+        super().__init__("stale version")
+        self.current = current
+
+
+@transaction.atomic
+def save_review(review, changes, version, user, *, suggestion_answers=None):
+    """Write a draft if nobody saved since `version` (optimistic locking).
+
+    The row lock makes the check and the write one step on PostgreSQL, so of two
+    people saving the same version only the first wins.
+    """
+    current = Review.objects.select_for_update().get(pk=review.pk)
+    if current.version != version:
+        raise StaleVersion(current)
+    for field, value in changes.items():
+        setattr(current, field, value)
+    if current.status == Review.Status.NEW:
+        current.status = Review.Status.DRAFT
+    current.version = version + 1
+    current.saved_at = timezone.now()
+    current.saved_by = user
+    current._history_user = user
+    current.save()
+    for item_id, text in (suggestion_answers or {}).items():
+        SuggestionAnswer.objects.update_or_create(
+            review=current, item_id=item_id, defaults={"text": text}
+        )
+    return current
+
+
+# Meetings -----------------------------------------------------------------
+
+
+def subjects_of_meeting(review):
+    """The collective, then its members in order: head, deputies, members."""
+    if review.kind == Review.Kind.LEADERSHIP:
+        members = review.leader_reviews.all()
+    elif review.organization.kind in (
+        OrganizationKind.CELL,
+        OrganizationKind.GRASSROOTS_CELL,
+    ):
+        members = Review.objects.filter(
+            cycle=review.cycle,
+            kind=Review.Kind.INDIVIDUAL,
+            organization=review.organization,
+        )
+    else:
+        members = Review.objects.none()
+    return [review, *members.in_meeting_order()]
+
+
+@transaction.atomic
+def ensure_meeting(review):
+    """The meeting of a collective review, with its subjects and attendance list."""
+    meeting, created = Meeting.objects.get_or_create(review=review)
+    if created:
+        subjects = subjects_of_meeting(review)
+        MeetingItem.objects.bulk_create(
+            MeetingItem(meeting=meeting, review=subject, order=order)
+            for order, subject in enumerate(subjects)
+        )
+        called = [s.member_id for s in subjects if s.member_id]
+        if review.kind == Review.Kind.ORGANIZATION and not called:
+            called = list(
+                Review.objects.filter(
+                    leadership_review__organization=review.organization,
+                    leadership_review__cycle=review.cycle,
+                ).values_list("member_id", flat=True)
+            )
+        Attendance.objects.bulk_create(
+            Attendance(meeting=meeting, member_id=member_id) for member_id in called
+        )
+    return meeting
+
+
+def cycle_day_bounds(cycle):
+    """Meetings may be held from the start of the period until the decision is due."""
+    last = cycle.decision_due or cycle.ends_on + datetime.timedelta(days=60)
+    return cycle.starts_on, max(last, cycle.ends_on)

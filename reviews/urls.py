@@ -1,0 +1,70 @@
+from django.urls import path
+
+from .views import cycles, meetings, review_forms, suggestions
+
+app_name = "reviews"
+urlpatterns = [
+    # Cycle overview, transitions and the opening job (committee staff).
+    path("cycles/", cycles.cycle_list, name="cycle_list"),
+    path("cycles/<uuid:public_id>/", cycles.cycle_overview, name="cycle"),
+    path(
+        "cycles/<uuid:public_id>/move/<str:target>/",
+        cycles.cycle_move,
+        name="cycle_move",
+    ),
+    path(
+        "cycles/<uuid:public_id>/opening/", cycles.cycle_opening, name="cycle_opening"
+    ),
+    path(
+        "cycles/<uuid:public_id>/exclusions/",
+        cycles.cycle_exclusions,
+        name="cycle_exclusions",
+    ),
+    # An organization's checklist (secretaries).
+    path(
+        "cycles/<uuid:public_id>/organizations/<uuid:organization_id>/",
+        cycles.organization_checklist,
+        name="checklist",
+    ),
+    # Review forms (secretaries and members).
+    path("forms/<uuid:public_id>/", review_forms.review_form, name="review"),
+    path(
+        "forms/<uuid:public_id>/return/",
+        review_forms.review_return,
+        name="review_return",
+    ),
+    # Suggestions and assignments (BTV and staff).
+    path(
+        "cycles/<uuid:public_id>/suggestions/",
+        suggestions.suggestion_list,
+        name="suggestion_list",
+    ),
+    path(
+        "cycles/<uuid:public_id>/suggestions/new/",
+        suggestions.suggestion_create,
+        name="suggestion_create",
+    ),
+    path(
+        "cycles/<uuid:public_id>/suggestions/bulk/",
+        suggestions.suggestion_bulk,
+        name="suggestion_bulk",
+    ),
+    path(
+        "suggestions/<uuid:public_id>/",
+        suggestions.suggestion_edit,
+        name="suggestion_edit",
+    ),
+    path(
+        "cycles/<uuid:public_id>/assignments/",
+        suggestions.assignment_list,
+        name="assignment_list",
+    ),
+    path("assignments/", suggestions.my_assignments, name="my_assignments"),
+    # Review meetings (secretaries), keyed by the collective reviewed.
+    path("forms/<uuid:public_id>/meeting/", meetings.meeting, name="meeting"),
+    path(
+        "forms/<uuid:public_id>/meeting/subjects/<int:order>/",
+        meetings.meeting_item,
+        name="meeting_item",
+    ),
+]
