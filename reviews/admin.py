@@ -4,12 +4,25 @@ from simple_history.admin import SimpleHistoryAdmin
 from kontum_review.admin import FoldedSearchMixin
 
 from .models import (
+    Assignment,
+    Attendance,
+    CarryOverItem,
+    CycleExclusion,
+    CycleJob,
     FocusArea,
     FocusIndicator,
+    FormSection,
+    FormTemplate,
     IndicatorValue,
+    Meeting,
+    MeetingItem,
     RatingLevel,
     Regime,
+    Review,
     ReviewCycle,
+    ScoreCriterion,
+    Suggestion,
+    SuggestionItem,
 )
 
 
@@ -81,3 +94,126 @@ class IndicatorValueAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
     list_select_related = ["indicator", "organization", "cycle"]
     search_fields = ["organization__search_text"]
     autocomplete_fields = ["indicator", "organization", "cycle"]
+
+
+class FormSectionInline(admin.TabularInline):
+    model = FormSection
+    extra = 0
+
+
+class ScoreCriterionInline(admin.TabularInline):
+    model = ScoreCriterion
+    extra = 0
+
+
+@admin.register(FormTemplate)
+class FormTemplateAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "title", "audience", "regime", "cycle"]
+    list_filter = ["regime", "audience"]
+    list_select_related = ["regime", "cycle"]
+    search_fields = ["code", "title"]
+    autocomplete_fields = ["regime", "cycle"]
+    inlines = [FormSectionInline, ScoreCriterionInline]
+
+
+@admin.register(CycleJob)
+class CycleJobAdmin(admin.ModelAdmin):
+    """Jobs are written by the opening task only; staff follow them here."""
+
+    list_display = ["cycle", "status", "progress", "total", "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["cycle"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CycleExclusion)
+class CycleExclusionAdmin(FoldedSearchMixin, admin.ModelAdmin):
+    list_display = ["member", "organization", "reason", "note", "cycle"]
+    list_filter = ["cycle", "reason"]
+    list_select_related = ["member", "organization", "cycle"]
+    search_fields = ["member__search_text"]
+    autocomplete_fields = ["cycle", "member", "organization"]
+
+
+@admin.register(Review)
+class ReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["subject_name", "kind", "organization", "status", "cycle"]
+    list_filter = ["cycle", "kind", "status"]
+    list_select_related = ["organization", "cycle"]
+    search_fields = ["subject_name"]
+    autocomplete_fields = [
+        "cycle",
+        "organization",
+        "member",
+        "leadership_review",
+        "template",
+        "self_rating",
+        "saved_by",
+    ]
+    readonly_fields = ["public_id", "version", "saved_at", "submitted_at"]
+
+
+@admin.register(CarryOverItem)
+class CarryOverItemAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "review", "outcome"]
+    list_filter = ["outcome", "review__cycle"]
+    list_select_related = ["review__cycle"]
+    search_fields = ["text", "review__subject_name"]
+    autocomplete_fields = ["review"]
+
+
+class SuggestionItemInline(admin.TabularInline):
+    model = SuggestionItem
+    extra = 0
+    autocomplete_fields = ["focus_area"]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "cycle", "issued_on", "issued_by"]
+    list_filter = ["cycle"]
+    list_select_related = ["organization", "member", "cycle", "issued_by"]
+    search_fields = ["organization__name", "member__full_name"]
+    autocomplete_fields = ["cycle", "organization", "member", "issued_by"]
+    readonly_fields = ["public_id"]
+    inlines = [SuggestionItemInline]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["organization", "assignee", "duty", "cycle"]
+    list_filter = ["cycle"]
+    list_select_related = ["organization", "assignee", "cycle"]
+    search_fields = ["organization__name", "assignee__username", "assignee__last_name"]
+    autocomplete_fields = ["cycle", "organization", "assignee"]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    autocomplete_fields = ["member"]
+
+
+class MeetingItemInline(admin.TabularInline):
+    model = MeetingItem
+    extra = 0
+    autocomplete_fields = ["review", "proposed_rating"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "held_on", "status", "place"]
+    list_filter = ["status", "review__cycle"]
+    list_select_related = ["review"]
+    search_fields = ["review__subject_name", "place"]
+    autocomplete_fields = ["review"]
+    readonly_fields = ["public_id", "version"]
+    inlines = [AttendanceInline, MeetingItemInline]

@@ -42,3 +42,17 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
 def grant(user, organization, kind):
     return Role.objects.create(user=user, organization=organization, kind=kind)
+
+
+def reseed_reference_data():
+    """Put back what the data migrations seed, after a TransactionTestCase flush."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in (
+        "organizations.migrations.0002_seed_organization_types",
+        "reviews.migrations.0002_seed_regimes_and_focus_areas",
+        "reviews.migrations.0004_seed_form_templates",
+    ):
+        import_module(module).seed(apps, None)

@@ -18,3 +18,7 @@ DATABASES["sqlite"] = {  # noqa: F405
 # Serve static files straight from the finders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Tasks run in-process in tests, whatever REDIS_URL says; the tests that claim a
+# real worker start one and switch this off for themselves.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,9 +1,215 @@
-from django.http import Http404
+"""The review forms: a collective's report (Mẫu 01) and each member's review."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .. import access, services
+from ..forms.review import (
+    REQUIRED_TO_SUBMIT,
+    ReturnForm,
+    ReviewContent,
+    ReviewForm,
+    values_of,
+)
+from ..models import CarryOverItem, Review, SuggestionAnswer
 
 
+@dataclass
+class Conflict:
+    """Someone saved since the user loaded the form: what they changed."""
+
+    current: Review
+    changes: list
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def review_form(request, public_id):
-    raise Http404
+    review = access.get_review(request.user, public_id)
+    editable = access.can_edit_review(request.user, review)
+    if request.method == "POST" and not editable:
+        raise PermissionDenied
+    form = ReviewForm(request.POST or None, content=ReviewContent.load(review))
+    if not form.is_bound or not form.is_valid():
+        return render_form(request, form, editable)
+    submitting = not request.htmx and form.cleaned_data["action"] == "submit"
+    missing = form.missing() if submitting else []
+    changes = form.changes()
+    if submitting and not missing:
+        changes |= {"status": Review.Status.SUBMITTED, "submitted_at": timezone.now()}
+    saved, conflict = save(request.user, form, changes)
+    if conflict:
+        form = rebound(form, conflict.current.version)
+        return render_form(
+            request, form, editable, conflict=conflict, saved=conflict.current
+        )
+    if request.htmx:
+        return render(request, "reviews/_review_autosave.html", {"saved": saved})
+    if missing:
+        form = rebound(form, saved.version)
+        for name, _label in missing:
+            form.add_error(name, REQUIRED_TO_SUBMIT)
+        return render_form(request, form, editable, missing=missing, saved=saved)
+    if saved.is_submitted:
+        messages.success(request, _("The form has been submitted."))
+    else:
+        messages.success(request, _("Draft saved."))
+    return redirect("reviews:review", public_id=review.public_id)
 
 
+def render_form(request, form, editable, *, conflict=None, missing=(), saved=None):
+    review = saved or form.content.review
+    if request.htmx:
+        return render(
+            request,
+            "reviews/_review_autosave.html",
+            {"form": form, "conflict": conflict},
+        )
+    return render(
+        request,
+        "reviews/review_form.html",
+        {
+            "review": review,
+            "form": form,
+            "blocks": form.blocks(),
+            "editable": editable,
+            "cycle_open": review.cycle.status in services.EDITABLE_STATES,
+            "conflict": conflict,
+            "missing": missing,
+            "can_return": can_return(request.user, review),
+            "return_form": ReturnForm(),
+            "is_author": access.is_author(request.user, review),
+        },
+    )
+
+
+def rebound(form, version):
+    """The same input, now carrying the current version so a re-save can pass."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    form = ReviewForm(data, content=form.content)
+    form.is_valid()
+    return form
+
+
+def save(user, form, changes):
+    """Write the form: (saved review, None), or (None, Conflict) if it went stale.
+
+    A stale save is retried once when the other save changed nothing this one
+    would undo, e.g. an autosave racing the Save button with the same text.
+    """
+    version = form.cleaned_data["version"]
+    try:
+        return write(user, form, changes, version), None
+    except services.StaleVersion as stale:
+        current = stale.current
+    started = started_values(form.content, version)
+    changed = form.conflicts(values_of(form.content, current, None, None), started)
+    if changed:
+        return None, Conflict(current, changed)
+    try:
+        return write(user, form, changes, current.version), None
+    except services.StaleVersion as stale:
+        return None, Conflict(stale.current, [])
+
+
+@transaction.atomic
+def write(user, form, changes, version):
+    saved = services.save_review(
+        form.content.review,
+        changes,
+        version,
+        user,
+        suggestion_answers=form.suggestion_answers(),
+    )
+    for item, (answer, outcome) in form.carry_over_answers().items():
+        if (item.answer, item.outcome) != (answer, outcome):
+            item.answer, item.outcome = answer, outcome
+            item.save(update_fields=["answer", "outcome"])
+    return saved
+
+
+def started_values(content, version):
+    """The answers as they stood at `version`, from the history; None if unknown."""
+    history = content.review.history.all()
+    record = history.filter(version=version).order_by("-history_date").first()
+    # Reviews are bulk-created without a history row; version 0 is an empty form.
+    if record is None and version != 0:
+        return None
+    next_save = (
+        history.filter(version__gt=version)
+        .order_by("history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    if next_save is None:
+        return None
+    # Section III and IV rows are written just after the review row of a save.
+    before = {"review_id": content.review.pk, "history_date__lt": next_save}
+    order = ("history_date", "history_id")
+    suggestion_texts = dict(
+        SuggestionAnswer.history.filter(**before)
+        .order_by(*order)
+        .values_list("item_id", "text")
+    )
+    carry_states = {
+        item_id: (answer, outcome)
+        for item_id, answer, outcome in CarryOverItem.history.filter(**before)
+        .order_by(*order)
+        .values_list("id", "answer", "outcome")
+    }
+    return values_of(content, record, suggestion_texts, carry_states)
+
+
+def can_return(user, review):
+    """A submitted member's form may go back for rework while the cycle is open."""
+    return (
+        review.kind == Review.Kind.INDIVIDUAL
+        and review.is_submitted
+        and review.cycle.status in services.EDITABLE_STATES
+        and access.manages(user, review.organization)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def review_return(request, public_id):
-    raise Http404
+    review = access.get_review(request.user, public_id)
+    access.require_manager(request.user, review.organization)
+    returnable = can_return(request.user, review)
+    form = ReturnForm(request.POST or None)
+    if form.is_valid():
+        comment = form.cleaned_data["comment"]
+        if returnable and return_review(review, comment, request.user):
+            messages.success(request, _("The form has been returned for rework."))
+            return redirect("reviews:review", public_id=review.public_id)
+        form.add_error(
+            None, _("Only a submitted individual review can be returned for rework.")
+        )
+    return render(
+        request,
+        "reviews/review_return.html",
+        {"review": review, "form": form, "returnable": returnable},
+    )
+
+
+@transaction.atomic
+def return_review(review, comment, user):
+    locked = Review.objects.select_for_update().get(pk=review.pk)
+    if not locked.is_submitted:
+        return False
+    locked.status = Review.Status.RETURNED
+    locked.return_comment = comment
+    # A new version, so a form opened before the return cannot overwrite it.
+    locked.version += 1
+    locked._history_user = user
+    locked.save(update_fields=["status", "return_comment", "version"])
+    return True

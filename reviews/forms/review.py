@@ -1,0 +1,480 @@
+"""The review form (Mẫu 01, 02A/02B, 2A/2B/2C) built from its template's sections."""
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ..models import CarryOverItem, FormSection, Review, ScoreCriterion, SuggestionItem
+
+TEXT_MAX_LENGTH = 20_000
+REQUIRED_TO_SUBMIT = _("Required to submit the form.")
+Kind = FormSection.Kind
+Outcome = CarryOverItem.Outcome
+
+
+@dataclass
+class ReviewContent:
+    """Everything a review form is built from, read once before rendering."""
+
+    review: Review
+    sections: list
+    levels: list
+    criteria: list = dataclasses.field(default_factory=list)
+    carry_items: list = dataclasses.field(default_factory=list)
+    suggestion_items: list = dataclasses.field(default_factory=list)
+    suggestion_texts: dict = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def load(cls, review):
+        sections = list(review.template.sections.all())
+        kinds = {section.kind for section in sections}
+        regime = review.cycle.regime
+        content = cls(
+            review=review,
+            sections=sections,
+            levels=list(regime.levels.all()) if Kind.RATING in kinds else [],
+        )
+        if Kind.RATING in kinds and regime.uses_points:
+            content.criteria = list(review.template.criteria.all())
+        if Kind.CARRY_OVER in kinds:
+            content.carry_items = list(review.carry_over_items.order_by("number"))
+        if Kind.SUGGESTIONS in kinds:
+            content.suggestion_items = list(addressed_items(review))
+            content.suggestion_texts = dict(
+                review.suggestion_answers.values_list("item_id", "text")
+            )
+        return content
+
+
+def addressed_items(review):
+    """The suggestion items section IV must answer: those sent to this subject."""
+    items = SuggestionItem.objects.filter(suggestion__cycle=review.cycle_id)
+    if review.kind == Review.Kind.ORGANIZATION:
+        items = items.filter(suggestion__organization=review.organization_id)
+    elif review.kind == Review.Kind.INDIVIDUAL:
+        items = items.filter(suggestion__member=review.member_id)
+    else:
+        return SuggestionItem.objects.none()
+    return items.select_related("focus_area").order_by("number")
+
+
+@dataclass
+class Block:
+    """One section of the form as the template shows it."""
+
+    section: FormSection
+    field: forms.BoundField | None = None
+    rows: list = dataclasses.field(default_factory=list)
+    score_groups: list = dataclasses.field(default_factory=list)
+    civil_servant: forms.BoundField | None = None
+
+    @property
+    def kind(self):
+        return self.section.kind
+
+
+def text_field(label, help_text=""):
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+def as_decimal(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+class ReviewForm(forms.Form):
+    """Every answer of one review; nothing is required to save a draft."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[("save", _("Save draft")), ("submit", _("Submit"))], required=False
+    )
+
+    def __init__(self, data=None, *, content):
+        self.content = content
+        review = content.review
+        super().__init__(data, initial=values_of(content, review, None, None))
+        self.initial["version"] = review.version
+        for section in content.sections:
+            if section.kind == Kind.TEXT:
+                self.fields[f"text_{section.key}"] = text_field(
+                    f"{section.number}. {section.heading}", section.guidance
+                )
+            elif section.kind == Kind.CARRY_OVER:
+                self.add_carry_over_fields(section)
+            elif section.kind == Kind.SUGGESTIONS:
+                for item in content.suggestion_items:
+                    self.fields[f"suggestion_{item.pk}"] = text_field(
+                        f"{item.number}. {item.focus_area.name} — {item.text}"
+                    )
+            elif section.kind == Kind.RATING:
+                self.add_rating_fields()
+
+    def add_carry_over_fields(self, section):
+        if not self.content.carry_items:
+            self.fields[f"text_{section.key}"] = text_field(
+                f"{section.number}. {section.heading}", section.guidance
+            )
+            return
+        for item in self.content.carry_items:
+            self.fields[f"carry_{item.pk}"] = text_field(
+                f"{item.number}. {item.text}",
+                _("Raised in: %(source)s") % {"source": item.source}
+                if item.source
+                else "",
+            )
+            self.fields[f"outcome_{item.pk}"] = forms.ChoiceField(
+                label=_("Outcome of item %(number)s") % {"number": item.number},
+                required=False,
+                choices=[
+                    ("", "—"),
+                    (Outcome.REMEDIED, Outcome.REMEDIED.label),
+                    (Outcome.CARRIED, Outcome.CARRIED.label),
+                ],
+            )
+
+    def add_rating_fields(self):
+        review = self.content.review
+        self.fields["self_rating"] = forms.TypedChoiceField(
+            label=_("Self-proposed rating as a Party member")
+            if not review.is_collective
+            else _("Proposed rating of the collective"),
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[("", "—")]
+            + [(level.pk, str(level)) for level in self.content.levels],
+        )
+        if not review.is_collective:
+            self.fields["civil_servant_rating"] = forms.CharField(
+                label=_("Self-proposed rating as a civil servant (if any)"),
+                required=False,
+                max_length=Review._meta.get_field("civil_servant_rating").max_length,
+            )
+        for criterion in self.content.criteria:
+            self.fields[f"score_{criterion.code}"] = forms.DecimalField(
+                label=_("%(code)s. %(text)s (at most %(max)s points)")
+                % {
+                    "code": criterion.code,
+                    "text": criterion.text,
+                    "max": criterion.max_points,
+                },
+                required=False,
+                min_value=0,
+                max_value=criterion.max_points,
+                max_digits=5,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={
+                        "step": "any",
+                        "inputmode": "decimal",
+                        "data-score-group": criterion.group,
+                    }
+                ),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        regime = self.content.review.cycle.regime
+        limits = {
+            ScoreCriterion.Group.GENERAL: regime.general_criteria_max,
+            ScoreCriterion.Group.TASKS: regime.task_results_max,
+        }
+        for group, total in self.score_totals(cleaned).items():
+            if group in limits and total is not None and total > limits[group]:
+                self.add_error(
+                    None,
+                    _("Group %(group)s adds up to %(total)s, above %(max)s points.")
+                    % {"group": group, "total": total, "max": limits[group]},
+                )
+        return cleaned
+
+    # Reading the answers -----------------------------------------------
+
+    def score_totals(self, values):
+        """Points per group (A, B) and overall; None where nothing is scored."""
+        totals = {}
+        for criterion in self.content.criteria:
+            points = as_decimal(values.get(f"score_{criterion.code}"))
+            if points is not None:
+                totals[criterion.group] = totals.get(criterion.group, 0) + points
+        if totals:
+            totals["all"] = sum(totals.values())
+        return totals
+
+    def changes(self):
+        """The Review fields to write, from the cleaned data."""
+        review, data = self.content.review, self.cleaned_data
+        answers = dict(review.answers)
+        for section in self.content.sections:
+            if f"text_{section.key}" in self.fields:
+                answers[section.key] = data[f"text_{section.key}"]
+        changes = {"answers": answers}
+        if "self_rating" in self.fields:
+            levels = {level.pk: level for level in self.content.levels}
+            changes["self_rating"] = levels.get(data["self_rating"])
+        if "civil_servant_rating" in self.fields:
+            changes["civil_servant_rating"] = data["civil_servant_rating"]
+        if self.content.criteria:
+            scores = {}
+            for criterion in self.content.criteria:
+                points = data[f"score_{criterion.code}"]
+                if points is not None:
+                    scores[criterion.code] = str(points)
+            totals = self.score_totals(data)
+            changes["scores"] = scores
+            changes["score_general"] = totals.get(ScoreCriterion.Group.GENERAL)
+            changes["score_tasks"] = totals.get(ScoreCriterion.Group.TASKS)
+        return changes
+
+    def suggestion_answers(self):
+        """Item id → explanation, for the items whose explanation changed."""
+        answers = {}
+        for item in self.content.suggestion_items:
+            text = self.cleaned_data[f"suggestion_{item.pk}"]
+            if text != self.content.suggestion_texts.get(item.pk, ""):
+                answers[item.pk] = text
+        return answers
+
+    def carry_over_answers(self):
+        """Item → (answer, outcome) for each carried-over item."""
+        return {
+            item: (
+                self.cleaned_data[f"carry_{item.pk}"],
+                self.cleaned_data[f"outcome_{item.pk}"] or Outcome.OPEN,
+            )
+            for item in self.content.carry_items
+        }
+
+    def missing(self):
+        """(field name, readable item) for everything a submitted form must have."""
+        data, found = self.cleaned_data, []
+        for section in self.content.sections:
+            name = f"text_{section.key}"
+            if name in self.fields:
+                if section.required and not data.get(name):
+                    found.append(
+                        (
+                            name,
+                            _("Section %(number)s: %(heading)s")
+                            % {"number": section.number, "heading": section.heading},
+                        )
+                    )
+            elif section.kind == Kind.CARRY_OVER:
+                found += self.missing_carry_over(section)
+            elif section.kind == Kind.SUGGESTIONS:
+                found += [
+                    (
+                        f"suggestion_{item.pk}",
+                        _("Section %(section)s, item %(number)s: %(focus)s")
+                        % {
+                            "section": section.number,
+                            "number": item.number,
+                            "focus": item.focus_area.name,
+                        },
+                    )
+                    for item in self.content.suggestion_items
+                    if not data.get(f"suggestion_{item.pk}")
+                ]
+            elif section.kind == Kind.RATING:
+                found += self.missing_rating(section)
+        return found
+
+    def missing_carry_over(self, section):
+        found = []
+        for item in self.content.carry_items:
+            for name, what in (
+                (f"carry_{item.pk}", _("the result of the remedy")),
+                (f"outcome_{item.pk}", _("the outcome")),
+            ):
+                if not self.cleaned_data.get(name):
+                    found.append(
+                        (
+                            name,
+                            _("Section %(section)s, item %(number)s: %(what)s")
+                            % {
+                                "section": section.number,
+                                "number": item.number,
+                                "what": what,
+                            },
+                        )
+                    )
+        return found
+
+    def missing_rating(self, section):
+        found = []
+        if self.cleaned_data.get("self_rating") is None:
+            found.append(
+                (
+                    "self_rating",
+                    _("Section %(section)s: %(label)s")
+                    % {
+                        "section": section.number,
+                        "label": self.fields["self_rating"].label,
+                    },
+                )
+            )
+        for criterion in self.content.criteria:
+            if self.cleaned_data.get(f"score_{criterion.code}") is None:
+                found.append(
+                    (
+                        f"score_{criterion.code}",
+                        _("Section %(section)s, self-score %(code)s: %(text)s")
+                        % {
+                            "section": section.number,
+                            "code": criterion.code,
+                            "text": criterion.text,
+                        },
+                    )
+                )
+        return found
+
+    # Conflicts -----------------------------------------------------------
+
+    def posted_values(self):
+        """The cleaned answers, shaped like values_of() for comparison."""
+        values = {}
+        for name in self.fields:
+            if name in ("version", "action"):
+                continue
+            values[name] = normalized(name, self.cleaned_data.get(name))
+        return values
+
+    def conflicts(self, current, started):
+        """What someone else saved since `started` that this post would undo.
+
+        A field counts only if the other save changed it (current ≠ started) to
+        something other than what this user posted, so two saves of the same
+        text, for instance an autosave racing the Save button, do not conflict.
+        """
+        posted = self.posted_values()
+        if started is None:
+            started = posted
+        found = []
+        for name, value in current.items():
+            if name in posted and value != started.get(name) and value != posted[name]:
+                found.append((self.fields[name].label, self.display(name, value)))
+        return found
+
+    def display(self, name, value):
+        if value in (None, ""):
+            return "—"
+        if name == "self_rating":
+            levels = {level.pk: level for level in self.content.levels}
+            return str(levels.get(value, "—"))
+        if name.startswith("outcome_"):
+            return Outcome(value).label
+        return value
+
+    # Rendering -----------------------------------------------------------
+
+    def blocks(self):
+        """The sections in order, each with its bound fields."""
+        blocks = []
+        for section in self.content.sections:
+            block = Block(section=section)
+            if f"text_{section.key}" in self.fields:
+                block.field = self[f"text_{section.key}"]
+            elif section.kind == Kind.CARRY_OVER:
+                block.rows = [
+                    (item, self[f"carry_{item.pk}"], self[f"outcome_{item.pk}"])
+                    for item in self.content.carry_items
+                ]
+            elif section.kind == Kind.SUGGESTIONS:
+                block.rows = [
+                    (item, self[f"suggestion_{item.pk}"])
+                    for item in self.content.suggestion_items
+                ]
+            elif section.kind == Kind.RATING:
+                block.field = self["self_rating"]
+                if "civil_servant_rating" in self.fields:
+                    block.civil_servant = self["civil_servant_rating"]
+                block.score_groups = self.score_groups()
+            blocks.append(block)
+        return blocks
+
+    def score_groups(self):
+        """(group label, maximum, total so far, bound fields) for the score table."""
+        if not self.content.criteria:
+            return []
+        regime = self.content.review.cycle.regime
+        values = {name: self[name].value() for name in self.fields}
+        totals = self.score_totals(values)
+        groups = []
+        for group, maximum in (
+            (ScoreCriterion.Group.GENERAL, regime.general_criteria_max),
+            (ScoreCriterion.Group.TASKS, regime.task_results_max),
+        ):
+            fields = [
+                self[f"score_{c.code}"]
+                for c in self.content.criteria
+                if c.group == group
+            ]
+            if fields:
+                groups.append((group, group.label, maximum, totals.get(group), fields))
+        return groups
+
+    def grand_total(self):
+        values = {name: self[name].value() for name in self.fields}
+        return self.score_totals(values).get("all")
+
+
+def normalized(name, value):
+    """One comparable value per field: text as text, scores as numbers."""
+    if name.startswith("score_"):
+        return as_decimal(value)
+    if name == "self_rating":
+        return value
+    if name.startswith("outcome_"):
+        return "" if value in (None, Outcome.OPEN) else value
+    return value or ""
+
+
+def values_of(content, record, suggestion_texts, carry_states):
+    """A review's answers keyed by form field; `record` may be a history row.
+
+    Without `suggestion_texts` / `carry_states` the live rows of `content` are used.
+    """
+    if suggestion_texts is None:
+        suggestion_texts = content.suggestion_texts
+    if carry_states is None:
+        carry_states = {
+            item.pk: (item.answer, item.outcome) for item in content.carry_items
+        }
+    answers = record.answers if record else {}
+    scores = record.scores if record else {}
+    values = {}
+    for section in content.sections:
+        values[f"text_{section.key}"] = answers.get(section.key, "")
+    for item in content.carry_items:
+        answer, outcome = carry_states.get(item.pk, ("", Outcome.OPEN))
+        values[f"carry_{item.pk}"] = answer
+        values[f"outcome_{item.pk}"] = normalized(f"outcome_{item.pk}", outcome)
+    for item in content.suggestion_items:
+        values[f"suggestion_{item.pk}"] = suggestion_texts.get(item.pk, "")
+    values["self_rating"] = record.self_rating_id if record else None
+    values["civil_servant_rating"] = record.civil_servant_rating if record else ""
+    for criterion in content.criteria:
+        values[f"score_{criterion.code}"] = as_decimal(scores.get(criterion.code))
+    return values
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What must be reworked"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
