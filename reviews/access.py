@@ -54,6 +54,7 @@ def get_review(user, public_id):
         "member",
         "template",
         "self_rating",
+        "saved_by",
     )
     return get_object_or_404(queryset, public_id=public_id)
 

@@ -5,11 +5,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Organization, Role
+from organizations.models import TREE_ROLE_KINDS, Organization, Role
 
 
 class Regime(models.Model):
@@ -160,8 +160,15 @@ class ReviewCycleQuerySet(models.QuerySet):
         from members.models import Member
 
         superior_path = OuterRef("superior__path")
-        roles = Role.objects.filter(
-            user=user, organization__path__startswith=superior_path
+        # A role inside the committee's tree, or a tree role above the committee.
+        roles = Role.objects.annotate(
+            cycle_path=ExpressionWrapper(superior_path, output_field=models.CharField())
+        ).filter(
+            Q(organization__path__startswith=superior_path)
+            | Q(
+                cycle_path__startswith=F("organization__path"), kind__in=TREE_ROLE_KINDS
+            ),
+            user=user,
         )
         own_record = Member.objects.filter(
             user=user, organization__path__startswith=superior_path

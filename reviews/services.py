@@ -87,6 +87,15 @@ def grassroots_of(organization, grassroots_by_id):
     return None
 
 
+def review_cell(organization, by_id):
+    """The organization in scope whose meeting reviews a member of `organization`."""
+    if organization.pk in by_id:
+        return by_id[organization.pk]
+    if organization.kind == OrganizationKind.PARTY_GROUP:
+        return by_id.get(organization.parent_id)
+    return None
+
+
 # Opening a cycle ----------------------------------------------------------
 
 
@@ -94,7 +103,9 @@ def request_cycle_opening(cycle, user):
     """Record the job and run it after the commit (a worker, or in-process)."""
     from .tasks import open_cycle_task
 
-    refuse_unless_next(cycle, Status.SELF_REVIEW)
+    found = blockers(cycle, Status.SELF_REVIEW)
+    if found:
+        raise TransitionRefused(found)
     running = cycle.jobs.filter(
         status__in=[CycleJob.Status.PENDING, CycleJob.Status.RUNNING]
     )
@@ -111,7 +122,13 @@ def open_cycle(job):
     organizations = list(scope_organizations(cycle).order_by("path"))
     by_id = {o.pk: o for o in organizations}
     grassroots_by_id = {o.pk: o for o in organizations if o.kind in GRASSROOTS_KINDS}
-    members = list(Member.objects.filter(organization__in=organizations).order_by("pk"))
+    # Members of a Party group (tổ đảng) are reviewed in the cell above it.
+    members = list(
+        Member.objects.filter(organization__path__startswith=cycle.superior.path)
+        .exclude(organization=cycle.superior)
+        .select_related("organization")
+        .order_by("pk")
+    )
     CycleJob.objects.filter(pk=job.pk).update(total=len(members) + len(organizations))
 
     collective_template = select_template(cycle, FormTemplate.Audience.COLLECTIVE)
@@ -147,7 +164,9 @@ def open_cycle(job):
                 continue
             if member.pk in done:
                 continue
-            cell = by_id[member.organization_id]
+            cell = review_cell(member.organization, by_id)
+            if cell is None:
+                continue
             grassroots = grassroots_of(cell, grassroots_by_id)
             reviews.append(
                 Review(
@@ -183,15 +202,13 @@ def create_collective_reviews(cycle, organizations, template, members, by_id):
         cycle.reviews.filter(member__isnull=True).values_list("organization_id", "kind")
     )
     grassroots_by_id = {o.pk: o for o in organizations if o.kind in GRASSROOTS_KINDS}
-    with_leaders = {
-        grassroots.pk
-        for member in members
-        if member.is_leader and member.is_reviewable
-        for grassroots in [
-            grassroots_of(by_id[member.organization_id], grassroots_by_id)
-        ]
-        if grassroots
-    }
+    with_leaders = set()
+    for member in members:
+        cell = review_cell(member.organization, by_id)
+        if member.is_leader and member.is_reviewable and cell:
+            grassroots = grassroots_of(cell, grassroots_by_id)
+            if grassroots:
+                with_leaders.add(grassroots.pk)
     reviews = []
     for organization in organizations:
         wanted = [(Review.Kind.ORGANIZATION, organization.name, Review.Rank.COLLECTIVE)]

@@ -55,3 +55,27 @@ class ScopingTests(PersonasTestCase):
         self.assertFalse(
             ReviewCycle.objects.visible_to(UserFactory(username="x")).exists()
         )
+
+    def test_staff_above_the_committee_see_its_cycles(self):
+        from organizations.models import Organization as Org
+
+        from ..factories import OrganizationFactory, grant
+
+        province = OrganizationFactory(code="TINH", kind="superior", org_type=None)
+        committee = Org.objects.get(code="TU")
+        committee.parent = province
+        committee.save()
+        cycle = ReviewCycle.objects.create(
+            name="Năm 2025",
+            year=2025,
+            starts_on="2025-01-01",
+            ends_on="2025-12-31",
+            regime=Regime.objects.get(code="qd366"),
+            superior=committee,
+        )
+        province_staff = UserFactory(username="tinh")
+        grant(province_staff, province, "staff")
+        self.assertEqual(list(ReviewCycle.objects.visible_to(province_staff)), [cycle])
+        province_member = UserFactory(username="tinh_member")
+        grant(province_member, province, "member")
+        self.assertFalse(ReviewCycle.objects.visible_to(province_member).exists())

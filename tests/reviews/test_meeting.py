@@ -164,7 +164,7 @@ class MeetingTests(MeetingTestCase):
         self.assertEqual(meeting.version, 1)
         absent = meeting.attendance.get(member=self.other_member_a)
         self.assertEqual((absent.present, absent.absence_reason), (False, "Ốm"))
-        self.assertContains(response, "3/4 present — quorum reached (≥ 66,67%)")
+        self.assertContains(response, "3/4 present — quorum reached (≥ 66.67%)")
 
     def test_without_a_quorum_the_page_says_so_and_offers_no_subject_form(self):
         self.use_english()
@@ -172,7 +172,7 @@ class MeetingTests(MeetingTestCase):
 
         response = self.client.get(self.url)
 
-        self.assertContains(response, "2/4 present — no quorum (≥ 66,67% needed)")
+        self.assertContains(response, "2/4 present — no quorum (≥ 66.67% needed)")
         self.assertFalse(response.context["ready"])
         self.assertTrue(all(s.form is None for s in response.context["subjects"]))
 

@@ -60,7 +60,7 @@ class MeetingItemTests(MeetingTestCase):
         response = self.record(0, HTTNV=2)
 
         self.assertContains(response, "Only 2 of the 4 members called are present")
-        self.assertContains(response, "without a quorum (66,67%)")
+        self.assertContains(response, "without a quorum (66.67%)")
         self.assertIsNone(self.item(0).recorded_at)
 
     def test_a_subject_cannot_be_recorded_before_the_one_ahead_of_it(self):

@@ -124,3 +124,18 @@ class OpenCycleTests(TestCase):
         job = CycleJob.objects.create(cycle=self.cycle, status=CycleJob.Status.DONE)
         open_cycle_task.delay(job.pk)
         self.assertFalse(self.cycle.reviews.exists())
+
+    def test_party_group_members_are_reviewed_in_their_cell(self):
+        grouped = MemberFactory(organization=self.group)
+        self.open()
+        self.assertEqual(self.cycle.reviews.get(member=grouped).organization, self.cell)
+
+    def test_opening_is_refused_when_the_regime_has_no_member_form(self):
+        from reviews.models import FormTemplate
+
+        FormTemplate.objects.filter(
+            regime=self.cycle.regime, audience="member"
+        ).delete()
+        with self.assertRaises(services.TransitionRefused):
+            services.request_cycle_opening(self.cycle, UserFactory(username="x"))
+        self.assertFalse(CycleJob.objects.exists())
