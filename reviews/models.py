@@ -75,6 +75,16 @@ class Regime(models.Model):
         ),
     )
 
+    overridable_rules = models.JSONField(
+        _("rules the deciding level may override"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Codes of rules (quota, discipline, head, collective_discipline, "
+            "leader_unit, conclusion, points) a decision may break with a "
+            "written reason."
+        ),
+    )
     quorum_percent = models.DecimalField(
         _("quorum of a review meeting (%)"),
         max_digits=5,
@@ -729,6 +739,31 @@ class Review(models.Model):
     score_tasks = models.DecimalField(
         _("task results score"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    # Conditions of the points thresholds under QĐ 366 (DOMAIN.md §6).
+    tasks_on_time_percent = models.DecimalField(
+        _("tasks done on time (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    tasks_exceeding_percent = models.DecimalField(
+        _("tasks exceeding the requirement (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    shortcomings_remedied_percent = models.DecimalField(
+        _("earlier shortcomings remedied (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     version = models.PositiveIntegerField(_("version"), default=0)
     saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
     saved_by = models.ForeignKey(
@@ -808,6 +843,14 @@ class CarryOverItem(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("shortcoming or action"))
     source = models.CharField(_("raised in"), max_length=255, blank=True)
+    remedy_action = models.ForeignKey(
+        "RemedyAction",
+        verbose_name=_("remedy action"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carry_over_items",
+    )
     answer = models.TextField(_("result of the remedy"), blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN
@@ -1129,3 +1172,297 @@ class MeetingItem(models.Model):
     @property
     def is_recorded(self):
         return self.recorded_at is not None
+
+
+class Rating(models.Model):
+    """One level of a subject's rating chain; each stage is kept, none overwritten.
+
+    self-proposed → proposed by the meeting → appraised and proposed by the
+    grassroots committee or advisory body → decided by the superior committee.
+    """
+
+    class Stage(models.TextChoices):
+        SELF = "self", _("Self-proposed")
+        MEETING = "meeting", _("Proposed by the meeting")
+        APPRAISAL = "appraisal", _("Appraised and proposed")
+        DECISION = "decision", _("Decided by the superior committee")
+
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    level = models.ForeignKey(
+        RatingLevel,
+        verbose_name=_("rating level"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    assessment = models.TextField(
+        _("assessment"),
+        blank=True,
+        help_text=_("The deciding level's assessment (nhận xét, đánh giá)."),
+    )
+    votes = models.JSONField(_("votes per level"), default=dict, blank=True)
+    overridden_rules = models.JSONField(_("rules overridden"), default=list, blank=True)
+    override_reason = models.TextField(_("reason for overriding"), blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "stage"], name="rating_once_per_stage"
+            ),
+        ]
+        indexes = [
+            # Quota counts: decided levels of one cycle's comparison group.
+            models.Index(fields=["stage", "level"], name="rating_stage_level"),
+        ]
+
+    def __str__(self):
+        stage = self.get_stage_display()
+        return f"{self.review.subject_name} – {stage}: {self.level.code}"
+
+    @property
+    def is_override(self):
+        return bool(self.overridden_rules)
+
+
+class Discipline(models.Model):
+    """A disciplinary decision against a member or an organization (kỷ luật)."""
+
+    class Form(models.TextChoices):
+        REPRIMAND = "reprimand", _("Reprimand")
+        WARNING = "warning", _("Warning")
+        DISMISSAL = "dismissal", _("Dismissal from post")
+        EXPULSION = "expulsion", _("Expulsion")
+        DISSOLUTION = "dissolution", _("Dissolution")
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("Party member"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="disciplines",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="disciplines",
+        help_text=_("For a collective: the organization or its leadership."),
+    )
+    leadership = models.BooleanField(
+        _("the leadership collective"),
+        default=False,
+        help_text=_("The organization's leadership collective was disciplined."),
+    )
+    form = models.CharField(
+        _("form of discipline"), max_length=20, choices=Form.choices
+    )
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.CharField(_("decided by"), max_length=255, blank=True)
+    violation = models.TextField(_("violation"), blank=True)
+    self_detected = models.BooleanField(
+        _("detected by the subject"),
+        default=False,
+        help_text=_("The subject detected the violation themself."),
+    )
+    remedied = models.BooleanField(_("remedied"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disciplinary record")
+        verbose_name_plural = _("disciplinary records")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=True, organization__isnull=False)
+                | Q(member__isnull=False, organization__isnull=True),
+                name="discipline_has_one_subject",
+                violation_error_message=_(
+                    "A disciplinary record concerns one member or one organization."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member or self.organization} – {self.get_form_display()}"
+
+    @property
+    def exempt_when_self_remedied(self):
+        return self.self_detected and self.remedied
+
+
+class Conclusion(models.Model):
+    """A competent body's conclusion that caps a member's rating (DOMAIN §6 rule 6)."""
+
+    class Kind(models.TextChoices):
+        DEGENERATION = (
+            "degeneration",
+            _("Degenerated in political ideology, ethics or lifestyle"),
+        )
+        PROHIBITED = "prohibited", _("Did what Party members must not do")
+        EXAMPLE = "example", _("Failed the duty to set an example")
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("Party member"),
+        on_delete=models.CASCADE,
+        related_name="conclusions",
+    )
+    kind = models.CharField(_("conclusion"), max_length=20, choices=Kind.choices)
+    concluded_on = models.DateField(_("concluded on"))
+    concluded_by = models.CharField(_("concluded by"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("conclusion")
+        verbose_name_plural = _("conclusions")
+
+    def __str__(self):
+        return f"{self.member} – {self.get_kind_display()}"
+
+
+class RemedyAction(models.Model):
+    """An action of a subject's remedy plan, followed up during the year."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        related_name="remedy_actions",
+        help_text=_("The review whose shortcomings the action remedies."),
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    shortcoming = models.TextField(_("shortcoming"))
+    content = models.TextField(_("action"))
+    owner = models.CharField(_("responsible"), max_length=255)
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    evidence = models.TextField(_("evidence and progress notes"), blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "number"]
+        verbose_name = _("remedy action")
+        verbose_name_plural = _("remedy actions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"], name="remedy_action_number_per_review"
+            ),
+        ]
+        indexes = [
+            # Overdue lists: open actions by deadline.
+            models.Index(fields=["status", "deadline"], name="remedy_action_overdue"),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.content[:60]}"
+
+    def is_overdue(self, today):
+        return self.status != self.Status.DONE and self.deadline < today
+
+
+class Notice(models.Model):
+    """A message on a user's home page, e.g. the published result of their review."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="review_notices",
+    )
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("review"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "review"],
+                condition=Q(review__isnull=False),
+                name="notice_once_per_user_review",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class CycleReopening(models.Model):
+    """An audited reopening of a published or locked cycle."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="reopenings",
+    )
+    from_status = models.CharField(_("from status"), max_length=20)
+    reason = models.TextField(_("reason"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reopened by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reopening")
+        verbose_name_plural = _("reopenings")
+
+    def __str__(self):
+        return f"{self.cycle} – {self.reopened_at:%d/%m/%Y}"

@@ -16,11 +16,13 @@ from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKin
 from . import rules
 from .models import (
     Attendance,
+    CarryOverItem,
     CycleExclusion,
     CycleJob,
     FormTemplate,
     Meeting,
     MeetingItem,
+    RemedyAction,
     Review,
     ReviewCycle,
     SuggestionAnswer,
@@ -356,6 +358,25 @@ def save_review(review, changes, version, user, *, suggestion_answers=None):
             review=current, item_id=item_id, defaults={"text": text}
         )
     return current
+
+
+def settle_carry_over(review, user):
+    """A submitted answer closes a remedied action or keeps it open for next year."""
+    today = timezone.localdate()
+    for item in review.carry_over_items.select_related("remedy_action"):
+        action = item.remedy_action
+        if action is None:
+            continue
+        if item.outcome == CarryOverItem.Outcome.REMEDIED and action.status != (
+            RemedyAction.Status.DONE
+        ):
+            action.status = RemedyAction.Status.DONE
+            action.closed_on = today
+            action.evidence = "\n".join(
+                part for part in (action.evidence, item.answer) if part
+            )
+            action._history_user = user
+            action.save()
 
 
 # Meetings -----------------------------------------------------------------

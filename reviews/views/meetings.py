@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from simple_history.utils import bulk_update_with_history
 
-from .. import access, rules, services
+from .. import access, ratings, rules, services
 from ..forms.meetings import (
     AttendanceFormSet,
     MeetingActionForm,
@@ -32,7 +32,15 @@ from ..forms.meetings import (
     SubjectForm,
     stamp_of,
 )
-from ..models import Assignment, Attendance, Meeting, MeetingItem, Review, ReviewCycle
+from ..models import (
+    Assignment,
+    Attendance,
+    Meeting,
+    MeetingItem,
+    Rating,
+    Review,
+    ReviewCycle,
+)
 
 # A meeting may be recorded while members write their forms and during the
 # meetings step; afterwards the page is read-only.
@@ -227,6 +235,19 @@ def repropose(meeting, recorded, present, user):
         bulk_update_with_history(
             changed, MeetingItem, ["proposed_rating"], default_user=user
         )
+    for item in changed:
+        if item.proposed_rating:
+            ratings.record_rating(
+                item.review,
+                Rating.Stage.MEETING,
+                item.proposed_rating,
+                user,
+                votes=item.votes,
+            )
+        else:
+            Rating.objects.filter(
+                review=item.review, stage=Rating.Stage.MEETING
+            ).delete()
 
 
 @transaction.atomic
@@ -274,6 +295,7 @@ def write_subject(meeting, item, form, user, levels):
     saved.recorded_at = timezone.now()
     saved._history_user = user
     saved.save()
+    ratings.record_rating(item.review, Rating.Stage.MEETING, level, user, votes=votes)
     return saved
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import access, services
+from .. import access, ratings, services
 from ..forms.review import (
     REQUIRED_TO_SUBMIT,
     ReturnForm,
@@ -19,7 +19,7 @@ from ..forms.review import (
     ReviewForm,
     values_of,
 )
-from ..models import CarryOverItem, Review, SuggestionAnswer
+from ..models import CarryOverItem, Rating, Review, SuggestionAnswer
 
 
 @dataclass
@@ -134,6 +134,16 @@ def write(user, form, changes, version):
         if (item.answer, item.outcome) != (answer, outcome):
             item.answer, item.outcome = answer, outcome
             item.save(update_fields=["answer", "outcome"])
+    if saved.is_submitted:
+        services.settle_carry_over(saved, user)
+        if saved.self_rating:
+            ratings.record_rating(
+                saved,
+                Rating.Stage.SELF,
+                saved.self_rating,
+                user,
+                score=saved.score_total,
+            )
     return saved
 
 

@@ -263,3 +263,13 @@ class MajorityTests(MeetingTestCase):
 
     def test_exactly_half_is_not_a_majority(self):
         self.assertEqual(self.proposed(HTXSNV=10, HTTNV=10), "HTTNV")
+
+
+class MeetingRatingChainTests(MeetingTestCase):
+    def test_recording_a_subject_records_the_meeting_stage_with_the_tallies(self):
+        self.hold_meeting()
+        url = reverse("reviews:meeting_item", args=[self.collective_a.public_id, 0])
+        self.client.post(url, votes_data(0, HTXSNV=1, HTTNV=3))
+        rating = self.collective_a.ratings.get(stage="meeting")
+        self.assertEqual(rating.level.code, "HTTNV")
+        self.assertEqual(rating.votes["HTTNV"], 3)

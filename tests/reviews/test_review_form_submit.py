@@ -259,3 +259,21 @@ class ReviewCarryOverSectionTests(ReviewFormTestCase):
             self.filled(self.review_a, **{f"outcome_{item.pk}": "open"}),
         )
         self.assertIn(f"outcome_{item.pk}", response.context["form"].errors)
+
+
+class SelfRatingChainTests(ReviewFormTestCase):
+    def test_submitting_records_the_self_proposed_stage_of_the_chain(self):
+        self.client.force_login(self.member_user)
+        self.client.post(
+            self.url(self.review_a), self.filled(self.review_a, action="submit")
+        )
+        review = Review.objects.get(pk=self.review_a.pk)
+        rating = review.ratings.get(stage="self")
+        self.assertEqual(rating.level, review.self_rating)
+        self.assertEqual(rating.score, review.score_total)
+        self.assertEqual(rating.set_by, self.member_user)
+
+    def test_a_draft_records_no_rating(self):
+        self.client.force_login(self.member_user)
+        self.client.post(self.url(self.review_a), self.filled(self.review_a))
+        self.assertFalse(Review.objects.get(pk=self.review_a.pk).ratings.exists())
