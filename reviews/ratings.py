@@ -248,6 +248,20 @@ class RuleBook:
             ).select_related("member__organization")
         )
 
+    def collective_waiting(self, review):
+        """The collective a head or leader is rated after, if not decided yet."""
+        if review.member_id is None:
+            return None
+        if review.meeting_rank == Review.Rank.HEAD and (
+            (review.organization_id, Review.Kind.ORGANIZATION) not in self.decided
+        ):
+            return review.organization.name
+        if review.is_leader and review.leadership_review_id:
+            unit = review.leadership_review.organization
+            if (unit.pk, Review.Kind.ORGANIZATION) not in self.decided:
+                return unit.name
+        return None
+
     def findings(self, review, stage_score=None):
         """Every rule that caps this subject, with its reason."""
         exempt = self.regime.self_remedied_discipline_exempt
@@ -378,6 +392,13 @@ def decide(cycle, group, decisions, user):
     errors, plans = defaultdict(list), []
     for decision in decisions:
         review = decision.review
+        waiting = book.collective_waiting(review)
+        if waiting:
+            errors[review.pk].append(
+                _("%(name)s: decide %(collective)s first.")
+                % {"name": review.subject_name, "collective": waiting}
+            )
+            continue
         findings = book.findings(review)
         if quota and decision.level.code == rules.EXCELLENT:
             findings.append(quota)

@@ -193,9 +193,73 @@ def open_cycle(job):
         with transaction.atomic():
             Review.objects.bulk_create(reviews, ignore_conflicts=True)
             CycleExclusion.objects.bulk_create(exclusions, ignore_conflicts=True)
+            carry_over_open_actions(cycle, [r.member_id for r in reviews])
         CycleJob.objects.filter(pk=job.pk).update(
             progress=len(organizations) + start + len(batch)
         )
+
+
+def previous_cycle(cycle):
+    return (
+        ReviewCycle.objects.filter(
+            superior=cycle.superior, starts_on__lt=cycle.starts_on
+        )
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def carry_over_open_actions(cycle, member_ids=None):
+    """Every open remedy action of the last cycle becomes a section III item.
+
+    With `member_ids`, only those members' reviews; without, the collectives.
+    Items already carried are skipped, so running it twice adds nothing.
+    """
+    previous = previous_cycle(cycle)
+    if previous is None:
+        return
+    actions = RemedyAction.objects.filter(review__cycle=previous).exclude(
+        status=RemedyAction.Status.DONE
+    )
+    if member_ids is None:
+        actions = actions.filter(review__member__isnull=True)
+        targets = {
+            (r.organization_id, r.kind): r
+            for r in cycle.reviews.filter(member__isnull=True)
+        }
+    else:
+        actions = actions.filter(review__member__in=member_ids)
+        targets = {r.member_id: r for r in cycle.reviews.filter(member__in=member_ids)}
+    carried = set(
+        CarryOverItem.objects.filter(review__cycle=cycle).values_list(
+            "remedy_action_id", flat=True
+        )
+    )
+    numbers = {}
+    items = []
+    for action in actions.select_related("review").order_by("review", "number"):
+        old = action.review
+        key = (
+            old.member_id if member_ids is not None else (old.organization_id, old.kind)
+        )
+        target = targets.get(key)
+        if target is None or action.pk in carried:
+            continue
+        numbers[target.pk] = numbers.get(target.pk, target_count(target)) + 1
+        items.append(
+            CarryOverItem(
+                review=target,
+                number=numbers[target.pk],
+                text=f"{action.shortcoming}\n→ {action.content}",
+                source=previous.name,
+                remedy_action=action,
+            )
+        )
+    CarryOverItem.objects.bulk_create(items)
+
+
+def target_count(review):
+    return review.carry_over_items.count()
 
 
 def create_collective_reviews(cycle, organizations, template, members, by_id):
@@ -232,6 +296,7 @@ def create_collective_reviews(cycle, organizations, template, members, by_id):
                 )
             )
     Review.objects.bulk_create(reviews, ignore_conflicts=True)
+    carry_over_open_actions(cycle)
 
 
 # Transitions --------------------------------------------------------------
@@ -294,9 +359,18 @@ def blockers(cycle, target, limit=50):
             )
         found += more_line(collectives.count() - limit)
     elif target == Status.DECIDED:
-        found.append(
-            (_("Ratings are decided on the decision pages, not built yet."), None)
+        undecided = cycle.reviews.exclude(ratings__stage="decision").order_by(
+            "organization__path", "meeting_rank", "sort_key"
         )
+        for review in undecided[:limit]:
+            found.append(
+                (
+                    _("Rating not decided: %(name)s") % {"name": review.subject_name},
+                    reverse("reviews:decide", args=[cycle.public_id])
+                    + f"?subject={review.public_id}",
+                )
+            )
+        found += more_line(undecided.count() - limit)
     return found
 
 
@@ -320,6 +394,10 @@ def move_cycle(cycle, target, user):
     cycle.status = target
     cycle._history_user = user
     cycle.save(update_fields=["status"])
+    if target == Status.PUBLISHED:
+        from .publishing import publish_results
+
+        publish_results(cycle, user)
     return cycle
 
 

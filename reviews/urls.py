@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import cycles, meetings, review_forms, suggestions
+from .views import (
+    cycles,
+    decisions,
+    meetings,
+    publishing,
+    remedies,
+    results,
+    review_forms,
+    suggestions,
+)
 
 app_name = "reviews"
 urlpatterns = [
@@ -67,4 +76,30 @@ urlpatterns = [
         meetings.meeting_item,
         name="meeting_item",
     ),
+    # Appraisal and decision of ratings, per comparison group (staff and BTV).
+    path("cycles/<uuid:public_id>/appraise/", decisions.appraise, name="appraise"),
+    path("cycles/<uuid:public_id>/decide/", decisions.decide, name="decide"),
+    # Publishing, reopening and notices.
+    path("cycles/<uuid:public_id>/reopen/", publishing.reopen, name="cycle_reopen"),
+    path("notices/", publishing.notice_list, name="notices"),
+    # Remedy plans (after the decision, followed during the year).
+    path("forms/<uuid:public_id>/remedy/", remedies.remedy_plan, name="remedy_plan"),
+    path("remedies/<uuid:public_id>/", remedies.remedy_action, name="remedy_action"),
+    path(
+        "cycles/<uuid:public_id>/remedies/overdue/",
+        remedies.overdue,
+        name="remedies_overdue",
+    ),
+    # Results.
+    path(
+        "cycles/<uuid:public_id>/results/<uuid:organization_id>/",
+        results.organization_results,
+        name="organization_results",
+    ),
+    path(
+        "people/<uuid:member_id>/results/",
+        results.person_results,
+        name="person_results",
+    ),
+    path("cycles/<uuid:public_id>/flags/", results.flags, name="flags"),
 ]

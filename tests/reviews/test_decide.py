@@ -205,3 +205,34 @@ class ConcurrentDecisionTests(TransactionTestCase):
             Rating.objects.filter(stage="decision", level__code="HTXSNV").count(), 1
         )
         self.assertEqual(connection.vendor, "postgresql")
+
+
+class DecisionOrderTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.cycle, cls.cell, cls.people = build_cycle(members=3)
+        Review.objects.filter(member=cls.people[0]).update(
+            meeting_rank=Review.Rank.HEAD
+        )
+        cls.staff = UserFactory(username="btc")
+
+    def test_the_head_is_decided_after_the_collective_and_not_above_it(self):
+        groups = ratings.comparison_groups(self.cycle)
+        members = next(g for k, g in groups.items() if k.startswith("members-"))
+        head = next(r for r in members.reviews if r.member_id == self.people[0].pk)
+        decision = [ratings.Decision(head, level("HTTNV"))]
+        with self.assertRaises(ratings.RatingRefused):
+            ratings.decide(self.cycle, members, decision, self.staff)
+        cells = next(g for k, g in groups.items() if k.startswith("cells-"))
+        ratings.decide(
+            self.cycle,
+            cells,
+            [ratings.Decision(cells.reviews[0], level("HTNV"))],
+            self.staff,
+        )
+        with self.assertRaises(ratings.RatingRefused) as refused:
+            ratings.decide(self.cycle, members, decision, self.staff)
+        self.assertIn("HTNV", str(refused.exception))
+        ratings.decide(
+            self.cycle, members, [ratings.Decision(head, level("HTNV"))], self.staff
+        )
