@@ -183,7 +183,9 @@ def comparison_groups(cycle):
 class RuleBook:
     """The facts every rule needs for a set of reviews, loaded in a few queries."""
 
-    def __init__(self, cycle, reviews):
+    def __init__(self, cycle, reviews, stage=Stage.DECISION):
+        """`stage` is the level of the chain heads are compared against: the
+        decided collective for decisions, the meeting's proposal at meetings."""
         self.cycle = cycle
         self.regime = cycle.regime
         self.reviews = reviews
@@ -203,11 +205,11 @@ class RuleBook:
             member_id__in=member_ids, concluded_on__range=period
         ):
             self.conclusions[found.member_id].append(found)
-        # Decided ratings of the collectives, for heads and leaders.
+        # The collectives' ratings at `stage`, for heads and leaders.
         self.decided = {
             (r.review.organization_id, r.review.kind): r.level.code
             for r in Rating.objects.filter(
-                review__cycle=cycle, stage=Stage.DECISION, review__member__isnull=True
+                review__cycle=cycle, stage=stage, review__member__isnull=True
             ).select_related("review", "level")
         }
         self.targets = defaultdict(lambda: [0, 0])

@@ -61,6 +61,14 @@ def addressed_items(review):
     return items.select_related("focus_area").order_by("number")
 
 
+# The conditions of the QĐ 366 points bands, declared with the self-score.
+CONDITIONS = [
+    ("tasks_on_time_percent", _("Tasks done on time (%)")),
+    ("tasks_exceeding_percent", _("Tasks exceeding the requirement (%)")),
+    ("shortcomings_remedied_percent", _("Earlier shortcomings remedied (%)")),
+]
+
+
 @dataclass
 class Block:
     """One section of the form as the template shows it."""
@@ -69,6 +77,7 @@ class Block:
     field: forms.BoundField | None = None
     rows: list = dataclasses.field(default_factory=list)
     score_groups: list = dataclasses.field(default_factory=list)
+    conditions: list = dataclasses.field(default_factory=list)
     civil_servant: forms.BoundField | None = None
 
     @property
@@ -186,6 +195,20 @@ class ReviewForm(forms.Form):
                 ),
             )
 
+        if self.content.criteria:
+            for name, label in CONDITIONS:
+                self.fields[f"cond_{name}"] = forms.DecimalField(
+                    label=label,
+                    required=False,
+                    min_value=0,
+                    max_value=100,
+                    max_digits=5,
+                    decimal_places=2,
+                    widget=forms.NumberInput(
+                        attrs={"step": "any", "inputmode": "decimal"}
+                    ),
+                )
+
     def clean(self):
         cleaned = super().clean()
         regime = self.content.review.cycle.regime
@@ -238,6 +261,8 @@ class ReviewForm(forms.Form):
             changes["scores"] = scores
             changes["score_general"] = totals.get(ScoreCriterion.Group.GENERAL)
             changes["score_tasks"] = totals.get(ScoreCriterion.Group.TASKS)
+            for name, _label in CONDITIONS:
+                changes[name] = data[f"cond_{name}"]
         return changes
 
     def suggestion_answers(self):
@@ -327,6 +352,15 @@ class ReviewForm(forms.Form):
                     },
                 )
             )
+        for name, label in CONDITIONS if self.content.criteria else ():
+            if self.cleaned_data.get(f"cond_{name}") is None:
+                found.append(
+                    (
+                        f"cond_{name}",
+                        _("Section %(section)s: %(label)s")
+                        % {"section": section.number, "label": label},
+                    )
+                )
         for criterion in self.content.criteria:
             if self.cleaned_data.get(f"score_{criterion.code}") is None:
                 found.append(
@@ -403,6 +437,11 @@ class ReviewForm(forms.Form):
                 if "civil_servant_rating" in self.fields:
                     block.civil_servant = self["civil_servant_rating"]
                 block.score_groups = self.score_groups()
+                block.conditions = [
+                    self[f"cond_{name}"]
+                    for name, _label in CONDITIONS
+                    if f"cond_{name}" in self.fields
+                ]
             blocks.append(block)
         return blocks
 
@@ -434,7 +473,7 @@ class ReviewForm(forms.Form):
 
 def normalized(name, value):
     """One comparable value per field: text as text, scores as numbers."""
-    if name.startswith("score_"):
+    if name.startswith(("score_", "cond_")):
         return as_decimal(value)
     if name == "self_rating":
         return value
@@ -469,6 +508,9 @@ def values_of(content, record, suggestion_texts, carry_states):
     values["civil_servant_rating"] = record.civil_servant_rating if record else ""
     for criterion in content.criteria:
         values[f"score_{criterion.code}"] = as_decimal(scores.get(criterion.code))
+    if content.criteria:
+        for name, _label in CONDITIONS:
+            values[f"cond_{name}"] = as_decimal(getattr(record, name, None))
     return values
 
 

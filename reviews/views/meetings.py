@@ -73,6 +73,7 @@ class Subject:
     tallies: list
     form: SubjectForm | None
     waiting: bool
+    warnings: list
 
 
 # Views ---------------------------------------------------------------------
@@ -426,10 +427,31 @@ def meeting_url(review):
 
 def load_items(meeting):
     return list(
-        meeting.items.select_related("review__self_rating", "proposed_rating").order_by(
-            "order"
-        )
+        meeting.items.select_related(
+            "review__self_rating",
+            "review__organization",
+            "review__leadership_review__organization",
+            "proposed_rating",
+        ).order_by("order")
     )
+
+
+def proposal_warnings(cycle, items):
+    """Rules the meeting's proposals break, shown next to them (DOMAIN.md §6)."""
+    recorded = [item for item in items if item.proposed_rating_id]
+    if not recorded:
+        return {}
+    book = ratings.RuleBook(
+        cycle, [item.review for item in recorded], stage=Rating.Stage.MEETING
+    )
+    return {
+        item.pk: [
+            finding.reason
+            for finding in book.findings(item.review)
+            if finding.broken_by(item.proposed_rating.code)
+        ]
+        for item in recorded
+    }
 
 
 def load_attendance(meeting):
@@ -497,6 +519,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
         and quorum.reached
     )
     upcoming = next((item for item in items if not item.is_recorded), None)
+    warnings = proposal_warnings(cycle, items)
     subjects = []
     for item in items:
         form = forms.get(item.order)
@@ -508,6 +531,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
                 tallies=[(level, item.votes.get(level.code, 0)) for level in levels],
                 form=form,
                 waiting=upcoming is not None and item.order > upcoming.order,
+                warnings=warnings.get(item.pk, []),
             )
         )
     recorded = sum(item.is_recorded for item in items)

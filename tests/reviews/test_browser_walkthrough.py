@@ -166,6 +166,12 @@ class BrowserWalkthroughTests(StaticLiveServerTestCase):
             form.locator(f'[name="score_{criterion.code}"]').fill(
                 str(criterion.max_points - 1)
             )
+        for name, value in (
+            ("tasks_on_time_percent", "100"),
+            ("tasks_exceeding_percent", "30"),
+            ("shortcomings_remedied_percent", "100"),
+        ):
+            form.locator(f'[name="cond_{name}"]').fill(value)
         form.locator('select[name="self_rating"]').select_option(
             str(self.levels[level_code].pk)
         )

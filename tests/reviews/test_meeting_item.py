@@ -273,3 +273,20 @@ class MeetingRatingChainTests(MeetingTestCase):
         rating = self.collective_a.ratings.get(stage="meeting")
         self.assertEqual(rating.level.code, "HTTNV")
         self.assertEqual(rating.votes["HTTNV"], 3)
+
+    def test_a_head_proposed_above_the_collective_is_warned(self):
+        self.hold_meeting()
+        self.client.post(
+            reverse("reviews:meeting_item", args=[self.collective_a.public_id, 0]),
+            votes_data(0, HTTNV=4),
+        )
+        self.client.post(
+            reverse("reviews:meeting_item", args=[self.collective_a.public_id, 1]),
+            votes_data(1, HTXSNV=4),
+        )
+        response = self.client.get(self.url)
+        head = response.context["subjects"][1]
+        self.assertEqual(head.item.review.meeting_rank, 1)
+        self.assertEqual(len(head.warnings), 1)
+        self.assertIn("HTTNV", head.warnings[0])
+        self.assertEqual(response.context["subjects"][0].warnings, [])

@@ -38,6 +38,10 @@ class ReviewFormTestCase(CyclePersonasTestCase):
         data["self_rating"] = self.level("HTTNV").pk
         for criterion in review.template.criteria.all():
             data[f"score_{criterion.code}"] = criterion.max_points - 1
+        if review.cycle.regime.uses_points:
+            data["cond_tasks_on_time_percent"] = 100
+            data["cond_tasks_exceeding_percent"] = 30
+            data["cond_shortcomings_remedied_percent"] = 100
         data.update(overrides)
         return data
 

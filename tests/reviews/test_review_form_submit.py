@@ -277,3 +277,26 @@ class SelfRatingChainTests(ReviewFormTestCase):
         self.client.force_login(self.member_user)
         self.client.post(self.url(self.review_a), self.filled(self.review_a))
         self.assertFalse(Review.objects.get(pk=self.review_a.pk).ratings.exists())
+
+
+class PointsConditionsTests(ReviewFormTestCase):
+    def test_the_points_conditions_are_required_and_stored(self):
+        self.client.force_login(self.member_user)
+        data = self.filled(self.review_a, action="submit")
+        del data["cond_tasks_exceeding_percent"]
+        response = self.client.post(self.url(self.review_a), data)
+        self.assertIn(
+            "cond_tasks_exceeding_percent",
+            [name for name, _label in response.context["missing"]],
+        )
+        data = self.filled(self.review_a, action="submit", version=1)
+        self.client.post(self.url(self.review_a), data)
+        review = Review.objects.get(pk=self.review_a.pk)
+        self.assertEqual(review.status, Review.Status.SUBMITTED)
+        self.assertEqual(review.tasks_exceeding_percent, 30)
+
+    def test_a_percentage_above_a_hundred_is_refused(self):
+        self.client.force_login(self.member_user)
+        data = self.filled(self.review_a, cond_tasks_on_time_percent=120)
+        response = self.client.post(self.url(self.review_a), data)
+        self.assertTrue(response.context["form"].errors["cond_tasks_on_time_percent"])
