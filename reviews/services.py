@@ -3,7 +3,7 @@
 import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -199,28 +199,18 @@ def open_cycle(job):
         )
 
 
-def previous_cycle(cycle):
-    return (
-        ReviewCycle.objects.filter(
-            superior=cycle.superior, starts_on__lt=cycle.starts_on
-        )
-        .order_by("-starts_on")
-        .first()
-    )
-
-
 def carry_over_open_actions(cycle, member_ids=None):
-    """Every open remedy action of the last cycle becomes a section III item.
+    """Every remedy action still open from earlier cycles becomes a section III item.
 
-    With `member_ids`, only those members' reviews; without, the collectives.
-    Items already carried are skipped, so running it twice adds nothing.
+    Actions answered "carried" stay open, so they are asked about again each year
+    until they are done. With `member_ids`, only those members' reviews; without,
+    the collectives. Items already carried are skipped: running it twice adds
+    nothing.
     """
-    previous = previous_cycle(cycle)
-    if previous is None:
-        return
-    actions = RemedyAction.objects.filter(review__cycle=previous).exclude(
-        status=RemedyAction.Status.DONE
-    )
+    actions = RemedyAction.objects.filter(
+        review__cycle__superior=cycle.superior,
+        review__cycle__starts_on__lt=cycle.starts_on,
+    ).exclude(status=RemedyAction.Status.DONE)
     if member_ids is None:
         actions = actions.filter(review__member__isnull=True)
         targets = {
@@ -230,14 +220,23 @@ def carry_over_open_actions(cycle, member_ids=None):
     else:
         actions = actions.filter(review__member__in=member_ids)
         targets = {r.member_id: r for r in cycle.reviews.filter(member__in=member_ids)}
+    if not targets or not actions.exists():
+        return
     carried = set(
         CarryOverItem.objects.filter(review__cycle=cycle).values_list(
             "remedy_action_id", flat=True
         )
     )
-    numbers = {}
+    numbers = dict(
+        CarryOverItem.objects.filter(review__cycle=cycle)
+        .order_by()
+        .values_list("review")
+        .annotate(Max("number"))
+    )
     items = []
-    for action in actions.select_related("review").order_by("review", "number"):
+    for action in actions.select_related("review__cycle").order_by(
+        "review__cycle__starts_on", "review", "number"
+    ):
         old = action.review
         key = (
             old.member_id if member_ids is not None else (old.organization_id, old.kind)
@@ -245,21 +244,17 @@ def carry_over_open_actions(cycle, member_ids=None):
         target = targets.get(key)
         if target is None or action.pk in carried:
             continue
-        numbers[target.pk] = numbers.get(target.pk, target_count(target)) + 1
+        numbers[target.pk] = numbers.get(target.pk, 0) + 1
         items.append(
             CarryOverItem(
                 review=target,
                 number=numbers[target.pk],
                 text=f"{action.shortcoming}\n→ {action.content}",
-                source=previous.name,
+                source=old.cycle.name,
                 remedy_action=action,
             )
         )
     CarryOverItem.objects.bulk_create(items)
-
-
-def target_count(review):
-    return review.carry_over_items.count()
 
 
 def create_collective_reviews(cycle, organizations, template, members, by_id):
@@ -445,16 +440,21 @@ def settle_carry_over(review, user):
         action = item.remedy_action
         if action is None:
             continue
-        if item.outcome == CarryOverItem.Outcome.REMEDIED and action.status != (
-            RemedyAction.Status.DONE
-        ):
+        done = action.status == RemedyAction.Status.DONE
+        if item.outcome == CarryOverItem.Outcome.REMEDIED and not done:
             action.status = RemedyAction.Status.DONE
             action.closed_on = today
             action.evidence = "\n".join(
                 part for part in (action.evidence, item.answer) if part
             )
-            action._history_user = user
-            action.save()
+        elif item.outcome == CarryOverItem.Outcome.CARRIED and done:
+            # A form returned and resubmitted as "not remedied" reopens the action.
+            action.status = RemedyAction.Status.IN_PROGRESS
+            action.closed_on = None
+        else:
+            continue
+        action._history_user = user
+        action.save()
 
 
 # Meetings -----------------------------------------------------------------
