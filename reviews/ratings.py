@@ -125,7 +125,7 @@ def comparison_groups(cycle):
     reviews = list(
         cycle.reviews.select_related(
             "organization__org_type", "leadership_review__organization"
-        ).order_by("organization__path", "meeting_rank", "sort_key")
+        ).order_by("organization__path", "meeting_rank", "sort_key", "pk")
     )
     organizations = {
         o.pk: o
