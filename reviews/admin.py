@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from kontum_review.admin import FoldedSearchMixin
 
+from . import guards
 from .models import (
     Assignment,
     Attendance,
@@ -24,6 +25,41 @@ from .models import (
     Suggestion,
     SuggestionItem,
 )
+
+
+class ClosedCycleReadOnly:
+    """Rows of a published or locked cycle are shown read-only; reopen to change.
+
+    The signals in reviews/signals.py refuse the write anyway; this keeps the
+    admin from offering it. For an inline, the path starts at the parent row.
+    """
+
+    cycle_path = "cycle"
+
+    def in_closed_cycle(self, obj):
+        if obj is None:
+            return False
+        cycle = obj
+        for name in filter(None, self.cycle_path.split("__")):
+            cycle = getattr(cycle, name)
+        return guards.is_closed(cycle)
+
+    def has_change_permission(self, request, obj=None):
+        return not self.in_closed_cycle(obj) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not self.in_closed_cycle(obj) and super().has_delete_permission(
+            request, obj
+        )
+
+
+class ClosedCycleReadOnlyInline(ClosedCycleReadOnly):
+    def has_add_permission(self, request, obj=None):
+        return not self.in_closed_cycle(obj) and super().has_add_permission(
+            request, obj
+        )
 
 
 class RatingLevelInline(admin.TabularInline):
@@ -56,13 +92,22 @@ class RatingLevelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(SimpleHistoryAdmin):
+class ReviewCycleAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    """The status moves through the cycle's pages, which check each step."""
+
+    cycle_path = ""
     list_display = ["name", "year", "period", "regime", "superior", "status"]
     list_filter = ["status", "period", "regime", "year"]
     list_select_related = ["regime", "superior"]
     search_fields = ["name", "superior__search_text"]
     autocomplete_fields = ["regime", "superior"]
     readonly_fields = ["public_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A cycle is created in any state (history is imported locked), but only
+        # its pages move it on, and only an audited reopening moves it back.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "status"] if obj is not None else fields
 
 
 class FocusIndicatorInline(admin.TabularInline):
@@ -88,7 +133,7 @@ class FocusIndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+class IndicatorValueAdmin(ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin):
     list_display = ["indicator", "organization", "cycle", "target", "actual"]
     list_filter = ["cycle", "indicator"]
     list_select_related = ["indicator", "organization", "cycle"]
@@ -135,7 +180,7 @@ class CycleJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleExclusion)
-class CycleExclusionAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class CycleExclusionAdmin(ClosedCycleReadOnly, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ["member", "organization", "reason", "note", "cycle"]
     list_filter = ["cycle", "reason"]
     list_select_related = ["member", "organization", "cycle"]
@@ -144,7 +189,7 @@ class CycleExclusionAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = ["subject_name", "kind", "organization", "status", "cycle"]
     list_filter = ["cycle", "kind", "status"]
     list_select_related = ["organization", "cycle"]
@@ -162,7 +207,8 @@ class ReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CarryOverItem)
-class CarryOverItemAdmin(SimpleHistoryAdmin):
+class CarryOverItemAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    cycle_path = "review__cycle"
     list_display = ["__str__", "review", "outcome"]
     list_filter = ["outcome", "review__cycle"]
     list_select_related = ["review__cycle"]
@@ -170,14 +216,14 @@ class CarryOverItemAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["review"]
 
 
-class SuggestionItemInline(admin.TabularInline):
+class SuggestionItemInline(ClosedCycleReadOnlyInline, admin.TabularInline):
     model = SuggestionItem
     extra = 0
     autocomplete_fields = ["focus_area"]
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(SimpleHistoryAdmin):
+class SuggestionAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = ["__str__", "cycle", "issued_on", "issued_by"]
     list_filter = ["cycle"]
     list_select_related = ["organization", "member", "cycle", "issued_by"]
@@ -188,7 +234,7 @@ class SuggestionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     list_display = ["organization", "assignee", "duty", "cycle"]
     list_filter = ["cycle"]
     list_select_related = ["organization", "assignee", "cycle"]
@@ -196,20 +242,23 @@ class AssignmentAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["cycle", "organization", "assignee"]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ClosedCycleReadOnlyInline, admin.TabularInline):
+    cycle_path = "review__cycle"
     model = Attendance
     extra = 0
     autocomplete_fields = ["member"]
 
 
-class MeetingItemInline(admin.TabularInline):
+class MeetingItemInline(ClosedCycleReadOnlyInline, admin.TabularInline):
+    cycle_path = "review__cycle"
     model = MeetingItem
     extra = 0
     autocomplete_fields = ["review", "proposed_rating"]
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    cycle_path = "review__cycle"
     list_display = ["__str__", "held_on", "status", "place"]
     list_filter = ["status", "review__cycle"]
     list_select_related = ["review"]

@@ -1,5 +1,305 @@
-"""Publishing a cycle's results: notices and e-mails to every subject."""
+"""Publishing a cycle's results: notices and e-mails to every subject; reopening."""
+
+import logging
+from functools import partial
+from typing import NamedTuple
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
+from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from organizations.models import Role
+
+from . import guards
+from .models import CycleReopening, Notice, Rating, Review, ReviewCycle
+
+logger = logging.getLogger(__name__)
+
+BATCH = 1000
+Stage = Rating.Stage
+
+
+class ReopenRefused(Exception):
+    pass
+
+
+# Publishing -------------------------------------------------------------------
 
 
 def publish_results(cycle, user):
-    """Notify each organization and member of their final rating."""
+    """Notify each organization and member of their final rating.
+
+    Runs inside move_cycle's transaction. Each user gets one notice per review;
+    publishing again after a reopening changes only the notices whose result
+    changed, and e-mails only those, after the commit.
+    """
+    decided = [
+        Decided(*row)
+        for row in Rating.objects.filter(review__cycle=cycle, stage=Stage.DECISION)
+        .order_by("review__organization__path", "review__meeting_rank", "pk")
+        .values_list(*Decided.lookups)
+    ]
+    secretaries = secretaries_of(cycle)
+    wanted = {}
+    with translation.override("vi"):
+        for row in decided:
+            text = notice_text(cycle, row)
+            if row.kind != Review.Kind.INDIVIDUAL:
+                users = secretaries.get(row.organization_id, [])
+            else:
+                users = [row.user_id] if row.user_id else []
+            for user_id in users:
+                wanted[user_id, row.review_id] = text
+    mails = write_notices(cycle, wanted)
+    mails += [
+        (row.review_id, None)
+        for row in unnoticed(cycle, decided)
+        if row.kind == Review.Kind.INDIVIDUAL and not row.user_id and row.email
+    ]
+    note_publication(cycle, len(mails))
+    if mails:
+        transaction.on_commit(partial(send_result_mails, mails), robust=True)
+    return len(wanted)
+
+
+class Decided(NamedTuple):
+    """A decided rating with what its notice needs, read without the forms."""
+
+    review_id: int
+    kind: str
+    subject: str
+    organization_id: int
+    user_id: int | None
+    email: str | None
+    level: str
+    score: object
+    set_at: object
+
+    lookups = (
+        "review_id",
+        "review__kind",
+        "review__subject_name",
+        "review__organization_id",
+        "review__member__user_id",
+        "review__member__email",
+        "level__name",
+        "score",
+        "set_at",
+    )
+
+
+def unnoticed(cycle, decided):
+    """Decisions to e-mail to members without an account, who have no notice.
+
+    The first publication tells everyone, one after a reopening only those whose
+    decision was set since; a publication already noted in the cycle's history
+    (see note_publication) tells nobody again.
+    """
+    reopened = (
+        cycle.reopenings.order_by("-reopened_at")
+        .values_list("reopened_at", flat=True)
+        .first()
+    )
+    publications = cycle.history.filter(status=ReviewCycle.Status.PUBLISHED)
+    if reopened is not None:
+        publications = publications.filter(history_date__gt=reopened)
+    noted = publications.exclude(history_change_reason__isnull=True).exclude(
+        history_change_reason=""
+    )
+    if noted.exists():
+        return []
+    return [row for row in decided if reopened is None or row.set_at > reopened]
+
+
+def note_publication(cycle, count):
+    """Note on the cycle's history record of this publication what it sent."""
+    record = (
+        cycle.history.filter(status=ReviewCycle.Status.PUBLISHED)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if record is not None and not record.history_change_reason:
+        with translation.override("vi"):
+            record.history_change_reason = _(
+                "Results published; %(count)s recipients notified."
+            ) % {"count": count}
+        record.save(update_fields=["history_change_reason"])
+
+
+def secretaries_of(cycle):
+    """Organization id → the users holding a secretary role there."""
+    collectives = Review.objects.filter(cycle=cycle).collectives()
+    roles = Role.objects.filter(
+        kind=Role.Kind.SECRETARY,
+        organization__in=collectives.values("organization"),
+    ).order_by("user_id")
+    found = {}
+    for organization_id, user_id in roles.values_list("organization_id", "user_id"):
+        found.setdefault(organization_id, []).append(user_id)
+    return found
+
+
+def notice_text(cycle, row):
+    values = {"cycle": cycle.name, "subject": row.subject, "level": row.level}
+    if row.kind == Review.Kind.INDIVIDUAL:
+        text = _("Results of %(cycle)s: you are rated “%(level)s”.") % values
+    else:
+        text = _("Results of %(cycle)s: %(subject)s is rated “%(level)s”.") % values
+    if row.score is not None:
+        text += " " + _("Score: %(score)s.") % {"score": floatformat(row.score, -2)}
+    return text
+
+
+def write_notices(cycle, wanted):
+    """Create the missing notices and update the changed ones; whom to e-mail."""
+    existing = {
+        (user_id, review_id): (pk, text)
+        for pk, user_id, review_id, text in Notice.objects.filter(
+            review__cycle=cycle
+        ).values_list("pk", "user_id", "review_id", "text")
+    }
+    now = timezone.now()
+    created, changed, mails = [], [], []
+    for (user_id, review_id), text in wanted.items():
+        stored = existing.get((user_id, review_id))
+        if stored is None:
+            created.append(Notice(user_id=user_id, review_id=review_id, text=text))
+        elif stored[1] != text:
+            # A changed result reads as new: unread, at the top of the list.
+            changed.append(
+                Notice(pk=stored[0], text=text, read_at=None, created_at=now)
+            )
+        else:
+            continue
+        mails.append((review_id, user_id))
+    Notice.objects.bulk_create(created, batch_size=BATCH)
+    Notice.objects.bulk_update(
+        changed, ["text", "read_at", "created_at"], batch_size=BATCH
+    )
+    return mails
+
+
+# E-mail -----------------------------------------------------------------------
+
+
+def send_result_mails(recipients):
+    """E-mail each (review id, user id or None) its result, in Vietnamese.
+
+    One connection for every message; the addresses are read at sending time.
+    Runs after the commit; a worker task can wrap it unchanged (ids only).
+    """
+    User = get_user_model()
+    sent = 0
+    with translation.override("vi"), mail.get_connection() as connection:
+        for start in range(0, len(recipients), BATCH):
+            batch = recipients[start : start + BATCH]
+            review_ids = {review_id for review_id, _user in batch}
+            reviews = Review.objects.select_related(
+                "cycle__superior", "member__user"
+            ).defer("answers", "scores")
+            reviews = reviews.in_bulk(review_ids)
+            ratings = {
+                r.review_id: r
+                for r in Rating.objects.filter(
+                    review__in=review_ids, stage=Stage.DECISION
+                ).select_related("level")
+            }
+            users = User.objects.select_related("party_member").in_bulk(
+                {user_id for _review, user_id in batch if user_id}
+            )
+            messages = []
+            for review_id, user_id in batch:
+                review, rating = reviews.get(review_id), ratings.get(review_id)
+                if review is None or rating is None:
+                    continue
+                message = result_mail(review, rating, users.get(user_id))
+                if message is not None:
+                    messages.append(message)
+            sent += connection.send_messages(messages) or 0
+    logger.info("Sent %s result e-mails", sent)
+    return sent
+
+
+def recipient_of(review, user):
+    """(name, address) of who is told the result: Member.email, else User.email."""
+    if review.member_id:
+        member = review.member
+        user = member.user
+    else:
+        member = getattr(user, "party_member", None) if user else None
+    name = (member and member.full_name) or (user and user.get_full_name()) or ""
+    address = (member and member.email) or (user and user.email) or ""
+    return name or (user.username if user else ""), address
+
+
+def result_mail(review, rating, user):
+    name, address = recipient_of(review, user)
+    if not address:
+        return None
+    cycle = review.cycle
+    subject = _("Notice of the quality rating result: %(subject)s, %(cycle)s") % {
+        "subject": review.subject_name,
+        "cycle": cycle.name,
+    }
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    body = render_to_string(
+        "emails/result_notice.txt",
+        {
+            "name": name,
+            "review": review,
+            "rating": rating,
+            "cycle": cycle,
+            "own": review.member_id is not None,
+            "url": site + reverse("reviews:review", args=[review.public_id])
+            if site
+            else "",
+        },
+    )
+    return mail.EmailMessage(" ".join(subject.split()), body, to=[address])
+
+
+# Reading ----------------------------------------------------------------------
+
+
+def final_rating(review):
+    """The decided rating, once the cycle's results are published; else None."""
+    if not guards.is_closed(review.cycle):
+        return None
+    return (
+        Rating.objects.filter(review=review, stage=Stage.DECISION)
+        .select_related("level")
+        .first()
+    )
+
+
+# Reopening --------------------------------------------------------------------
+
+
+@transaction.atomic
+def reopen_cycle(cycle, reason, user):
+    """Move a published or locked cycle back to decided, recording who and why."""
+    cycle = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+    if not guards.is_closed(cycle):
+        raise ReopenRefused(
+            _(
+                "Only a published or locked cycle can be reopened; this one is "
+                "“%(status)s”."
+            )
+            % {"status": cycle.get_status_display()}
+        )
+    reopening = CycleReopening.objects.create(
+        cycle=cycle, from_status=cycle.status, reason=reason, reopened_by=user
+    )
+    cycle.status = ReviewCycle.Status.DECIDED
+    cycle._history_user = user
+    cycle._change_reason = Truncator(reason).chars(100)
+    with guards.closed_cycle_writes():
+        cycle.save(update_fields=["status"])
+    return reopening

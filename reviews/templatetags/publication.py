@@ -1,0 +1,31 @@
+"""Published results and unread notices, for the pages of other views."""
+
+from django import template
+
+from .. import publishing
+
+register = template.Library()
+
+
+@register.inclusion_tag("reviews/_final_result.html")
+def final_result(review):
+    """The final rating and assessment, once published: `{% final_result review %}`.
+
+    One query when the cycle is published or locked, none before.
+    """
+    return {"review": review, "rating": publishing.final_rating(review)}
+
+
+@register.inclusion_tag("reviews/_notices.html", takes_context=True)
+def unread_notices(context, limit=5):
+    """The user's newest unread notices: `{% unread_notices %}`; one query."""
+    user = context["request"].user
+    if not user.is_authenticated:
+        return {"notices": []}
+    notices = (
+        user.review_notices.filter(read_at__isnull=True)
+        .select_related("review")
+        .only("user", "text", "created_at", "review__public_id")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return {"notices": list(notices)}
