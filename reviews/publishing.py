@@ -65,7 +65,13 @@ def publish_results(cycle, user):
     ]
     note_publication(cycle, len(mails))
     if mails:
-        transaction.on_commit(partial(send_result_mails, mails), robust=True)
+        # Tens of thousands of mails go to the worker, never into the request.
+        from .tasks import send_result_mails_task
+
+        transaction.on_commit(
+            partial(send_result_mails_task.delay, [list(pair) for pair in mails]),
+            robust=True,
+        )
     return len(wanted)
 
 

@@ -381,7 +381,8 @@ def decide(cycle, group, decisions, user):
     given; the override is then recorded on the rating and in its history.
     """
     cycle = ReviewCycle.objects.select_related("regime").get(pk=cycle.pk)
-    if cycle.status != ReviewCycle.Status.APPRAISAL:
+    # Decided, but not yet published: after a reopening decisions are corrected.
+    if cycle.status not in (ReviewCycle.Status.APPRAISAL, ReviewCycle.Status.DECIDED):
         raise RatingRefused(
             {None: [_("Ratings are decided while the cycle is in appraisal.")]}
         )

@@ -49,3 +49,15 @@ def mark_failed(job_id, message):
     CycleJob.objects.filter(pk=job_id).update(
         status=CycleJob.Status.FAILED, message=message, finished_at=timezone.now()
     )
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_result_mails_task(recipients):
+    """E-mail the published results: (review id, user id or None) pairs."""
+    from .publishing import send_result_mails
+
+    return send_result_mails([tuple(pair) for pair in recipients])

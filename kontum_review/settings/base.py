@@ -151,6 +151,8 @@ CELERY_TIMEZONE = TIME_ZONE
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kontum-review@localhost")
+# Where users reach the site, for links in e-mails (e.g. https://review.example).
+SITE_URL = env("SITE_URL", default="")
 
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -48,7 +48,11 @@ class Step:
 
 
 DECIDING = Step(
-    Stage.DECISION, "reviews:decide", "decide", (Status.APPRAISAL,), (Stage.DECISION,)
+    Stage.DECISION,
+    "reviews:decide",
+    "decide",
+    (Status.APPRAISAL, Status.DECIDED),
+    (Stage.DECISION,),
 )
 APPRAISING = Step(
     Stage.APPRAISAL,
@@ -445,7 +449,7 @@ def closed_note(cycle, step):
     if step.stage == Stage.DECISION:
         return _(
             "The cycle is at the step “%(status)s”: ratings are decided only while "
-            "it is in appraisal."
+            "it is in appraisal, or decided and not yet published."
         ) % {"status": cycle.get_status_display()}
     return _(
         "The cycle is at the step “%(status)s”: ratings are appraised only during "

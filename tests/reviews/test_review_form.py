@@ -208,14 +208,14 @@ class ReviewFormPageTests(ReviewFormTestCase):
         self.suggest("Gợi ý một", member=self.member_a)
         self.carry_over(self.review_a, "Hạn chế một")
         self.client.get(url)
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(13):
             self.client.get(url)
         SuggestionItem.objects.all().delete()
         Suggestion.objects.all().delete()
         self.suggest(*[f"Gợi ý {n}" for n in range(7)], member=self.member_a)
         CarryOverItem.objects.filter(review=self.review_a).delete()
         self.carry_over(self.review_a, *[f"Hạn chế {n}" for n in range(10)])
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(13):
             response = self.client.get(url)
         self.assertEqual(len(response.context["form"].content.carry_items), 10)
 
@@ -399,3 +399,23 @@ class ReviewSaveTests(ReviewFormTestCase):
         self.client.post(self.url(self.review_a), self.filled(self.review_a))
         self.review_a.refresh_from_db()
         self.assertEqual(self.review_a.answers["old-key"], "Giữ nguyên")
+
+
+class PublishedResultOnTheFormTests(ReviewFormTestCase):
+    def test_the_member_sees_the_final_rating_and_assessment_after_publication(self):
+        from reviews.models import Rating, ReviewCycle
+
+        Rating.objects.create(
+            review=self.review_a,
+            stage=Rating.Stage.DECISION,
+            level=self.level("HTTNV"),
+            assessment="Hoàn thành tốt nhiệm vụ được giao, cần phát huy.",
+            set_at=datetime.datetime(2027, 1, 20, tzinfo=datetime.UTC),
+        )
+        self.client.force_login(self.member_user)
+        response = self.client.get(self.url(self.review_a))
+        self.assertNotContains(response, "cần phát huy")
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(status="published")
+        response = self.client.get(self.url(self.review_a))
+        self.assertContains(response, "cần phát huy")
+        self.assertContains(response, "Hoàn thành tốt nhiệm vụ")
