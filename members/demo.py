@@ -13,15 +13,36 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from organizations.models import Organization, OrganizationKind, OrganizationType, Role
-from reviews.models import FocusIndicator, IndicatorValue, Regime, ReviewCycle
+from organizations.models import (
+    GRASSROOTS_KINDS,
+    Organization,
+    OrganizationKind,
+    OrganizationType,
+    Role,
+)
+from reviews import rules, services
+from reviews.guards import closed_cycle_writes
+from reviews.models import (
+    FocusIndicator,
+    FormTemplate,
+    IndicatorValue,
+    Rating,
+    Regime,
+    Review,
+    ReviewCycle,
+)
 
 from .models import Member
 
 DEFAULT_MEMBERS = 8000
 DEMO_PASSWORD = "kontum-demo"
 SUPERIOR_CODE = "TU-KT"
+# Decided yearly cycles kept as history before the current one, and the regime
+# each year was rated under (DOMAIN.md §6).
+FIRST_HISTORY_YEAR = 2021
+REGIME_UNTIL = [(2022, "qd132"), (2024, "qd124"), (None, "qd366")]
 
 WARDS = [
     "Quyết Thắng", "Quang Trung", "Thắng Lợi", "Thống Nhất", "Duy Tân",
@@ -288,12 +309,16 @@ def seed(members=DEFAULT_MEMBERS, seed_value=2023, today=None, log=print):
     organizations = create_organizations(specs)
     created = create_members(rng, specs, organizations, members, today)
     cycles = create_cycles(organizations[SUPERIOR_CODE], today)
-    create_indicator_values(rng, cycles[0], organizations)
+    # The source article's cycle (2023) carries the recruitment indicator.
+    article_cycle = next((c for c in cycles if c.year == 2023), cycles[0])
+    create_indicator_values(rng, article_cycle, organizations)
+    decided = create_history(seed_value, cycles[:-1], organizations)
     accounts = create_accounts(organizations)
     log(
         f"Tổ chức đảng: {Organization.objects.count()}; "
         f"đảng viên: {Member.objects.count()} (mới tạo {created}); "
-        f"kỳ kiểm điểm: {ReviewCycle.objects.count()}."
+        f"kỳ kiểm điểm: {ReviewCycle.objects.count()}; "
+        f"xếp loại đã quyết định (mới tạo): {decided}."
     )
     return accounts
 
@@ -361,15 +386,20 @@ def create_members(rng, specs, organizations, total, today):
     return len(rows)
 
 
+def regime_code(year):
+    return next(code for last, code in REGIME_UNTIL if last is None or year <= last)
+
+
 def create_cycles(superior, today):
-    past = Regime.objects.get(code="qd124")
-    current = Regime.objects.get(code="qd366")
+    """The locked cycles of past years, oldest first, then this year's draft."""
+    regimes = {regime.code: regime for regime in Regime.objects.all()}
     year = today.year if today.month >= 10 else today.year - 1
     cycles = []
-    for regime, cycle_year, status in (
-        (past, 2023, ReviewCycle.Status.LOCKED),
-        (current, year, ReviewCycle.Status.DRAFT),
-    ):
+    for cycle_year in range(min(FIRST_HISTORY_YEAR, year), year + 1):
+        # A history-only regime (QĐ 132) is accepted for a locked cycle only.
+        status = (
+            ReviewCycle.Status.LOCKED if cycle_year < year else ReviewCycle.Status.DRAFT
+        )
         cycle, _ = ReviewCycle.objects.get_or_create(
             superior=superior,
             period=ReviewCycle.Period.YEAR,
@@ -378,7 +408,7 @@ def create_cycles(superior, today):
                 "name": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {cycle_year}",
                 "year": cycle_year,
                 "ends_on": datetime.date(cycle_year, 12, 31),
-                "regime": regime,
+                "regime": regimes[regime_code(cycle_year)],
                 "status": status,
                 "guidance_issued_on": datetime.date(cycle_year, 11, 20),
                 "self_review_due": datetime.date(cycle_year, 12, 15),
@@ -415,6 +445,249 @@ def create_indicator_values(rng, cycle, organizations):
                 )
             )
     IndicatorValue.objects.bulk_create(rows)
+
+
+# Past cycles -------------------------------------------------------------------
+#
+# Every past cycle holds a submitted review and a decided rating for each
+# organization and member of that year. Levels follow a lasting merit of each
+# subject plus a yearly chance, so that some members stay HTXSNV five years
+# running and a few are KHTNV twice; within each comparison group about 90% are
+# HTTNV or better, HTXSNV fills the quota (DOMAIN.md §6, §8) and under 1% fail.
+
+YEARLY_CHANCE = 1.0  # spread of a year's result around the lasting merit
+FAIL_BELOW = -3.55  # ≈0.6% KHTNV
+PASS_BELOW = -1.81  # ≈10% HTNV or KHTNV
+SCORES = {  # points under QĐ 366, by level
+    rules.EXCELLENT: (90, 98),
+    rules.GOOD: (72, 89),
+    rules.PASS: (55, 69),
+    rules.FAIL: (35, 49),
+}
+ASSESSMENTS = {
+    rules.EXCELLENT: "Hoàn thành xuất sắc các nhiệm vụ được giao; là điển hình "
+    "trong tu dưỡng, rèn luyện và nêu gương.",
+    rules.GOOD: "Hoàn thành tốt nhiệm vụ được giao; giữ gìn phẩm chất đạo đức, "
+    "lối sống; chấp hành nghiêm kỷ luật của Đảng.",
+    rules.PASS: "Hoàn thành nhiệm vụ; còn hạn chế về tiến độ một số nhiệm vụ, "
+    "cần khắc phục trong năm tới.",
+    rules.FAIL: "Không hoàn thành nhiệm vụ được giao; đề nghị cấp ủy kiểm điểm, "
+    "giúp đỡ và có biện pháp xử lý theo quy định.",
+}
+
+
+def create_history(seed_value, cycles, organizations):
+    """Open, rate and decide the past cycles; return the ratings created."""
+    members = list(
+        Member.objects.reviewable().select_related("organization").order_by("pk")
+    )
+    rng = random.Random(seed_value + 1)
+    merits = {("member", m.pk): rng.gauss(0, 1) for m in members}
+    for organization in sorted(organizations.values(), key=lambda o: o.code):
+        merits["organization", organization.pk] = rng.gauss(0, 1)
+    by_id = {o.pk: o for o in organizations.values()}
+    created = 0
+    # The past cycles are locked: this is a history import.
+    with closed_cycle_writes():
+        for cycle in cycles:
+            if not cycle.reviews.exists():
+                open_past_cycle(
+                    cycle, [m for m in members if m.admitted_on <= cycle.ends_on]
+                )
+            created += decide_past_cycle(
+                random.Random(seed_value + cycle.year), cycle, merits, by_id
+            )
+    return created
+
+
+def open_past_cycle(cycle, members):
+    """The reviews of a past cycle, as opening it would have made them that year.
+
+    Like services.open_cycle, but for the members admitted by the end of that
+    year, and with every form already submitted.
+    """
+    organizations = list(services.scope_organizations(cycle).order_by("path"))
+    by_id = {o.pk: o for o in organizations}
+    grassroots_by_id = {o.pk: o for o in organizations if o.kind in GRASSROOTS_KINDS}
+    services.create_collective_reviews(
+        cycle,
+        organizations,
+        services.select_template(cycle, FormTemplate.Audience.COLLECTIVE),
+        members,
+        by_id,
+    )
+    submitted = timezone.make_aware(datetime.datetime(cycle.year, 12, 10, 9, 0))
+    cycle.reviews.update(status=Review.Status.SUBMITTED, submitted_at=submitted)
+    leadership = dict(
+        cycle.reviews.filter(kind=Review.Kind.LEADERSHIP).values_list(
+            "organization_id", "pk"
+        )
+    )
+    templates = {
+        False: services.select_template(cycle, FormTemplate.Audience.MEMBER),
+        True: services.select_template(cycle, FormTemplate.Audience.LEADER),
+    }
+    reviews = []
+    for member in members:
+        cell = services.review_cell(member.organization, by_id)
+        if cell is None:
+            continue
+        grassroots = services.grassroots_of(cell, grassroots_by_id)
+        reviews.append(
+            # Keys rather than instances: this runs for every member and year.
+            Review(
+                cycle_id=cycle.pk,
+                kind=Review.Kind.INDIVIDUAL,
+                organization_id=cell.pk,
+                member_id=member.pk,
+                leadership_review_id=leadership.get(grassroots.pk)
+                if member.is_leader and grassroots
+                else None,
+                template_id=templates[member.is_leader].pk,
+                subject_name=member.full_name,
+                party_post=member.party_post,
+                government_post=member.government_post,
+                mass_post=member.mass_post,
+                workplace=member.workplace,
+                is_leader=member.is_leader,
+                meeting_rank=rules.meeting_rank(member.party_post),
+                sort_key=member.sort_key,
+                status=Review.Status.SUBMITTED,
+                submitted_at=submitted,
+            )
+        )
+    Review.objects.bulk_create(reviews, batch_size=5000)
+
+
+def group_key(review, organizations):
+    """The comparison group of a review, as reviews.ratings.comparison_groups."""
+    organization = organizations[review.organization_id]
+    grassroots = next(
+        (
+            pk
+            for pk in [*organization.ancestor_ids, organization.pk]
+            if organizations[pk].kind in GRASSROOTS_KINDS
+        ),
+        None,
+    )
+    if review.kind == Review.Kind.LEADERSHIP:
+        return "leadership"
+    if review.kind == Review.Kind.ORGANIZATION:
+        if grassroots == organization.pk:
+            return ("type", organization.org_type_id)
+        return ("cells", grassroots)
+    return "leaders" if review.is_leader else ("members", grassroots)
+
+
+def decide_past_cycle(rng, cycle, merits, organizations):
+    """A decided rating for every review of the cycle that has none."""
+    decided = set(
+        Rating.objects.filter(
+            review__cycle=cycle, stage=Rating.Stage.DECISION
+        ).values_list("review_id", flat=True)
+    )
+    reviews = list(
+        cycle.reviews.order_by("pk").values_list(
+            "pk",
+            "kind",
+            "organization_id",
+            "member_id",
+            "is_leader",
+            "meeting_rank",
+            "leadership_review__organization_id",
+            named=True,
+        )
+    )
+    if len(decided) == len(reviews):
+        return 0
+    groups = {}
+    for review in reviews:
+        groups.setdefault(group_key(review, organizations), []).append(review)
+    # Collectives first: heads and leaders are capped by them (rules 3 and 5),
+    # before the quota is filled.
+    percent = cycle.regime.quota_percent
+    codes = {}
+    for group in groups.values():
+        if not group[0].member_id:
+            codes.update(draw_levels(rng, group, merits, percent))
+    collectives = {
+        (r.organization_id, r.kind): codes[r.pk] for r in reviews if not r.member_id
+    }
+    for group in groups.values():
+        if group[0].member_id:
+            codes.update(
+                draw_levels(
+                    rng, group, merits, percent, lambda r: ceiling(r, collectives)
+                )
+            )
+    levels = {level.code: level for level in cycle.regime.levels.all()}
+    decided_at = timezone.make_aware(datetime.datetime(cycle.year + 1, 1, 15, 9, 0))
+    ratings = []
+    for review in reviews:
+        if review.pk in decided:
+            continue
+        code = codes[review.pk]
+        ratings.append(
+            Rating(
+                review_id=review.pk,
+                stage=Rating.Stage.DECISION,
+                level_id=levels[code].pk,
+                score=round(rng.uniform(*SCORES[code]), 1)
+                if cycle.regime.uses_points
+                else None,
+                assessment=ASSESSMENTS[code],
+                set_at=decided_at,
+            )
+        )
+    Rating.objects.bulk_create(ratings, batch_size=5000)
+    return len(ratings)
+
+
+def draw_levels(rng, reviews, merits, quota_percent, ceiling=None):
+    """Levels for one comparison group: merit plus chance, HTXSNV within quota."""
+    scored = []
+    for review in reviews:
+        if review.member_id:
+            merit = merits.get(("member", review.member_id), 0)
+        else:
+            merit = merits.get(("organization", review.organization_id), 0)
+        score = merit + rng.gauss(0, YEARLY_CHANCE)
+        if score < FAIL_BELOW:
+            code = rules.FAIL
+        elif score < PASS_BELOW:
+            code = rules.PASS
+        else:
+            code = rules.GOOD
+        highest = ceiling(review) if ceiling else rules.EXCELLENT
+        code = max(code, highest, key=rules.ORDER.index)
+        scored.append((score, review.pk, code, highest))
+    scored.sort(reverse=True)
+    codes = {pk: code for _score, pk, code, _highest in scored}
+    good = sum(1 for code in codes.values() if code == rules.GOOD)
+    candidates = [
+        pk
+        for _score, pk, code, highest in scored
+        if code == rules.GOOD and highest == rules.EXCELLENT
+    ]
+    excellent = len(candidates)
+    while excellent > rules.quota_allowed(good - excellent, quota_percent):
+        excellent -= 1
+    for pk in candidates[:excellent]:
+        codes[pk] = rules.EXCELLENT
+    return codes
+
+
+def ceiling(review, collectives):
+    """A head no higher than the collective; a leader of a failed unit fails."""
+    highest = rules.EXCELLENT
+    if review.meeting_rank == Review.Rank.HEAD:
+        highest = collectives.get(
+            (review.organization_id, Review.Kind.ORGANIZATION), highest
+        )
+    unit = (review.leadership_review__organization_id, Review.Kind.ORGANIZATION)
+    if review.is_leader and collectives.get(unit) == rules.FAIL:
+        highest = rules.FAIL
+    return highest
 
 
 def create_accounts(organizations):

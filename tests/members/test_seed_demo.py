@@ -1,12 +1,16 @@
+import datetime
+from collections import Counter
 from io import StringIO
 
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from members.demo import FIRST_HISTORY_YEAR
 from members.models import Member
 from organizations.models import Organization, OrganizationKind, Role
-from reviews.models import IndicatorValue, ReviewCycle
+from reviews import ratings, results
+from reviews.models import IndicatorValue, Rating, Review, ReviewCycle
 
 
 def counts():
@@ -16,7 +20,14 @@ def counts():
         "cycles": ReviewCycle.objects.count(),
         "roles": Role.objects.count(),
         "indicator_values": IndicatorValue.objects.count(),
+        "reviews": Review.objects.count(),
+        "ratings": Rating.objects.count(),
     }
+
+
+def current_year():
+    today = datetime.date.today()
+    return today.year if today.month >= 10 else today.year - 1
 
 
 class SeedDemoTests(TestCase):
@@ -31,7 +42,7 @@ class SeedDemoTests(TestCase):
         self.seed("--members", "800")
         self.assertEqual(counts(), first)
         self.assertEqual(first["members"], 800)
-        self.assertEqual(first["cycles"], 2)
+        self.assertEqual(first["cycles"], current_year() - FIRST_HISTORY_YEAR + 1)
 
     def test_default_demo_is_the_kon_tum_city_tree(self):
         output = self.seed()
@@ -58,7 +69,7 @@ class SeedDemoTests(TestCase):
         )
         self.assertEqual(
             set(ReviewCycle.objects.values_list("regime__code", flat=True)),
-            {"qd124", "qd366"},
+            {"qd132", "qd124", "qd366"},
         )
         for username in ("staff", "secretary", "member", "leader"):
             self.assertIn(username, output)
@@ -98,3 +109,94 @@ class SeedDemoTests(TestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertIn("secretary", response.content.decode())
+
+
+class DemoHistoryTests(TestCase):
+    """The past cycles of the demo: decided, within the rules, with long runs."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("seed_demo", "--members", "3000", stdout=StringIO())
+        cls.cycles = list(ReviewCycle.objects.order_by("starts_on"))
+        cls.past = cls.cycles[:-1]
+
+    def test_past_years_are_locked_under_their_regime_and_this_year_is_a_draft(self):
+        self.assertEqual(
+            [(c.year, c.regime.code, c.status) for c in self.past[:5]],
+            [
+                (2021, "qd132", "locked"),
+                (2022, "qd132", "locked"),
+                (2023, "qd124", "locked"),
+                (2024, "qd124", "locked"),
+                (2025, "qd366", "locked"),
+            ],
+        )
+        current = self.cycles[-1]
+        self.assertEqual((current.year, current.status), (current_year(), "draft"))
+        self.assertFalse(current.reviews.exists())
+
+    def test_every_subject_of_a_past_year_has_a_submitted_review_and_a_decision(self):
+        for cycle in self.past:
+            reviews = cycle.reviews.all()
+            self.assertEqual(
+                reviews.count(),
+                Organization.objects.exclude(kind="superior").count()
+                + reviews.filter(kind="leadership").count()
+                + reviews.filter(kind="individual").count(),
+            )
+            self.assertFalse(reviews.exclude(status="submitted").exists())
+            self.assertFalse(reviews.exclude(ratings__stage="decision").exists())
+            self.assertEqual(
+                Rating.objects.filter(review__cycle=cycle).count(), reviews.count()
+            )
+
+    def test_members_are_rated_only_from_the_year_they_were_admitted(self):
+        for cycle in self.past:
+            self.assertFalse(
+                cycle.reviews.filter(member__admitted_on__gt=cycle.ends_on).exists()
+            )
+
+    def test_decisions_keep_the_quota_of_every_comparison_group(self):
+        for cycle in self.past:
+            for group in ratings.comparison_groups(cycle).values():
+                counts = ratings.decided_counts(group)
+                self.assertIsNone(
+                    ratings.quota_finding(group, counts, cycle.regime.quota_percent),
+                    (cycle.year, group.name, counts),
+                )
+
+    def test_levels_are_spread_as_in_a_real_province(self):
+        for cycle in self.past:
+            levels = Counter(
+                Rating.objects.filter(
+                    review__cycle=cycle, review__kind="individual"
+                ).values_list("level__code", flat=True)
+            )
+            total = sum(levels.values())
+            good_or_better = levels["HTXSNV"] + levels["HTTNV"]
+            self.assertGreaterEqual(good_or_better / total, 0.85)
+            self.assertLess(levels["KHTNV"] / total, 0.01)
+            self.assertGreaterEqual(levels["HTXSNV"] / good_or_better, 0.14)
+
+    def test_heads_are_not_rated_above_their_cell(self):
+        for cycle in self.past:
+            cells = dict(
+                Rating.objects.filter(
+                    review__cycle=cycle, review__kind="organization"
+                ).values_list("review__organization_id", "level__rank")
+            )
+            heads = Rating.objects.filter(
+                review__cycle=cycle, review__meeting_rank=Review.Rank.HEAD
+            ).values_list("review__organization_id", "level__rank")
+            for organization_id, rank in heads:
+                self.assertGreaterEqual(rank, cells[organization_id])
+
+    def test_some_are_excellent_five_years_running_and_a_few_fail_twice(self):
+        latest = self.past[-1]
+        cycles = results.yearly_cycles(latest)
+        excellent, failing = results.flags(
+            cycles, Organization.objects.values("pk"), {c.pk for c in cycles}
+        )
+        members = Review.objects.filter(cycle=latest, kind="individual").count()
+        self.assertTrue(0 < len(excellent) < members * 0.05, len(excellent))
+        self.assertTrue(0 < len(failing) < members * 0.01, len(failing))
