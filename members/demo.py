@@ -30,6 +30,7 @@ from reviews.models import (
     IndicatorValue,
     Rating,
     Regime,
+    RemedyAction,
     Review,
     ReviewCycle,
 )
@@ -497,7 +498,65 @@ def create_history(seed_value, cycles, organizations):
             created += decide_past_cycle(
                 random.Random(seed_value + cycle.year), cycle, merits, by_id
             )
+    if cycles:
+        create_remedy_actions(random.Random(seed_value + 7), cycles[-1])
     return created
+
+
+REMEDIES = [
+    (
+        "Chưa hoàn thành chỉ tiêu phát triển đảng viên mới",
+        "Rà soát nguồn quần chúng ưu tú, phân công đảng viên giúp đỡ",
+    ),
+    (
+        "Sinh hoạt chi bộ có lúc chưa đúng định kỳ, nội dung còn đơn điệu",
+        "Xây dựng chương trình sinh hoạt chuyên đề hằng quý",
+    ),
+    (
+        "Giải quyết hồ sơ thủ tục hành chính có lúc còn trễ hạn",
+        "Theo dõi hồ sơ hằng tuần, báo cáo chi ủy các hồ sơ sắp đến hạn",
+    ),
+    (
+        "Tinh thần tự phê bình chưa cao, còn nể nang",
+        "Tự giác nêu ưu, khuyết điểm tại các kỳ sinh hoạt chi bộ",
+    ),
+]
+
+
+def create_remedy_actions(rng, cycle):
+    """Remedy plans after the last decided cycle, so the next one carries them."""
+    ratings = (
+        Rating.objects.filter(
+            review__cycle=cycle,
+            stage=Rating.Stage.DECISION,
+            level__code__in=["HTNV", "KHTNV"],
+        )
+        .exclude(review__remedy_actions__isnull=False)
+        .select_related("review")
+        .order_by("review_id")
+    )
+    actions = []
+    for rating in ratings:
+        for number in range(1, rng.randint(1, 2) + 1):
+            shortcoming, content = rng.choice(REMEDIES)
+            status = rng.choice(
+                [RemedyAction.Status.OPEN, RemedyAction.Status.IN_PROGRESS]
+                + [RemedyAction.Status.DONE] * 2
+            )
+            deadline = datetime.date(cycle.year + 1, rng.randint(3, 12), 28)
+            actions.append(
+                RemedyAction(
+                    review=rating.review,
+                    number=number,
+                    shortcoming=shortcoming,
+                    content=content,
+                    owner=rating.review.subject_name,
+                    deadline=deadline,
+                    status=status,
+                    closed_on=deadline if status == RemedyAction.Status.DONE else None,
+                )
+            )
+    RemedyAction.objects.bulk_create(actions, batch_size=5000)
 
 
 def open_past_cycle(cycle, members):

@@ -200,3 +200,29 @@ class DemoHistoryTests(TestCase):
         members = Review.objects.filter(cycle=latest, kind="individual").count()
         self.assertTrue(0 < len(excellent) < members * 0.05, len(excellent))
         self.assertTrue(0 < len(failing) < members * 0.01, len(failing))
+
+
+class DemoCarryOverTests(TestCase):
+    def test_opening_the_current_cycle_carries_last_years_open_actions(self):
+        from reviews import services
+        from reviews.models import CarryOverItem, CycleJob, RemedyAction
+
+        call_command("seed_demo", "--members", "400", stdout=StringIO())
+        open_actions = RemedyAction.objects.exclude(status="done")
+        self.assertTrue(open_actions.exists())
+        current = ReviewCycle.objects.get(status="draft")
+        services.open_cycle(CycleJob.objects.create(cycle=current))
+        carried = CarryOverItem.objects.filter(review__cycle=current)
+        self.assertEqual(
+            set(carried.values_list("remedy_action_id", flat=True)),
+            set(
+                open_actions.filter(
+                    review__member__in=current.reviews.values("member")
+                ).values_list("pk", flat=True)
+            )
+            | set(
+                open_actions.filter(review__member__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            ),
+        )
