@@ -8,8 +8,11 @@ from .models import (
     Assignment,
     Attendance,
     CarryOverItem,
+    Conclusion,
     CycleExclusion,
     CycleJob,
+    CycleReopening,
+    Discipline,
     FocusArea,
     FocusIndicator,
     FormSection,
@@ -17,8 +20,11 @@ from .models import (
     IndicatorValue,
     Meeting,
     MeetingItem,
+    Notice,
+    Rating,
     RatingLevel,
     Regime,
+    RemedyAction,
     Review,
     ReviewCycle,
     ScoreCriterion,
@@ -266,3 +272,70 @@ class MeetingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     autocomplete_fields = ["review"]
     readonly_fields = ["public_id", "version"]
     inlines = [AttendanceInline, MeetingItemInline]
+
+
+@admin.register(Rating)
+class RatingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+    cycle_path = "review__cycle"
+    list_display = ["review", "stage", "level", "score", "set_by", "set_at"]
+    list_filter = ["stage", "level__code", "review__cycle"]
+    list_select_related = ["review__cycle", "level", "set_by"]
+    search_fields = ["review__subject_name"]
+    autocomplete_fields = ["review", "level", "set_by"]
+
+
+@admin.register(Discipline)
+class DisciplineAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+    """Disciplinary decisions, which cap ratings (DOMAIN.md §6 rules 2 and 4)."""
+
+    list_display = ["__str__", "form", "decided_on", "self_detected", "remedied"]
+    list_filter = ["form", "self_detected", "remedied", "leadership"]
+    list_select_related = ["member", "organization"]
+    search_fields = ["member__search_text", "organization__search_text"]
+    autocomplete_fields = ["member", "organization"]
+    date_hierarchy = "decided_on"
+
+
+@admin.register(Conclusion)
+class ConclusionAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+    list_display = ["member", "kind", "concluded_on", "concluded_by"]
+    list_filter = ["kind"]
+    list_select_related = ["member"]
+    search_fields = ["member__search_text"]
+    autocomplete_fields = ["member"]
+
+
+@admin.register(RemedyAction)
+class RemedyActionAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "review", "owner", "deadline", "status"]
+    list_filter = ["status", "review__cycle"]
+    list_select_related = ["review__cycle"]
+    search_fields = ["content", "shortcoming", "review__subject_name"]
+    autocomplete_fields = ["review", "carried_from"]
+    readonly_fields = ["public_id"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["user", "text", "created_at", "read_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "text"]
+    autocomplete_fields = ["user", "review"]
+
+
+@admin.register(CycleReopening)
+class CycleReopeningAdmin(admin.ModelAdmin):
+    """The audit trail of reopenings: read-only."""
+
+    list_display = ["cycle", "from_status", "reopened_by", "reopened_at", "reason"]
+    list_filter = ["cycle"]
+    list_select_related = ["cycle", "reopened_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
