@@ -29,7 +29,14 @@ def home(request):
         key=lambda cycle: cycle.status == ReviewCycle.Status.DRAFT,
     )
     if user.is_superuser or Role.Kind.STAFF in kinds:
-        for cycle in cycles:
+        # A cycle in progress first, then a draft to open, then finished ones.
+        def step(cycle):
+            if cycle.status == ReviewCycle.Status.DRAFT:
+                return 1
+            finished = (ReviewCycle.Status.PUBLISHED, ReviewCycle.Status.LOCKED)
+            return 2 if cycle.status in finished else 0
+
+        for cycle in sorted(cycles, key=step):
             if user.is_superuser or runs(cycle, roles):
                 return redirect("reviews:cycle", public_id=cycle.public_id)
     elif Role.Kind.SECRETARY in kinds:

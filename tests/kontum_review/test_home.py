@@ -93,3 +93,8 @@ class HomeTests(CyclePersonasTestCase):
     def test_leader_lands_on_the_overview_they_may_read(self):
         self.client.force_login(self.leader)
         self.assertRedirects(self.client.get("/"), self.overview(self.cycle))
+
+    def test_staff_land_on_the_draft_to_open_rather_than_a_finished_cycle(self):
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(status="locked")
+        self.client.force_login(self.staff)
+        self.assertRedirects(self.client.get("/"), self.overview(self.next_draft))
