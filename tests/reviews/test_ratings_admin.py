@@ -26,7 +26,7 @@ class RatingsAdminTests(CyclePersonasTestCase):
                 member=member, kind="example", concluded_on=datetime.date(2026, 5, 1)
             )
         reviews = list(self.cycle.reviews.exclude(ratings__stage="decision")[:count])
-        for number, review in enumerate(reviews, 1):
+        for review in reviews:
             Rating.objects.create(
                 review=review, stage="decision", level=level, set_at=timezone.now()
             )
