@@ -1,0 +1,417 @@
+import datetime
+import subprocess
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from django.test import SimpleTestCase, override_settings
+from django.utils import timezone
+
+from reviews.models import (
+    Attendance,
+    CarryOverItem,
+    FocusArea,
+    Meeting,
+    MeetingItem,
+    Rating,
+    RatingLevel,
+    RemedyAction,
+    ReportJob,
+    Review,
+    ReviewCycle,
+    Suggestion,
+    SuggestionAnswer,
+    SuggestionItem,
+)
+from reviews.reports import documents
+from tests.personas import CyclePersonasTestCase
+
+Kind = ReportJob.Kind
+Stage = Rating.Stage
+HOSTILE_IMAGE = '<img src="http://example.invalid/x.png">'
+HOSTILE_FILE = "file:///etc/passwd"
+
+
+def pdf_text(pdf):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(pdf)
+        raw = subprocess.run(
+            ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    # A line break in the PDF is a space in the text it prints.
+    return " ".join(raw.split())
+
+
+def pdf_fonts(pdf):
+    """(name, embedded) of every font in the PDF, as pdffonts lists them."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(pdf)
+        listing = subprocess.run(
+            ["pdffonts", str(path)], check=True, capture_output=True, text=True
+        ).stdout
+    rows = listing.splitlines()[2:]
+    # Columns from the right: emb sub uni object ID.
+    return [(row.split()[0], row.split()[-5]) for row in rows if row.strip()]
+
+
+class DocumentData(CyclePersonasTestCase):
+    """The personas' cycle with answers, a meeting, decisions and remedies."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        levels = {level.code: level for level in cls.cycle.regime.levels.all()}
+        cls.levels = levels
+        now = timezone.now()
+        review = cls.review_a
+        review.party_post = "Phó Bí thư chi bộ"
+        review.workplace = "Ủy ban nhân dân phường Quyết Thắng"
+        review.answers = {
+            "I-1": f"Giữ vững lập trường chính trị. {HOSTILE_IMAGE} {HOSTILE_FILE}",
+            "I-2": "Hoàn thành tốt nhiệm vụ được giao.",
+            "II": "Đôi lúc còn chậm báo cáo.",
+            "VI": "Khắc phục việc chậm báo cáo.",
+        }
+        review.scores = {"A1": "6", "A2": "5", "B1": "35"}
+        review.score_general = Decimal("27")
+        review.score_tasks = Decimal("60")
+        review.tasks_on_time_percent = Decimal("100")
+        review.tasks_exceeding_percent = Decimal("20")
+        review.shortcomings_remedied_percent = Decimal("100")
+        review.self_rating = levels["HTTNV"]
+        review.status = Review.Status.SUBMITTED
+        review.submitted_at = timezone.make_aware(datetime.datetime(2026, 12, 5, 9))
+        review.save()
+        CarryOverItem.objects.create(
+            review=review,
+            number=1,
+            text="Chậm nộp báo cáo tháng",
+            answer="Đã nộp đúng hạn từ tháng 3.",
+            outcome=CarryOverItem.Outcome.REMEDIED,
+        )
+        suggestion = Suggestion.objects.create(
+            cycle=cls.cycle, member=cls.member_a, issued_on="2026-11-20"
+        )
+        item = SuggestionItem.objects.create(
+            suggestion=suggestion,
+            number=1,
+            focus_area=FocusArea.objects.get(code="land-certificates"),
+            text="Làm rõ việc chậm cấp giấy chứng nhận.",
+        )
+        SuggestionAnswer.objects.create(
+            review=review, item=item, text="Đã giải quyết xong 12 hồ sơ tồn đọng."
+        )
+
+        collective = cls.collective_a
+        collective.answers = {
+            "I-1": "Chi bộ lãnh đạo hoàn thành nhiệm vụ chính trị.",
+            "II": "Sinh hoạt chuyên đề chưa đều.",
+        }
+        collective.self_rating = levels["HTTNV"]
+        collective.status = Review.Status.SUBMITTED
+        collective.save()
+
+        meeting = Meeting.objects.create(
+            review=collective,
+            held_on="2026-12-20",
+            place="Hội trường tổ dân phố 1",
+            chair="Nguyễn Văn Ân",
+            recorder="Trần Thị Bình",
+            superior_attendee="Đồng chí Phạm Quốc Hùng, Đảng ủy viên",
+            status=Meeting.Status.DONE,
+        )
+        Attendance.objects.create(meeting=meeting, member=cls.member_a)
+        Attendance.objects.create(
+            meeting=meeting,
+            member=cls.other_member_a,
+            present=False,
+            absence_reason="Đi công tác",
+        )
+        MeetingItem.objects.create(
+            meeting=meeting,
+            review=collective,
+            order=1,
+            comments="Tập thể đoàn kết.",
+            votes={"HTTNV": 1},
+            proposed_rating=levels["HTTNV"],
+            recorded_at=now,
+        )
+        MeetingItem.objects.create(
+            meeting=meeting,
+            review=review,
+            order=2,
+            comments="Đồng chí Ân cần báo cáo đúng hạn hơn.",
+            votes={"HTXSNV": 0, "HTTNV": 1},
+            proposed_rating=levels["HTTNV"],
+            recorded_at=now,
+        )
+        for subject in (review, collective):
+            for stage in (Stage.SELF, Stage.MEETING, Stage.DECISION):
+                Rating.objects.create(
+                    review=subject, stage=stage, level=levels["HTTNV"], set_at=now
+                )
+        Rating.objects.filter(review=review, stage=Stage.DECISION).update(
+            assessment="Đồng chí Ân hoàn thành tốt nhiệm vụ được giao."
+        )
+        RemedyAction.objects.create(
+            review=review,
+            number=1,
+            shortcoming="Chậm báo cáo",
+            content="Báo cáo đúng hạn",
+            owner="Nguyễn Văn Ân",
+            deadline=datetime.date(2020, 1, 1),
+        )
+        RemedyAction.objects.create(
+            review=review,
+            number=2,
+            shortcoming="Chậm báo cáo",
+            content="Lập lịch nhắc việc",
+            owner="Nguyễn Văn Ân",
+            deadline=datetime.date(2027, 6, 30),
+            status=RemedyAction.Status.DONE,
+        )
+        earlier = ReviewCycle.objects.create(
+            name="Kiểm điểm năm 2025",
+            year=2025,
+            starts_on="2025-01-01",
+            ends_on="2025-12-31",
+            regime=cls.cycle.regime,
+            superior=cls.committee,
+            status=ReviewCycle.Status.DECIDED,
+        )
+        earlier_review = Review.objects.create(
+            cycle=earlier,
+            kind=Review.Kind.ORGANIZATION,
+            organization=cls.cell_a,
+            template=collective.template,
+            subject_name=cls.cell_a.name,
+        )
+        Rating.objects.create(
+            review=earlier_review,
+            stage=Stage.DECISION,
+            level=levels["HTXSNV"],
+            set_at=now,
+        )
+
+    def render(self, kind, **subject):
+        html = documents.render_html(kind, self.cycle, **subject)
+        return documents.render_pdf(html, documents.BASE_URL)
+
+    def subjects(self):
+        return {
+            Kind.INDIVIDUAL_FORM: {"review": self.review_a},
+            Kind.COLLECTIVE_REPORT: {"organization": self.cell_a},
+            Kind.MINUTES: {"organization": self.cell_a},
+            Kind.NOTIFICATION: {"organization": self.cell_a},
+            Kind.SUMMARY: {},
+        }
+
+
+class ReportDocumentsTests(DocumentData):
+    def assertPrinted(self, text, *expected):
+        for string in expected:
+            with self.subTest(string=string):
+                self.assertIn(string, text)
+
+    def test_every_document_has_the_party_header_and_embedded_fonts(self):
+        for kind, subject in self.subjects().items():
+            with self.subTest(kind=kind):
+                pdf = self.render(kind, **subject)
+                self.assertTrue(pdf.startswith(b"%PDF"))
+                self.assertIn("ĐẢNG CỘNG SẢN VIỆT NAM", pdf_text(pdf))
+                fonts = pdf_fonts(pdf)
+                self.assertTrue(fonts)
+                for name, embedded in fonts:
+                    self.assertEqual(embedded, "yes", name)
+                    self.assertIn("Liberation-Serif", name)
+
+    def test_individual_form_prints_every_part_of_the_review(self):
+        text = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
+        self.assertPrinted(
+            text,
+            "ĐẢNG BỘ PHƯỜNG QUYẾT THẮNG",
+            "CHI BỘ TỔ DÂN PHỐ 1",
+            "Kon Tum, ngày 05 tháng 12 năm 2026",
+            "BẢN KIỂM ĐIỂM CÁ NHÂN",
+            "Năm 2026",
+            "Họ và tên: Nguyễn Văn Ân",
+            "Ngày sinh: 01/05/1980",
+            "Phó Bí thư chi bộ",
+            "I. Ưu điểm, kết quả đạt được",
+            "II. Hạn chế, khuyết điểm và nguyên nhân",
+            "Đôi lúc còn chậm báo cáo.",
+            "Chậm nộp báo cáo tháng",
+            "Đã nộp đúng hạn từ tháng 3.",
+            "Làm rõ việc chậm cấp giấy chứng nhận.",
+            "Đã giải quyết xong 12 hồ sơ tồn đọng.",
+            "Tổng điểm 100 87",
+            "Đồng chí Ân cần báo cáo đúng hạn hơn.",
+            "Hội nghị đề nghị xếp loại: Hoàn thành tốt nhiệm vụ",
+            "Đồng chí Ân hoàn thành tốt nhiệm vụ được giao.",
+            "NGƯỜI TỰ KIỂM ĐIỂM",
+            "T/M CHI BỘ",
+            "BÍ THƯ",
+        )
+
+    def test_hostile_answer_is_printed_literally(self):
+        text = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
+        self.assertIn(HOSTILE_IMAGE, text)
+        self.assertIn(HOSTILE_FILE, text)
+
+    def test_collective_report_has_its_title_signature_and_recipients(self):
+        text = pdf_text(self.render(Kind.COLLECTIVE_REPORT, organization=self.cell_a))
+        self.assertPrinted(
+            text,
+            "BÁO CÁO",
+            "Kiểm điểm tập thể Chi bộ Tổ dân phố 1",
+            "Số -BC/CB",
+            "Chi bộ lãnh đạo hoàn thành nhiệm vụ chính trị.",
+            "Sinh hoạt chuyên đề chưa đều.",
+            "T/M CHI BỘ",
+            "Nơi nhận:",
+            "Đảng bộ phường Quyết Thắng (để báo cáo)",
+        )
+
+    def test_minutes_record_attendance_quorum_and_votes(self):
+        text = pdf_text(self.render(Kind.MINUTES, organization=self.cell_a))
+        self.assertPrinted(
+            text,
+            "BIÊN BẢN",
+            "ngày 20 tháng 12 năm 2026",
+            "Địa điểm: Hội trường tổ dân phố 1.",
+            "Chủ trì hội nghị: đồng chí Nguyễn Văn Ân.",
+            "Thư ký hội nghị: đồng chí Trần Thị Bình.",
+            "Đồng chí Phạm Quốc Hùng, Đảng ủy viên",
+            "được triệu tập: 2 đồng chí; có mặt: 1 đồng chí; vắng mặt: 1 đồng chí",
+            "Trần Thị Bình Đi công tác",
+            "chưa bảo đảm tỷ lệ",
+            "1. Chi bộ Tổ dân phố 1",
+            "2. Nguyễn Văn Ân",
+            "Đồng chí Ân cần báo cáo đúng hạn hơn.",
+            "Hội nghị đề nghị xếp loại: Hoàn thành tốt nhiệm vụ",
+        )
+
+    def test_notification_lists_decided_ratings_and_counts(self):
+        text = pdf_text(self.render(Kind.NOTIFICATION, organization=self.cell_a))
+        self.assertPrinted(
+            text,
+            "THÀNH ỦY KON TUM",
+            "THÔNG BÁO",
+            "kết quả đánh giá, xếp loại chất lượng năm 2026",
+            "Chi bộ Tổ dân phố 1: Hoàn thành tốt nhiệm vụ.",
+            "Nguyễn Văn Ân",
+            "Trần Thị Bình",
+            "Hoàn thành tốt nhiệm vụ 1 50",
+            "Chưa xếp loại 1",
+            "T/M BAN THƯỜNG VỤ",
+        )
+
+    def test_summary_reports_statistics_history_focus_areas_and_remedies(self):
+        text = pdf_text(self.render(Kind.SUMMARY))
+        self.assertPrinted(
+            text,
+            "THÀNH ỦY KON TUM",
+            "Số -BC/TU",
+            "BÁO CÁO",
+            "tổng hợp kết quả kiểm điểm, đánh giá, xếp loại chất lượng",
+            "HTXSNV – Hoàn thành xuất sắc nhiệm vụ",
+            "Không hoàn thành nhiệm vụ",
+            "Tổ chức đảng theo mức xếp loại",
+            "Kiểm điểm năm 2025",
+            "Chậm trễ, tồn đọng hồ sơ cấp giấy chứng nhận quyền sử dụng đất 0 0 1 1",
+            "Đã hoàn thành Quá hạn 2 1 0 1 1",
+            "T/M BAN THƯỜNG VỤ",
+        )
+
+    def test_stylesheet_and_fonts_are_read_through_the_fetcher(self):
+        with self.assertNoLogs("weasyprint", level="WARNING"):
+            self.render(Kind.INDIVIDUAL_FORM, review=self.review_a)
+
+    def test_summary_chart_is_inline_svg(self):
+        html = documents.render_html(Kind.SUMMARY, self.cycle)
+        self.assertIn("<svg", html)
+        self.assertNotIn("<script", html)
+
+    def test_member_text_is_escaped_in_the_html(self):
+        html = documents.render_html(Kind.INDIVIDUAL_FORM, self.cycle, self.review_a)
+        self.assertNotIn(HOSTILE_IMAGE, html)
+        self.assertIn("&lt;img src=&quot;http://example.invalid/x.png&quot;&gt;", html)
+
+    def test_context_is_read_in_a_fixed_number_of_queries(self):
+        expected = {
+            Kind.INDIVIDUAL_FORM: 10,
+            Kind.COLLECTIVE_REPORT: 11,
+            Kind.MINUTES: 4,
+            Kind.NOTIFICATION: 4,
+            Kind.SUMMARY: 6,
+        }
+        for kind, subject in self.subjects().items():
+            with self.subTest(kind=kind), self.assertNumQueries(expected[kind]):
+                documents.context_for(kind, self.cycle, **subject)
+
+    def test_minutes_without_a_meeting_say_so(self):
+        with self.assertRaises(documents.DocumentUnavailable):
+            documents.context_for(Kind.MINUTES, self.cycle, organization=self.cell_b)
+
+
+class SafeURLFetcherTests(SimpleTestCase):
+    def test_network_urls_are_refused(self):
+        for url in (
+            "http://example.invalid/x.png",
+            "https://example.invalid/static/reports/document.css",
+            "ftp://example.invalid/x",
+            "data:text/plain,hello",
+        ):
+            with self.subTest(url=url), self.assertRaises(ValueError):
+                documents.safe_url_fetcher(url)
+
+    def test_files_outside_the_static_files_are_refused(self):
+        for url in (
+            "file:///etc/passwd",
+            "file:///static/../etc/passwd",
+            "file:///static/reports/../../../../etc/passwd",
+            "file:///usr/share/fonts/truetype/liberation2/../../../../etc/passwd",
+            "file://example.invalid/static/reports/document.css",
+        ):
+            with self.subTest(url=url), self.assertRaises(ValueError):
+                documents.safe_url_fetcher(url)
+
+    def test_static_stylesheet_and_liberation_fonts_are_served(self):
+        css = documents.safe_url_fetcher("file:///static/reports/document.css")
+        self.assertIn(b"@font-face", css.read())
+        self.assertEqual(css.content_type, "text/css")
+        font = documents.safe_url_fetcher(
+            "file:///usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+        )
+        self.assertGreater(len(font.read()), 100_000)
+
+    @override_settings(REPORT_MARGINS_MM=(25, 20, 35, 15))
+    def test_page_rule_follows_the_configured_margins(self):
+        css = documents.page_css()
+        self.assertIn("size: A4 portrait", css)
+        self.assertIn("margin: 25mm 15mm 20mm 35mm", css)
+        self.assertIn("@page :first { @top-center { content: none; } }", css)
+
+
+class PlaceAndAbbreviationTests(SimpleTestCase):
+    def test_place_drops_the_committee_words(self):
+        self.assertEqual(documents.place_of("Thành ủy Kon Tum"), "Kon Tum")
+        self.assertEqual(documents.place_of("Đảng ủy phường Kon Tum"), "Kon Tum")
+        self.assertEqual(documents.place_of("Kon Tum"), "Kon Tum")
+
+    def test_abbreviation_keeps_d_with_stroke(self):
+        self.assertEqual(documents.abbreviation("Thành ủy Kon Tum"), "TU")
+        self.assertEqual(documents.abbreviation("Đảng ủy phường"), "ĐU")
+
+
+class RatingLevelNamesTests(DocumentData):
+    def test_notification_prints_every_level_name(self):
+        text = pdf_text(self.render(Kind.NOTIFICATION, organization=self.cell_a))
+        for level in RatingLevel.objects.filter(regime=self.cycle.regime):
+            with self.subTest(level=level.code):
+                self.assertIn(level.name, text)
