@@ -61,3 +61,11 @@ def send_result_mails_task(recipients):
     from .publishing import send_result_mails
 
     return send_result_mails([tuple(pair) for pair in recipients])
+
+
+# Celery discovers reviews.tasks only: the report tasks register through it.
+from .reports.tasks import (  # noqa: E402, F401
+    build_zip_task,
+    render_part_task,
+    render_report_task,
+)

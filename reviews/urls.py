@@ -6,6 +6,7 @@ from .views import (
     meetings,
     publishing,
     remedies,
+    reports,
     results,
     review_forms,
     suggestions,
@@ -102,4 +103,12 @@ urlpatterns = [
         name="person_results",
     ),
     path("cycles/<uuid:public_id>/flags/", results.flags, name="flags"),
+    # Report documents (PDF and ZIP, rendered by a worker).
+    path("reports/request/", reports.request_report, name="report_request"),
+    path("reports/<uuid:public_id>/", reports.report_job, name="report_job"),
+    path(
+        "reports/<uuid:public_id>/download/",
+        reports.report_download,
+        name="report_download",
+    ),
 ]

@@ -1,0 +1,449 @@
+"""Report jobs: who may ask, when a file can be reused, and how a worker fills a job.
+
+A worker claims a job by writing `started_at`; that timestamp is the claim token.
+A pending job, or a running one whose message came back because its worker was
+lost (acks_late + reject_on_worker_lost), may be claimed; only the holder of the
+latest token may finish the job, so a job completes exactly once even if a worker
+thought dead wakes up and finishes its render late.
+"""
+
+import hashlib
+import io
+import json
+import zipfile
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import OperationalError, transaction
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kontum_review.vietnamese import fold
+from organizations.models import Organization, Role
+
+from ..access import is_cycle_staff
+from ..models import (
+    Meeting,
+    MeetingItem,
+    Rating,
+    RemedyAction,
+    ReportJob,
+    Review,
+    ReviewCycle,
+)
+
+Kind = ReportJob.Kind
+Status = ReportJob.Status
+
+# Bump when the documents' layout changes, so earlier files are not reused.
+FORMAT_VERSION = 1
+
+TRANSIENT_ERRORS = (OSError, OperationalError)
+
+REVIEW_KINDS = {Kind.INDIVIDUAL_FORM}
+ORGANIZATION_KINDS = {
+    Kind.COLLECTIVE_REPORT,
+    Kind.MINUTES,
+    Kind.NOTIFICATION,
+    Kind.ORGANIZATION_FORMS,
+}
+CYCLE_KINDS = {Kind.SUMMARY, Kind.CYCLE_DOCUMENTS}
+BATCH_KINDS = {Kind.ORGANIZATION_FORMS, Kind.CYCLE_DOCUMENTS}
+SINGLE_KINDS = [kind for kind in Kind if kind not in BATCH_KINDS]
+
+# Readable file names, without accents so every system unpacks them alike.
+FILE_TITLES = {
+    Kind.INDIVIDUAL_FORM: "ban kiem diem",
+    Kind.COLLECTIVE_REPORT: "bao cao kiem diem",
+    Kind.MINUTES: "bien ban hoi nghi kiem diem",
+    Kind.NOTIFICATION: "thong bao ket qua xep loai",
+    Kind.SUMMARY: "bao cao tong hop kiem diem",
+    Kind.ORGANIZATION_FORMS: "ban kiem diem",
+    Kind.CYCLE_DOCUMENTS: "tai lieu kiem diem",
+}
+ERRORS_ENTRY = "LOI.txt"
+
+
+def default_render(kind, cycle, review=None, organization=None):
+    """Render one document to PDF bytes with the document templates."""
+    from . import documents
+
+    html = documents.render_html(kind, cycle, review=review, organization=organization)
+    return documents.render_pdf(html)
+
+
+# Who may ask ----------------------------------------------------------------
+
+
+def check_access(user, kind, cycle, review=None, organization=None):
+    """Raise 404 unless the user may read the document's subject."""
+    if kind in REVIEW_KINDS:
+        allowed = (
+            review is not None
+            and review.cycle_id == cycle.pk
+            and Review.objects.visible_to(user).filter(pk=review.pk).exists()
+        )
+    elif kind in ORGANIZATION_KINDS:
+        allowed = (
+            organization is not None
+            and Organization.objects.visible_to(user)
+            .subtree_of(cycle.superior)
+            .filter(pk=organization.pk)
+            .exists()
+        )
+    else:
+        allowed = is_cycle_staff(user, cycle)
+    if not allowed:
+        raise Http404
+
+
+def jobs_visible_to(user):
+    """Jobs whose subject the user may read, in one query."""
+    jobs = ReportJob.objects.all()
+    if not user.is_authenticated:
+        return jobs.none()
+    if user.is_superuser:
+        return jobs
+    staff_roles = Role.objects.annotate(
+        cycle_path=ExpressionWrapper(
+            OuterRef("cycle__superior__path"), output_field=CharField()
+        )
+    ).filter(
+        user=user,
+        kind=Role.Kind.STAFF,
+        cycle_path__startswith=F("organization__path"),
+    )
+    reviews = Review.objects.visible_to(user).values("pk")
+    organizations = Organization.objects.visible_to(user).values("pk")
+    return jobs.filter(
+        Q(kind__in=REVIEW_KINDS, review__in=reviews)
+        | Q(kind__in=ORGANIZATION_KINDS, organization__in=organizations)
+        | Q(Exists(staff_roles), kind__in=CYCLE_KINDS)
+    )
+
+
+# What the document shows ----------------------------------------------------
+
+
+def scope_reviews(kind, cycle, review=None, organization=None):
+    reviews = Review.objects.filter(cycle=cycle)
+    if kind in REVIEW_KINDS:
+        return reviews.filter(pk=review.pk)
+    if kind in ORGANIZATION_KINDS:
+        return reviews.filter(organization__path__startswith=organization.path)
+    return reviews
+
+
+def input_hash(kind, cycle, review=None, organization=None):
+    """Hash what the document shows; any saved change gives a new hash.
+
+    Aggregates over the subject's reviews stand in for the hashes of a ZIP's
+    parts: a part changes only if one of these figures does.
+    """
+    reviews = scope_reviews(kind, cycle, review, organization)
+    if kind in REVIEW_KINDS:
+        meeting_path = review.organization.path
+    elif kind in ORGANIZATION_KINDS:
+        meeting_path = organization.path
+    else:
+        meeting_path = cycle.superior.path
+    meetings = Meeting.objects.filter(
+        review__cycle=cycle, review__organization__path__startswith=meeting_path
+    )
+    state = {
+        "format": FORMAT_VERSION,
+        "kind": kind,
+        "cycle": [cycle.pk, cycle.name, cycle.status, cycle.regime_id],
+        "subject": [
+            review and [review.pk, review.subject_name],
+            organization and [organization.pk, organization.name],
+        ],
+        "reviews": reviews.aggregate(
+            count=Count("pk"),
+            versions=Sum("version"),
+            saved=Max("saved_at"),
+            submitted=Max("submitted_at"),
+            templates=Sum("template_id"),
+        ),
+        "ratings": Rating.objects.filter(review__in=reviews).aggregate(
+            count=Count("pk"), levels=Sum("level_id"), set=Max("set_at")
+        ),
+        "meetings": meetings.aggregate(count=Count("pk"), versions=Sum("version")),
+        "items": MeetingItem.objects.filter(review__in=reviews).aggregate(
+            count=Count("pk"), recorded=Max("recorded_at")
+        ),
+        "remedies": RemedyAction.objects.filter(review__in=reviews).aggregate(
+            count=Count("pk"),
+            done=Count("pk", filter=Q(status=RemedyAction.Status.DONE)),
+        ),
+    }
+    canonical = json.dumps(state, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def file_name(kind, cycle, review=None, organization=None):
+    if kind in REVIEW_KINDS:
+        subject = review.subject_name
+    elif kind in ORGANIZATION_KINDS:
+        subject = organization.name
+    else:
+        subject = cycle.superior.name
+    slug = slugify(fold(f"{FILE_TITLES[kind]} {subject} {cycle.year}"))[:120]
+    extension = "zip" if kind in BATCH_KINDS else "pdf"
+    return f"{slug.strip('-')}.{extension}"
+
+
+def job_file_name(job):
+    return file_name(job.kind, job.cycle, job.review, job.organization)
+
+
+# Requests -------------------------------------------------------------------
+
+
+def request_report(user, kind, cycle, review=None, organization=None):
+    """Return a finished or running job for unchanged inputs, else enqueue one."""
+    from .tasks import render_report_task
+
+    check_access(user, kind, cycle, review, organization)
+    digest = input_hash(kind, cycle, review, organization)
+    same = ReportJob.objects.filter(
+        kind=kind,
+        cycle=cycle,
+        review=review,
+        organization=organization,
+        input_hash=digest,
+    ).order_by("-created_at")
+    for job in same.filter(status__in=[Status.DONE, Status.PENDING, Status.RUNNING]):
+        if job.status != Status.DONE or default_storage.exists(job.file.name):
+            return job
+    job = ReportJob.objects.create(
+        kind=kind,
+        cycle=cycle,
+        review=review,
+        organization=organization,
+        requested_by=user,
+        input_hash=digest,
+    )
+    transaction.on_commit(lambda: render_report_task.delay(job.pk))
+    return job
+
+
+# The worker's side ----------------------------------------------------------
+
+
+def claim(job_id):
+    """Take the job; return the claim token, or None if it is not to be run."""
+    token = timezone.now()
+    claimed = ReportJob.objects.filter(
+        pk=job_id, status__in=[Status.PENDING, Status.RUNNING]
+    ).update(status=Status.RUNNING, started_at=token, progress=0, error="")
+    return token if claimed else None
+
+
+def parse_token(value):
+    return datetime.fromisoformat(value)
+
+
+def held(job_id, token):
+    return ReportJob.objects.filter(pk=job_id, status=Status.RUNNING, started_at=token)
+
+
+def load(job_id):
+    return ReportJob.objects.select_related(
+        "cycle__superior", "cycle__regime", "review__organization", "organization"
+    ).get(pk=job_id)
+
+
+def finish(job, token, content, error=""):
+    """Store the file and mark the job done, if the claim still holds."""
+    stored = default_storage.save(
+        job.file.field.generate_filename(job, job_file_name(job)),
+        ContentFile(content),
+    )
+    done = held(job.pk, token).update(
+        status=Status.DONE,
+        file=stored,
+        progress=F("total"),
+        error=error,
+        finished_at=timezone.now(),
+    )
+    if not done:
+        # Another worker reclaimed the job; its file is the one kept.
+        default_storage.delete(stored)
+    return bool(done)
+
+
+def fail(job_id, token, reason):
+    held(job_id, token).update(
+        status=Status.FAILED, error=reason, finished_at=timezone.now()
+    )
+
+
+def readable_error(error):
+    """What the job page shows; a document's own refusal is already readable."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(error, TRANSIENT_ERRORS):
+            return _(
+                "The file could not be stored or the database was unavailable; "
+                "please request the document again later."
+            )
+        return str(error) or _("Unexpected error (%(type)s).") % {
+            "type": error.__class__.__name__
+        }
+
+
+def render_job(job_id, token, render=None):
+    """Render a single document of a claimed job and finish it."""
+    render = render or default_render
+    job = load(job_id)
+    content = render(
+        job.kind, job.cycle, review=job.review, organization=job.organization
+    )
+    return finish(job, token, content)
+
+
+# Batches --------------------------------------------------------------------
+
+
+def batch_parts(job):
+    """The documents of a ZIP as JSON-ready [kind, review id, organization id]."""
+    cycle = job.cycle
+    if job.kind == Kind.ORGANIZATION_FORMS:
+        reviews = scope_reviews(job.kind, cycle, organization=job.organization)
+        return [
+            [Kind.INDIVIDUAL_FORM.value, pk, None]
+            for pk in reviews.individuals()
+            .order_by("organization__path", "meeting_rank", "sort_key", "pk")
+            .values_list("pk", flat=True)
+        ]
+    parts = [[Kind.SUMMARY.value, None, None]]
+    organizations = (
+        cycle.reviews.filter(kind=Review.Kind.ORGANIZATION)
+        .order_by("organization__path")
+        .values_list("organization_id", flat=True)
+    )
+    for organization_id in organizations:
+        parts.append([Kind.NOTIFICATION.value, None, organization_id])
+        parts.append([Kind.COLLECTIVE_REPORT.value, None, organization_id])
+    members = (
+        cycle.reviews.individuals()
+        .order_by("organization__path", "meeting_rank", "sort_key", "pk")
+        .values_list("pk", flat=True)
+    )
+    parts.extend([Kind.INDIVIDUAL_FORM.value, pk, None] for pk in members)
+    return parts
+
+
+def start_batch(job_id):
+    parts = batch_parts(load(job_id))
+    ReportJob.objects.filter(pk=job_id).update(total=max(len(parts), 1), progress=0)
+    return parts
+
+
+def part_entry(job, part):
+    """The part's subject objects and its path inside the ZIP."""
+    kind, review_id, organization_id = part
+    review = organization = folder = None
+    if review_id:
+        review = Review.objects.select_related("organization").get(pk=review_id)
+        folder = review.organization
+    if organization_id:
+        organization = Organization.objects.get(pk=organization_id)
+        folder = organization
+    name = file_name(kind, job.cycle, review, organization)
+    if job.kind == Kind.CYCLE_DOCUMENTS and folder:
+        code = folder.code.replace(".", "-")
+        name = f"{slugify(fold(f'{code} {folder.name}'))}/{name}"
+    return review, organization, name
+
+
+def render_part(job_id, part, render=None):
+    """Render one part to storage; a non-transient failure is returned by name."""
+    render = render or default_render
+    job = load(job_id)
+    review, organization, name = part_entry(job, part)
+    try:
+        content = render(part[0], job.cycle, review=review, organization=organization)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        return part_failed(job_id, name, error)
+    path = default_storage.save(
+        f"reports/parts/{job.public_id}/{name.replace('/', '--')}", ContentFile(content)
+    )
+    ReportJob.objects.filter(pk=job_id).update(progress=F("progress") + 1)
+    return {"name": name, "path": path}
+
+
+def part_failed(job_id, name, error):
+    ReportJob.objects.filter(pk=job_id).update(progress=F("progress") + 1)
+    return {"name": name, "error": readable_error(error)}
+
+
+def unique(name, taken):
+    """Two members of the same name get numbered files."""
+    stem, dot, extension = name.rpartition(".")
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}-{number}{dot}{extension}"
+    taken.add(candidate)
+    return candidate
+
+
+def write_zip(job_id, token, results):
+    """Pack the rendered parts, list the failed ones in LOI.txt, finish the job."""
+    job = load(job_id)
+    buffer, taken, failures = io.BytesIO(), set(), []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for result in results:
+            name = unique(result["name"], taken)
+            if "error" in result:
+                failures.append(f"{name}: {result['error']}")
+                continue
+            with default_storage.open(result["path"], "rb") as part:
+                archive.writestr(name, part.read())
+        if failures:
+            archive.writestr(ERRORS_ENTRY, "\n".join(failures) + "\n")
+    error = ""
+    if failures:
+        with translation.override(settings.LANGUAGE_CODE):
+            error = ngettext(
+                "%(count)d document could not be rendered:",
+                "%(count)d documents could not be rendered:",
+                len(failures),
+            ) % {"count": len(failures)}
+        error = "\n".join([error, *failures])
+    done = finish(job, token, buffer.getvalue(), error=error)
+    for result in results:
+        if "path" in result:
+            default_storage.delete(result["path"])
+    return done
+
+
+def cycle_for_code(value):
+    """A cycle by its year (the latest of that year) or its public id."""
+    cycles = ReviewCycle.objects.select_related("superior", "regime")
+    if str(value).isdigit():
+        return cycles.filter(year=int(value)).order_by("-starts_on").first()
+    try:
+        return cycles.filter(public_id=value).first()
+    except ValidationError:
+        return None

@@ -1,0 +1,369 @@
+import io
+import shutil
+import tempfile
+import zipfile
+from datetime import timedelta
+
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.test import override_settings
+from django.urls import include, path
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from kontum_review import urls as project_urls
+from reviews import urls as reviews_urls
+from reviews.models import ReportJob
+from reviews.reports import pipeline
+from reviews.reports.tasks import render_report_task
+from reviews.views import reports
+
+from ..personas import CyclePersonasTestCase
+
+Kind = ReportJob.Kind
+Status = ReportJob.Status
+
+# The report URLs, until reviews/urls.py lists them.
+urlpatterns = [
+    pattern
+    for pattern in project_urls.urlpatterns
+    if getattr(pattern, "namespace", None) != "reviews"
+] + [
+    path(
+        "review/",
+        include(
+            (
+                [
+                    path(
+                        "reports/request/",
+                        reports.request_report,
+                        name="report_request",
+                    ),
+                    path(
+                        "reports/<uuid:public_id>/",
+                        reports.report_job,
+                        name="report_job",
+                    ),
+                    path(
+                        "reports/<uuid:public_id>/download/",
+                        reports.report_download,
+                        name="report_download",
+                    ),
+                    *reviews_urls.urlpatterns,
+                ],
+                "reviews",
+            )
+        ),
+    )
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class ReportTestCase(CyclePersonasTestCase):
+    def setUp(self):
+        media = tempfile.mkdtemp(prefix="kr-reports-")
+        self.addCleanup(shutil.rmtree, media, ignore_errors=True)
+        media_root = self.settings(MEDIA_ROOT=media)
+        media_root.enable()
+        self.addCleanup(media_root.disable)
+
+    def request(self, user, kind, review=None, organization=None):
+        with self.captureOnCommitCallbacks(execute=True):
+            job = pipeline.request_report(
+                user, kind, self.cycle, review=review, organization=organization
+            )
+        job.refresh_from_db()
+        return job
+
+    def read(self, job):
+        with job.file.open("rb") as stored:
+            return stored.read()
+
+
+class ReportRequestTests(ReportTestCase):
+    def test_request_renders_the_form_to_a_pdf(self):
+        job = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        self.assertEqual(job.status, Status.DONE, job.error)
+        self.assertTrue(self.read(job).startswith(b"%PDF"))
+        self.assertTrue(
+            job.file.name.endswith("ban-kiem-diem-nguyen-van-an-2026.pdf"),
+            job.file.name,
+        )
+        self.assertIsNotNone(job.finished_at)
+
+    def test_second_request_for_unchanged_inputs_returns_the_same_file(self):
+        first = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        second = self.request(self.member_user, Kind.INDIVIDUAL_FORM, self.review_a)
+        self.assertEqual(second.pk, first.pk)
+        self.assertEqual(second.file.name, first.file.name)
+        self.assertEqual(ReportJob.objects.count(), 1)
+
+    def test_changed_review_makes_a_new_version(self):
+        first = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        self.review_a.answers = {"strengths": "Đã sửa lại."}
+        self.review_a.version += 1
+        self.review_a.saved_at = timezone.now()
+        self.review_a.save()
+        second = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        self.assertNotEqual(second.pk, first.pk)
+        self.assertNotEqual(second.input_hash, first.input_hash)
+        self.assertEqual(second.status, Status.DONE)
+
+    def test_outsider_may_not_request_a_members_form(self):
+        with self.assertRaises(Http404):
+            pipeline.request_report(
+                self.secretary_b, Kind.INDIVIDUAL_FORM, self.cycle, self.review_a
+            )
+        self.assertFalse(ReportJob.objects.exists())
+
+    def test_member_may_not_request_the_cells_notification(self):
+        with self.assertRaises(Http404):
+            pipeline.request_report(
+                self.member_user,
+                Kind.NOTIFICATION,
+                self.cycle,
+                organization=self.cell_a,
+            )
+
+    def test_only_committee_staff_request_the_summary(self):
+        with self.assertRaises(Http404):
+            pipeline.request_report(self.secretary_a, Kind.SUMMARY, self.cycle)
+        job = self.request(self.staff, Kind.SUMMARY)
+        self.assertEqual(job.status, Status.DONE, job.error)
+
+    def test_document_that_cannot_be_rendered_fails_with_the_reason(self):
+        # Cell A has held no review meeting yet, so there are no minutes.
+        job = self.request(self.secretary_a, Kind.MINUTES, organization=self.cell_a)
+        self.assertEqual(job.status, Status.FAILED)
+        with translation.override("vi"):
+            reason = gettext("No review meeting is recorded for it yet.")
+        self.assertEqual(job.error, reason)
+        self.assertFalse(job.file)
+        self.assertIsNotNone(job.finished_at)
+
+
+class ReportClaimTests(ReportTestCase):
+    def test_second_run_of_a_done_job_does_nothing(self):
+        job = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        render_report_task.apply(args=[job.pk])
+        again = ReportJob.objects.get(pk=job.pk)
+        self.assertEqual(again.file.name, job.file.name)
+        self.assertEqual(again.finished_at, job.finished_at)
+
+    def test_job_of_a_lost_worker_completes_exactly_once(self):
+        lost_token = timezone.now() - timedelta(hours=1)
+        job = ReportJob.objects.create(
+            kind=Kind.INDIVIDUAL_FORM,
+            cycle=self.cycle,
+            review=self.review_a,
+            status=Status.RUNNING,
+            started_at=lost_token,
+            input_hash="x",
+        )
+        render_report_task.apply(args=[job.pk])  # the redelivered message
+        job.refresh_from_db()
+        self.assertEqual(job.status, Status.DONE, job.error)
+        kept = job.file.name
+        late = pipeline.finish(job, lost_token, b"%PDF late")
+        self.assertFalse(late)
+        job.refresh_from_db()
+        self.assertEqual(job.file.name, kept)
+        folder = kept.rpartition("/")[0]
+        self.assertEqual(len(default_storage.listdir(folder)[1]), 1)
+        self.assertTrue(self.read(job).startswith(b"%PDF-"))
+
+
+class ReportBatchTests(ReportTestCase):
+    def zip_entries(self, job):
+        archive = zipfile.ZipFile(io.BytesIO(self.read(job)))
+        return {name: archive.read(name) for name in archive.namelist()}
+
+    def zip_names(self, job):
+        return zipfile.ZipFile(io.BytesIO(self.read(job))).namelist()
+
+    def test_organization_forms_come_as_one_zip_with_readable_names(self):
+        job = self.request(
+            self.secretary_a, Kind.ORGANIZATION_FORMS, organization=self.cell_a
+        )
+        self.assertEqual(job.status, Status.DONE, job.error)
+        self.assertEqual((job.progress, job.total), (2, 2))
+        self.assertTrue(
+            job.file.name.endswith("ban-kiem-diem-chi-bo-to-dan-pho-1-2026.zip")
+        )
+        entries = self.zip_entries(job)
+        self.assertEqual(
+            sorted(entries),
+            [
+                "ban-kiem-diem-nguyen-van-an-2026.pdf",
+                "ban-kiem-diem-tran-thi-binh-2026.pdf",
+            ],
+        )
+        self.assertTrue(all(data.startswith(b"%PDF") for data in entries.values()))
+        parts = f"reports/parts/{job.public_id}"
+        self.assertEqual(default_storage.listdir(parts)[1], [])
+
+    def test_failed_part_is_reported_by_name_without_failing_the_rest(self):
+        def render(kind, cycle, review=None, organization=None):
+            if review is not None and review.subject_name == "Trần Thị Bình":
+                raise ValueError("mẫu biểu bị hỏng")
+            return pipeline.default_render(kind, cycle, review, organization)
+
+        job = ReportJob.objects.create(
+            kind=Kind.ORGANIZATION_FORMS,
+            cycle=self.cycle,
+            organization=self.cell_a,
+            input_hash="x",
+        )
+        token = pipeline.claim(job.pk)
+        parts = pipeline.start_batch(job.pk)
+        results = [pipeline.render_part(job.pk, part, render) for part in parts]
+        pipeline.write_zip(job.pk, token, results)
+        job.refresh_from_db()
+        self.assertEqual(job.status, Status.DONE)
+        self.assertIn("ban-kiem-diem-tran-thi-binh-2026.pdf", job.error)
+        entries = self.zip_entries(job)
+        self.assertIn("ban-kiem-diem-nguyen-van-an-2026.pdf", entries)
+        self.assertNotIn("ban-kiem-diem-tran-thi-binh-2026.pdf", entries)
+        errors = entries[pipeline.ERRORS_ENTRY].decode()
+        self.assertIn("ban-kiem-diem-tran-thi-binh-2026.pdf", errors)
+        self.assertIn("mẫu biểu bị hỏng", errors)
+
+    def test_cycle_documents_put_each_organization_in_a_folder(self):
+        job = self.request(self.staff, Kind.CYCLE_DOCUMENTS)
+        self.assertEqual(job.status, Status.DONE, job.error)
+        entries = self.zip_names(job)
+        self.assertIn("bao-cao-tong-hop-kiem-diem-thanh-uy-kon-tum-2026.pdf", entries)
+        self.assertIn(
+            "p01-a-chi-bo-to-dan-pho-1/thong-bao-ket-qua-xep-loai-chi-bo-to-dan-pho-1-2026.pdf",
+            entries,
+        )
+        self.assertIn(
+            "p01-a-chi-bo-to-dan-pho-1/ban-kiem-diem-nguyen-van-an-2026.pdf", entries
+        )
+        self.assertIn(
+            "p01-b-chi-bo-to-dan-pho-2/ban-kiem-diem-le-duc-cuong-2026.pdf", entries
+        )
+
+
+class ReportViewTests(ReportTestCase):
+    def post_request(self, user, **data):
+        self.client.force_login(user)
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(
+                "/review/reports/request/", {"cycle": self.cycle.public_id, **data}
+            )
+
+    def test_request_redirects_to_the_job_page_with_the_download_link(self):
+        response = self.post_request(
+            self.secretary_a, kind=Kind.INDIVIDUAL_FORM, review=self.review_a.public_id
+        )
+        job = ReportJob.objects.get()
+        self.assertRedirects(response, f"/review/reports/{job.public_id}/")
+        page = self.client.get(f"/review/reports/{job.public_id}/")
+        self.assertContains(page, f"/review/reports/{job.public_id}/download/")
+        self.assertNotContains(page, "hx-trigger")
+
+    def test_outsider_request_gets_404(self):
+        response = self.post_request(
+            self.secretary_b, kind=Kind.INDIVIDUAL_FORM, review=self.review_a.public_id
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(ReportJob.objects.exists())
+
+    def test_pending_job_partial_polls_every_second(self):
+        job = ReportJob.objects.create(
+            kind=Kind.INDIVIDUAL_FORM,
+            cycle=self.cycle,
+            review=self.review_a,
+            input_hash="x",
+        )
+        self.client.force_login(self.secretary_a)
+        response = self.client.get(
+            f"/review/reports/{job.public_id}/", headers={"HX-Request": "true"}
+        )
+        self.assertContains(response, 'hx-trigger="every 1s"')
+        self.assertContains(response, "<progress")
+        self.assertNotContains(response, "<html")
+
+    def test_job_page_reads_the_job_in_one_query(self):
+        job = ReportJob.objects.create(
+            kind=Kind.INDIVIDUAL_FORM,
+            cycle=self.cycle,
+            review=self.review_a,
+            input_hash="x",
+        )
+        self.client.force_login(self.secretary_a)
+        url = f"/review/reports/{job.public_id}/"
+        # The request's savepoint and release, the session, the user, the job.
+        with self.assertNumQueries(5):
+            self.client.get(url, headers={"HX-Request": "true"})
+
+    def test_request_button_posts_the_subject(self):
+        html = render_to_string(
+            "reviews/_report_request.html",
+            {
+                "report_kind": Kind.INDIVIDUAL_FORM,
+                "cycle": self.cycle,
+                "report_review": self.review_a,
+            },
+        )
+        self.assertIn('action="/review/reports/request/"', html)
+        self.assertIn(f'value="{self.review_a.public_id}"', html)
+
+    def test_running_batch_shows_its_progress(self):
+        job = ReportJob.objects.create(
+            kind=Kind.ORGANIZATION_FORMS,
+            cycle=self.cycle,
+            organization=self.cell_a,
+            status=Status.RUNNING,
+            progress=3,
+            total=7,
+            input_hash="x",
+        )
+        self.client.force_login(self.secretary_a)
+        response = self.client.get(
+            f"/review/reports/{job.public_id}/", headers={"HX-Request": "true"}
+        )
+        self.assertContains(response, 'value="3" max="7"')
+
+    def test_failed_job_shows_the_reason_and_stops_polling(self):
+        job = ReportJob.objects.create(
+            kind=Kind.INDIVIDUAL_FORM,
+            cycle=self.cycle,
+            review=self.review_a,
+            status=Status.FAILED,
+            error="Không đọc được mẫu biểu",
+            input_hash="x",
+        )
+        self.client.force_login(self.secretary_a)
+        response = self.client.get(f"/review/reports/{job.public_id}/")
+        self.assertContains(response, "Không đọc được mẫu biểu")
+        self.assertNotContains(response, "hx-trigger")
+
+    def test_download_is_an_attachment_with_a_readable_name(self):
+        job = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        self.client.force_login(self.member_user)
+        response = self.client.get(f"/review/reports/{job.public_id}/download/")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response["Content-Disposition"],
+            'attachment; filename="ban-kiem-diem-nguyen-van-an-2026.pdf"',
+        )
+        self.assertTrue(b"".join(response.streaming_content).startswith(b"%PDF"))
+
+    def test_outsider_gets_404_on_the_job_and_the_download(self):
+        job = self.request(self.secretary_a, Kind.INDIVIDUAL_FORM, self.review_a)
+        self.client.force_login(self.secretary_b)
+        for url in (
+            f"/review/reports/{job.public_id}/",
+            f"/review/reports/{job.public_id}/download/",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_secretary_does_not_see_the_summary_job(self):
+        job = self.request(self.staff, Kind.SUMMARY)
+        self.client.force_login(self.secretary_a)
+        response = self.client.get(f"/review/reports/{job.public_id}/download/")
+        self.assertEqual(response.status_code, 404)
