@@ -25,6 +25,7 @@ from .models import (
     RatingLevel,
     Regime,
     RemedyAction,
+    ReportJob,
     Review,
     ReviewCycle,
     ScoreCriterion,
@@ -338,4 +339,20 @@ class CycleReopeningAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(admin.ModelAdmin):
+    """Requested documents: read-only; the pipeline writes them."""
+
+    list_display = ["kind", "cycle", "status", "requested_by", "created_at"]
+    list_filter = ["kind", "status", "cycle"]
+    list_select_related = ["cycle", "requested_by"]
+    readonly_fields = [field.name for field in ReportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
