@@ -1,15 +1,6 @@
-import os
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
-
 import pytest
-from django.db import connection
 from django.test import TransactionTestCase
 
-from kontum_review.celery import app
 from reviews import services
 from reviews.models import CycleJob, Regime, Review, ReviewCycle
 
@@ -19,21 +10,11 @@ from ..factories import (
     UserFactory,
     reseed_reference_data,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 90
-
-
-def database_url():
-    settings = connection.settings_dict
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/"
-        f"{settings['NAME']}"
-    )
+from ..worker import CeleryWorkerMixin
 
 
 @pytest.mark.usefixtures("require_postgres", "redis_url")
-class OpenCycleWorkerTests(TransactionTestCase):
+class OpenCycleWorkerTests(CeleryWorkerMixin, TransactionTestCase):
     """The opening job goes through Redis to a real `celery worker` process."""
 
     def setUp(self):
@@ -51,43 +32,10 @@ class OpenCycleWorkerTests(TransactionTestCase):
             superior=committee,
         )
         self.user = UserFactory(username="btc")
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by addCleanup
-        self.addCleanup(self.log.close)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kontum_review.settings.dev",
-            "DATABASE_URL": database_url(),
-        }
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "kontum_review", "worker",
-             "--pool=solo", "--concurrency=1", "--loglevel=warning",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.addCleanup(self.stop_worker)
-        app.conf.task_always_eager = False
-        self.addCleanup(setattr, app.conf, "task_always_eager", True)
-
-    def stop_worker(self):
-        self.worker.terminate()
-        try:
-            self.worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.worker.kill()
-
-    def worker_output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+        self.start_worker()
 
     def wait_for(self, job):
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.is_finished:
-                return job
-            self.assertIsNone(self.worker.poll(), self.worker_output())
-            time.sleep(0.2)
-        self.fail(f"no result in {WAIT_SECONDS} s:\n{self.worker_output()}")
+        return self.wait_until(job, lambda job: job.is_finished)
 
     def test_worker_opens_the_cycle(self):
         job = services.request_cycle_opening(self.cycle, self.user)

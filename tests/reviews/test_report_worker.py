@@ -1,20 +1,15 @@
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.test import TransactionTestCase
 from django.utils import timezone
 
-from kontum_review.celery import app
 from organizations.models import Role
 from reviews import services
 from reviews.models import CycleJob, Regime, ReportJob, ReviewCycle
@@ -28,19 +23,10 @@ from ..factories import (
     grant,
     reseed_reference_data,
 )
+from ..worker import CeleryWorkerMixin
 
-ROOT = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 90
 Kind = ReportJob.Kind
 Status = ReportJob.Status
-
-
-def database_url():
-    settings = connection.settings_dict
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/"
-        f"{settings['NAME']}"
-    )
 
 
 def children(pid):
@@ -49,7 +35,7 @@ def children(pid):
 
 
 @pytest.mark.usefixtures("require_postgres", "redis_url")
-class ReportWorkerTests(TransactionTestCase):
+class ReportWorkerTests(CeleryWorkerMixin, TransactionTestCase):
     """Report jobs go through Redis to a real `celery worker` process."""
 
     pool = "solo"
@@ -81,46 +67,19 @@ class ReportWorkerTests(TransactionTestCase):
         media_root.enable()
         self.addCleanup(media_root.disable)
 
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by addCleanup
-        self.addCleanup(self.log.close)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kontum_review.settings.dev",
-            "DATABASE_URL": database_url(),
-            "MEDIA_ROOT": media,
-        }
         # -I: the worker loads the report tasks even before reviews.tasks does.
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "kontum_review", "worker",
-             f"--pool={self.pool}", "--concurrency=1", "--loglevel=warning",
-             "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-I", "reviews.reports.tasks"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.addCleanup(self.stop_worker)
-        app.conf.task_always_eager = False
-        self.addCleanup(setattr, app.conf, "task_always_eager", True)
-
-    def stop_worker(self):
-        self.worker.terminate()
-        try:
-            self.worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.worker.kill()
-
-    def worker_output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+        self.start_worker(
+            pool=self.pool,
+            extra_env={"MEDIA_ROOT": media},
+            extra_args=("-I", "reviews.reports.tasks"),
+        )
 
     def wait_for(self, job, finished=True):
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.is_finished if finished else job.status == Status.RUNNING:
-                return job
-            self.assertIsNone(self.worker.poll(), self.worker_output())
-            time.sleep(0.02)
-        self.fail(f"no result in {WAIT_SECONDS} s:\n{self.worker_output()}")
+        if finished:
+            return self.wait_until(job, lambda job: job.is_finished, pause=0.02)
+        return self.wait_until(
+            job, lambda job: job.status == Status.RUNNING, pause=0.02
+        )
 
     def read(self, job):
         with job.file.open("rb") as stored:
