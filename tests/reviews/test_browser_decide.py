@@ -1,17 +1,13 @@
 """Committee staff decide a comparison group in Chromium, with the quota meter."""
 
-import os
-from unittest import mock
-
-import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.urls import reverse
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
 from reviews.models import CycleJob, Rating, RatingLevel, Regime, ReviewCycle
 
+from ..browser import BrowserTestCase
 from ..factories import (
     MemberFactory,
     OrganizationFactory,
@@ -19,9 +15,7 @@ from ..factories import (
     grant,
     reseed_reference_data,
 )
-from ..kontum_review.test_browser_login import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
-PASSWORD = "kontum-demo"
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOT = "/tmp/decide.png"
 GIVEN_NAMES = (
@@ -38,41 +32,13 @@ GIVEN_NAMES = (
 )
 
 
-@pytest.mark.browser
-class BrowserDecideTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        require_chromium()
-        # Playwright's sync API keeps an event loop in this thread, which Django
-        # would otherwise take for async code and refuse the ORM.
-        environ = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
-        environ.start()
-        cls.addClassCleanup(environ.stop)
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        cls.addClassCleanup(cls.browser.close)
-
+class BrowserDecideTests(BrowserTestCase):
     def setUp(self):
         # The flush between browser tests empties the tables data migrations fill.
         reseed_reference_data()
         self.build_group()
 
-        context = self.browser.new_context(viewport=DESKTOP, locale="vi-VN")
-        context.set_default_timeout(10_000)
-        self.addCleanup(context.close)
-        self.page = context.new_page()
-        # Chromium reports CSP violations and failed loads as console errors.
-        self.errors = []
-        self.page.on("console", self.record_console_error)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def record_console_error(self, message):
-        if message.type == "error":
-            self.errors.append(f"{message.text} ({message.location['url']})")
+        self.open_page(viewport=DESKTOP, locale="vi-VN")
 
     def build_group(self):
         """Ten members of one ward; their meeting proposed 8 HTTNV and 2 HTNV."""
@@ -122,14 +88,6 @@ class BrowserDecideTests(StaticLiveServerTestCase):
                 votes={code: 7, "HTXSNV": 1},
             )
 
-    def log_in(self):
-        page = self.page
-        page.goto(f"{self.live_server_url}/accounts/login/")
-        page.fill("#id_username", "btc")
-        page.fill("#id_password", PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
     def row(self, review):
         return self.page.locator(f"#subject-{review.public_id}")
 
@@ -146,7 +104,7 @@ class BrowserDecideTests(StaticLiveServerTestCase):
 
     def test_staff_decide_a_group_within_the_quota(self):
         page = self.page
-        self.log_in()
+        self.log_in("btc")
         url = reverse("reviews:decide", args=[self.cycle.public_id])
         page.goto(f"{self.live_server_url}{url}")
         page.get_by_role(

@@ -1,14 +1,10 @@
 """The year's review in Chromium: a secretary's and a member's walk through it."""
 
 import datetime
-import os
 import re
-from unittest import mock
 
-import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.urls import reverse
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from organizations.models import OrganizationKind, Role
 from reviews import services
@@ -25,6 +21,7 @@ from reviews.models import (
     SuggestionItem,
 )
 
+from ..browser import BrowserTestCase
 from ..factories import (
     MemberFactory,
     OrganizationFactory,
@@ -32,9 +29,7 @@ from ..factories import (
     grant,
     reseed_reference_data,
 )
-from ..kontum_review.test_browser_login import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
-PASSWORD = "kontum-demo"
 DESKTOP = {"width": 1280, "height": 900}
 # The "Saved at 14:05" the autosave puts in the status line, in any language.
 SAVED_AT = re.compile(r"\d{1,2}:\d{2}")
@@ -42,38 +37,14 @@ SUBMITTED_BADGE = re.compile(r"\btext-bg-success\b")
 EXPLANATION = "Chi bộ đã lập danh sách quần chúng ưu tú và giao người giúp đỡ."
 
 
-@pytest.mark.browser
-class BrowserWalkthroughTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        require_chromium()
-        # Playwright's sync API keeps an event loop in this thread, which Django
-        # would otherwise take for async code and refuse the ORM.
-        environ = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
-        environ.start()
-        cls.addClassCleanup(environ.stop)
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.addClassCleanup(cls.playwright.stop)
-        cls.browser = cls.playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        cls.addClassCleanup(cls.browser.close)
-
+class BrowserWalkthroughTests(BrowserTestCase):
     def setUp(self):
         # The flush between browser tests empties the tables data migrations fill.
         reseed_reference_data()
         self.build_cell_a()
         self.open_cycle()
 
-        context = self.browser.new_context(viewport=DESKTOP, locale="vi-VN")
-        context.set_default_timeout(10_000)
-        self.addCleanup(context.close)
-        self.page = context.new_page()
-        # Chromium reports CSP violations and failed loads as console errors.
-        self.errors = []
-        self.page.on("console", self.record_console_error)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.open_page(viewport=DESKTOP, locale="vi-VN")
 
     def build_cell_a(self):
         self.committee = OrganizationFactory(
@@ -139,20 +110,8 @@ class BrowserWalkthroughTests(StaticLiveServerTestCase):
             for level in RatingLevel.objects.filter(regime=self.cycle.regime)
         }
 
-    def record_console_error(self, message):
-        if message.type == "error":
-            self.errors.append(f"{message.text} ({message.location['url']})")
-
     def url(self, name, *args):
         return f"{self.live_server_url}{reverse(name, args=args)}"
-
-    def log_in(self, username):
-        page = self.page
-        page.goto(f"{self.live_server_url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
     def fill_review(self, review, level_code):
         """Every section a submitted form needs, as its author types it."""
