@@ -226,6 +226,13 @@ class Organization(models.Model):
         return steps[:-1]
 
     @property
+    def path_and_ancestor_paths(self):
+        """The paths of the chain from the root down to this organization."""
+        return [
+            self.path[:end] for end in range(PATH_STEP, len(self.path) + 1, PATH_STEP)
+        ]
+
+    @property
     def is_grassroots(self):
         return self.kind in GRASSROOTS_KINDS
 

@@ -22,20 +22,13 @@ def is_cycle_staff(user, cycle):
     return Role.objects.filter(
         user=user,
         kind=Role.Kind.STAFF,
-        organization__path__in=ancestor_paths(cycle.superior),
+        organization__path__in=cycle.superior.path_and_ancestor_paths,
     ).exists()
 
 
 def require_cycle_staff(user, cycle):
     if not is_cycle_staff(user, cycle):
         raise PermissionDenied
-
-
-def ancestor_paths(organization):
-    from organizations.models import PATH_STEP
-
-    path = organization.path
-    return [path[:end] for end in range(PATH_STEP, len(path) + 1, PATH_STEP)]
 
 
 def get_cycle_organization(user, cycle, public_id):

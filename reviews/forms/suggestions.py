@@ -14,7 +14,6 @@ from kontum_review.vietnamese import fold
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationType, Role
 
-from ..access import ancestor_paths
 from ..models import (
     Assignment,
     FocusArea,
@@ -68,7 +67,7 @@ def committee_users(cycle):
     roles = Role.objects.filter(
         user=OuterRef("pk"),
         kind__in=[Role.Kind.STAFF, Role.Kind.LEADER],
-        organization__path__in=ancestor_paths(cycle.superior),
+        organization__path__in=cycle.superior.path_and_ancestor_paths,
     )
     return (
         get_user_model()

@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from members.models import Member
 from organizations.models import Organization, Role
 
-from ..access import ancestor_paths, get_cycle, is_cycle_staff
+from ..access import get_cycle, is_cycle_staff
 from ..forms.suggestions import (
     AssignmentDeleteForm,
     AssignmentForm,
@@ -53,7 +53,7 @@ PAGE_SIZE = 100
 def leads_in_tree(user, cycle):
     """Leaders in the cycle's tree or above it may read the committee's pages."""
     tree = Q(organization__path__startswith=cycle.superior.path) | Q(
-        organization__path__in=ancestor_paths(cycle.superior)
+        organization__path__in=cycle.superior.path_and_ancestor_paths
     )
     return Role.objects.filter(tree, user=user, kind=Role.Kind.LEADER).exists()
 
