@@ -776,8 +776,15 @@ class Review(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     return_comment = models.TextField(_("reason for return"), blank=True)
+    # Copies of the chain's latest proposal (appraisal, else meeting) and of the
+    # decision, kept by ratings.refresh_outcomes on every rating write, so the
+    # statistics group the reviews without joining the chain (reviews/statistics.py).
+    proposed_code = models.CharField(max_length=10, blank=True, editable=False)
+    decided_code = models.CharField(max_length=10, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["sort_key"])
+    history = HistoricalRecords(
+        excluded_fields=["sort_key", "proposed_code", "decided_code"]
+    )
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
@@ -788,6 +795,11 @@ class Review(models.Model):
             models.Index(
                 fields=["cycle", "organization", "meeting_rank"],
                 name="review_checklist_order",
+            ),
+            # The five-year trend counts decided levels per cycle and kind.
+            models.Index(
+                fields=["cycle", "kind", "is_leader", "decided_code"],
+                name="review_statistics",
             ),
         ]
         constraints = [

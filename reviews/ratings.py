@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,6 +104,25 @@ def record_rating(review, stage, level, user, **details):
     rating._history_user = user
     rating.save()
     return rating
+
+
+def refresh_outcomes(reviews):
+    """Copy each review's latest proposal and decision onto it, in one UPDATE.
+
+    Rating writes call this through a signal; code that writes ratings in bulk
+    calls it itself.
+    """
+
+    def code_at(stage):
+        found = Rating.objects.filter(review=OuterRef("pk"), stage=stage)
+        return Subquery(found.values("level__code")[:1])
+
+    return reviews.update(
+        proposed_code=Coalesce(
+            code_at(Rating.Stage.APPRAISAL), code_at(Rating.Stage.MEETING), Value("")
+        ),
+        decided_code=Coalesce(code_at(Rating.Stage.DECISION), Value("")),
+    )
 
 
 # Comparison groups ------------------------------------------------------------

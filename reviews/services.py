@@ -13,7 +13,7 @@ from kontum_review.vietnamese import sort_key
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 
-from . import rules
+from . import rules, statistics
 from .models import (
     Attendance,
     CarryOverItem,
@@ -194,6 +194,8 @@ def open_cycle(job):
             Review.objects.bulk_create(reviews, ignore_conflicts=True)
             CycleExclusion.objects.bulk_create(exclusions, ignore_conflicts=True)
             carry_over_open_actions(cycle, [r.member_id for r in reviews])
+        # Bulk writes send no signals.
+        statistics.invalidate(cycle.pk)
         CycleJob.objects.filter(pk=job.pk).update(
             progress=len(organizations) + start + len(batch)
         )
@@ -292,6 +294,7 @@ def create_collective_reviews(cycle, organizations, template, members, by_id):
             )
     Review.objects.bulk_create(reviews, ignore_conflicts=True)
     carry_over_open_actions(cycle)
+    statistics.invalidate(cycle.pk)
 
 
 # Transitions --------------------------------------------------------------
@@ -399,6 +402,10 @@ def move_cycle(cycle, target, user):
 # Forms --------------------------------------------------------------------
 
 
+# What the statistics count of a form (reviews/statistics.py).
+COUNTED_FIELDS = ("status", "kind", "organization_id", "is_leader", "cycle_id")
+
+
 class StaleVersion(Exception):
     """Someone saved the form since this user loaded it."""
 
@@ -417,10 +424,15 @@ def save_review(review, changes, version, user, *, suggestion_answers=None):
     current = Review.objects.select_for_update().get(pk=review.pk)
     if current.version != version:
         raise StaleVersion(current)
+    counted_before = [getattr(current, name) for name in COUNTED_FIELDS]
     for field, value in changes.items():
         setattr(current, field, value)
     if current.status == Review.Status.NEW:
         current.status = Review.Status.DRAFT
+    # An autosave of the answers leaves the statistics as they were.
+    current.statistics_unchanged = counted_before == [
+        getattr(current, name) for name in COUNTED_FIELDS
+    ]
     current.version = version + 1
     current.saved_at = timezone.now()
     current.saved_by = user

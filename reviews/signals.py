@@ -1,10 +1,26 @@
-"""Refuse, server-side, every save and delete of a published or locked cycle."""
+"""Refuse writes to closed cycles; keep the statistics in step with every write."""
 
+from django.db import transaction
 from django.db.models import QuerySet
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from . import guards
-from .models import ReviewCycle
+from organizations.models import Organization, OrganizationType
+
+from . import guards, ratings, statistics
+from .models import (
+    IndicatorValue,
+    Meeting,
+    Rating,
+    RemedyAction,
+    Review,
+    ReviewCycle,
+    Suggestion,
+    SuggestionAnswer,
+    SuggestionItem,
+)
+
+# Review fields the statistics count; an autosave of the answers changes none.
+COUNTED_REVIEW_FIELDS = {"status", "kind", "organization", "is_leader", "cycle"}
 
 # A cascade starting from one of these was checked where it started.
 CHECKED_AT_ORIGIN = (ReviewCycle, *guards.CYCLE_PATHS)
@@ -36,6 +52,85 @@ def refuse_closed_cycle_delete(sender, instance, **kwargs):
         guards.refuse_if_closed(stored)
 
 
+def stale(cycle_id):
+    """Drop the cycle's cached figures now and again once the write commits.
+
+    The second time covers a reader who filled the cache from the old rows
+    while the transaction was still open.
+    """
+    if cycle_id is None:
+        return
+    statistics.invalidate(cycle_id)
+    transaction.on_commit(lambda: statistics.invalidate(cycle_id))
+
+
+def cycle_id_of(instance):
+    if isinstance(instance, ReviewCycle):
+        return instance.pk
+    if isinstance(instance, (Review, Suggestion, IndicatorValue)):
+        return instance.cycle_id
+    if isinstance(instance, SuggestionItem):
+        return (
+            Suggestion.objects.filter(pk=instance.suggestion_id)
+            .values_list("cycle_id", flat=True)
+            .first()
+        )
+    return (
+        Review.objects.filter(pk=instance.review_id)
+        .values_list("cycle_id", flat=True)
+        .first()
+    )
+
+
+def rating_written(sender, instance, **kwargs):
+    ratings.refresh_outcomes(Review.objects.filter(pk=instance.review_id))
+    stale(cycle_id_of(instance))
+
+
+def review_saved(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and not COUNTED_REVIEW_FIELDS & set(update_fields):
+        return
+    if getattr(instance, "statistics_unchanged", False):
+        return
+    stale(instance.cycle_id)
+
+
+def counted_row_written(sender, instance, **kwargs):
+    stale(cycle_id_of(instance))
+
+
+def tree_changed(sender, instance, **kwargs):
+    statistics.invalidate_tree()
+    transaction.on_commit(statistics.invalidate_tree)
+
+
+def connect_statistics():
+    for signal in (post_save, post_delete):
+        signal.connect(rating_written, sender=Rating, dispatch_uid=f"stats-{signal}")
+        for model in (
+            ReviewCycle,
+            Meeting,
+            RemedyAction,
+            Suggestion,
+            SuggestionItem,
+            SuggestionAnswer,
+            IndicatorValue,
+        ):
+            signal.connect(
+                counted_row_written,
+                sender=model,
+                dispatch_uid=f"stats-{model}-{signal}",
+            )
+        for model in (Organization, OrganizationType):
+            signal.connect(
+                tree_changed, sender=model, dispatch_uid=f"stats-{model}-{signal}"
+            )
+    post_save.connect(review_saved, sender=Review, dispatch_uid="stats-review")
+    post_delete.connect(
+        counted_row_written, sender=Review, dispatch_uid="stats-review-delete"
+    )
+
+
 def connect():
     for model in guards.CYCLE_PATHS:
         pre_save.connect(
@@ -52,3 +147,4 @@ def connect():
         sender=ReviewCycle,
         dispatch_uid="closed-cycle-delete",
     )
+    connect_statistics()
