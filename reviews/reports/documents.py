@@ -24,9 +24,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from organizations.models import GRASSROOTS_KINDS, OrganizationKind
+from organizations.models import OrganizationKind
 
-from .. import rules
+from .. import rules, statistics
 from ..forms.review import addressed_items
 from ..models import (
     FormSection,
@@ -38,9 +38,7 @@ from ..models import (
     ReportJob,
     Review,
     ReviewCycle,
-    SuggestionItem,
 )
-from ..results import level_at
 
 Kind = ReportJob.Kind
 KINDS = (
@@ -518,78 +516,19 @@ def notification_context(cycle, review, organization):
 # Summary -------------------------------------------------------------------------
 
 
-@dataclass
-class LevelRow:
-    """One line of a statistics table: subjects per level, and those not decided."""
-
-    label: str
-    counts: dict = field(default_factory=dict)
-    undecided: int = 0
-
-    @property
-    def total(self):
-        return sum(self.counts.values()) + self.undecided
-
-    def cells(self, levels):
-        total = self.total
-        return [
-            (
-                self.counts.get(level.code, 0),
-                round(100 * self.counts.get(level.code, 0) / total) if total else 0,
-            )
-            for level in levels
-        ]
+# The summary's own words for the headings of statistics.CycleFigures.overall_rows.
+SUMMARY_LABELS = {
+    "grassroots": "Tổ chức cơ sở đảng",
+    "cells": "Chi bộ trực thuộc",
+    "members": "Đảng viên",
+    "leaders": "Trong đó: cán bộ lãnh đạo, quản lý",
+}
 
 
-def add_count(row, code, number):
-    if code:
-        row.counts[code] = row.counts.get(code, 0) + number
-    else:
-        row.undecided += number
-
-
-def decided_groups(reviews):
-    """(cycle, kind, organization kind, type, leader, decided code) → number."""
-    return (
-        reviews.exclude(kind=Review.Kind.LEADERSHIP)
-        .annotate(decided_code=level_at(Rating.Stage.DECISION))
-        .order_by()
-        .values_list(
-            "cycle_id",
-            "kind",
-            "organization__kind",
-            "organization__org_type__name",
-            "is_leader",
-            "decided_code",
-        )
-        .annotate(number=Count("pk"))
-    )
-
-
-def summary_rows(groups):
-    grassroots = LevelRow("Tổ chức cơ sở đảng")
-    cells = LevelRow("Chi bộ trực thuộc")
-    members = LevelRow("Đảng viên")
-    leaders = LevelRow("Trong đó: cán bộ lãnh đạo, quản lý")
-    by_type, members_by_type = {}, {}
-    for _cycle, kind, org_kind, type_name, leader, code, number in groups:
-        type_name = type_name or "Khác"
-        if kind == Review.Kind.ORGANIZATION:
-            add_count(
-                grassroots if org_kind in GRASSROOTS_KINDS else cells, code, number
-            )
-            add_count(by_type.setdefault(type_name, LevelRow(type_name)), code, number)
-        else:
-            add_count(members, code, number)
-            if leader:
-                add_count(leaders, code, number)
-            row = members_by_type.setdefault(type_name, LevelRow(type_name))
-            add_count(row, code, number)
-    return {
-        "overall": [grassroots, cells, members, leaders],
-        "by_type": sorted(by_type.values(), key=lambda row: row.label),
-        "members_by_type": sorted(members_by_type.values(), key=lambda row: row.label),
-    }
+def with_summary_labels(rows):
+    for row in rows:
+        row.label = SUMMARY_LABELS[row.key]
+    return rows
 
 
 def bar_chart_svg(title, bars, width=600, height=230):
@@ -628,26 +567,6 @@ def bar_chart_svg(title, bars, width=600, height=230):
     return mark_safe("".join(parts))
 
 
-def focus_area_rows(cycle):
-    answered = Q(answers__text__gt="")
-    return list(
-        SuggestionItem.objects.filter(suggestion__cycle=cycle)
-        .order_by()
-        .values("focus_area__position", "focus_area__code", "focus_area__name")
-        .annotate(
-            organizations=Count("suggestion__organization", distinct=True),
-            organizations_answered=Count(
-                "suggestion__organization", filter=answered, distinct=True
-            ),
-            members=Count("suggestion__member", distinct=True),
-            members_answered=Count(
-                "suggestion__member", filter=answered, distinct=True
-            ),
-        )
-        .order_by("focus_area__position", "focus_area__code")
-    )
-
-
 def remedy_progress(cycle, today):
     done = RemedyAction.Status.DONE
     return RemedyAction.objects.filter(review__cycle=cycle).aggregate(
@@ -660,25 +579,29 @@ def remedy_progress(cycle, today):
 
 
 def summary_context(cycle, review, organization):
+    """The BTV's summary: every figure comes from reviews/statistics.py."""
     cycle = load_cycle(cycle)
     today = timezone.localdate()
-    levels = list(cycle.regime.levels.all())
+    figures = statistics.CycleFigures(cycle, cycle.superior, today=today)
+    levels = figures.levels
     previous = list(
         ReviewCycle.objects.filter(
             superior=cycle.superior, period=cycle.period, starts_on__lt=cycle.starts_on
-        ).order_by("-starts_on")[:PREVIOUS_CYCLES]
+        )
+        .select_related("superior", "regime")
+        .order_by("-starts_on")[:PREVIOUS_CYCLES]
     )
-    groups = list(decided_groups(Review.objects.filter(cycle__in=[cycle, *previous])))
-    current = summary_rows(row for row in groups if row[0] == cycle.pk)
-    history = []
-    for earlier in sorted(previous, key=lambda c: c.starts_on):
-        rows = summary_rows(row for row in groups if row[0] == earlier.pk)
-        history.append((earlier, rows["overall"]))
-    history.append((cycle, current["overall"]))
-    organizations = LevelRow("")
-    for row in current["overall"][:2]:
+    overall = with_summary_labels(figures.overall_rows())
+    earlier_rows = statistics.overall_history(previous, cycle.superior)
+    history = [
+        (earlier, with_summary_labels(earlier_rows[earlier.pk]))
+        for earlier in reversed(previous)
+    ]
+    history.append((cycle, overall))
+    organizations = statistics.LevelRow("")
+    for row in overall[:2]:
         for code, number in row.counts.items():
-            add_count(organizations, code, number)
+            organizations.add(code, number)
     charts = [
         bar_chart_svg(
             "Tổ chức đảng theo mức xếp loại",
@@ -686,25 +609,24 @@ def summary_context(cycle, review, organization):
         ),
         bar_chart_svg(
             "Đảng viên theo mức xếp loại",
-            [
-                (level.code, current["overall"][2].counts.get(level.code, 0))
-                for level in levels
-            ],
+            [(level.code, overall[2].counts.get(level.code, 0)) for level in levels],
         ),
     ]
     return {
         "cycle": cycle,
         "levels": levels,
-        "overall": [(row, row.cells(levels)) for row in current["overall"]],
-        "by_type": [(row, row.cells(levels)) for row in current["by_type"]],
+        "overall": [(row, row.cells(levels)) for row in overall],
+        "by_type": [
+            (row, row.cells(levels)) for row in figures.by_type("organizations")
+        ],
         "members_by_type": [
-            (row, row.cells(levels)) for row in current["members_by_type"]
+            (row, row.cells(levels)) for row in figures.by_type("members")
         ],
         "history": [
             (earlier, [(row, row.cells(levels)) for row in rows])
             for earlier, rows in history
         ],
-        "focus_areas": focus_area_rows(cycle),
+        "focus_areas": figures.focus_areas(),
         "remedies": remedy_progress(cycle, today),
         "charts": charts,
         "header": header_for(cycle.superior, cycle, today, code="BC"),

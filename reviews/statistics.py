@@ -1,0 +1,911 @@
+"""The statistics of a cycle: one source of truth for every figure that goes up.
+
+The dashboard, the statistics tables (page and .xlsx) and the summary PDF all
+count from here. `CycleFigures` reads a subtree of one cycle in one grouped
+query (a row per organization, kind of subject, status and rating) and a few
+small ones; everything else is arithmetic over those rows in Python, so the
+number of queries does not grow with the tree.
+
+The figures are cached per cycle, subtree and filter; any change to a rating,
+a form's status, a meeting, a remedy action or the cycle itself bumps the
+cycle's version (reviews/signals.py), so no one reads numbers older than the
+last decision.
+"""
+
+import datetime
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization
+
+from . import rules
+from .models import (
+    IndicatorValue,
+    Meeting,
+    Rating,
+    RemedyAction,
+    Review,
+    ReviewCycle,
+    SuggestionItem,
+)
+from .results import EXCELLENT_RUN, FAILING_RUN, QuotaUse, consecutive
+
+Stage = Rating.Stage
+Kind = Review.Kind
+TREND_CYCLES = 5
+CACHE_SECONDS = 15 * 60
+OTHER_TYPE = gettext_lazy("Other")
+
+# Who is counted under each heading of the dashboard and the tables.
+SUBJECTS = {
+    "organizations": gettext_lazy("Party organizations"),
+    "grassroots": gettext_lazy("Grassroots Party organizations"),
+    "cells": gettext_lazy("Subordinate Party cells"),
+    "leadership": gettext_lazy("Leadership collectives"),
+    "members": gettext_lazy("Party members"),
+    "leaders": gettext_lazy("Of whom leaders and managers"),
+}
+
+
+def subjects_of(kind, org_kind, is_leader):
+    """The headings a subject counts under, most general first."""
+    if kind == Kind.INDIVIDUAL:
+        return ("members", "leaders") if is_leader else ("members",)
+    if kind == Kind.LEADERSHIP:
+        return ("leadership",)
+    return ("organizations", "grassroots" if org_kind in GRASSROOTS_KINDS else "cells")
+
+
+def share(count, total):
+    """A whole percentage, as the committee's tables print it."""
+    return round(100 * count / total) if total else 0
+
+
+# Cache versions ------------------------------------------------------------------
+
+
+def version_key(cycle_id):
+    return f"statistics:cycle:{cycle_id}"
+
+
+TREE_KEY = "statistics:tree"
+
+
+def invalidate(cycle_id):
+    """Make every cached figure of the cycle stale (call after bulk writes too)."""
+    key = version_key(cycle_id)
+    try:
+        cache.incr(key)
+    except ValueError:
+        # A fresh start never reuses a number an evicted version once had.
+        cache.set(key, time.time_ns(), None)
+
+
+def invalidate_tree():
+    try:
+        cache.incr(TREE_KEY)
+    except ValueError:
+        cache.set(TREE_KEY, time.time_ns(), None)
+
+
+def versions(cycle_ids):
+    """The current version of each cycle and of the tree, from one cache call."""
+    keys = [version_key(pk) for pk in cycle_ids] + [TREE_KEY]
+    found = cache.get_many(keys)
+    missing = {key: time.time_ns() for key in keys if key not in found}
+    if missing:
+        for key, value in missing.items():
+            cache.add(key, value, None)
+        found.update(cache.get_many(list(missing)))
+    return tuple(found.get(key, 0) for key in keys)
+
+
+def cached(key_parts, compute):
+    key = "statistics:figures:" + ":".join(str(part) for part in key_parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+# The tree ----------------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    """An organization of the subtree as the statistics need it."""
+
+    pk: int
+    public_id: object
+    name: str
+    path: str
+    kind: str
+    type_id: int | None
+    type_name: str
+    grassroots_id: int | None = None
+
+    @property
+    def is_grassroots(self):
+        return self.kind in GRASSROOTS_KINDS
+
+
+def load_tree(root):
+    """The subtree's organizations and the root's ancestors, from one query.
+
+    Each unit carries the type of its grassroots organization: a cell is
+    counted under that type, whatever type (if any) it was given itself.
+    Returns (units of the subtree by id, ancestors of the root, root first).
+    """
+    rows = (
+        Organization.objects.filter(
+            Q(path__startswith=root.path) | Q(pk__in=root.ancestor_ids)
+        )
+        .order_by("path")
+        .values_list(
+            "pk", "public_id", "name", "path", "kind", "org_type_id", "org_type__name"
+        )
+    )
+    units, ancestors, by_path = {}, [], {}
+    for pk, public_id, name, path, kind, type_id, type_name in rows:
+        unit = Unit(pk, public_id, name, path, kind, type_id, type_name or "")
+        by_path[path] = unit
+        if path.startswith(root.path):
+            units[pk] = unit
+        else:
+            ancestors.append(unit)
+    for unit in by_path.values():
+        for end in range(len(unit.path), 0, -PATH_STEP):
+            above = by_path.get(unit.path[:end])
+            if above is not None and above.is_grassroots:
+                unit.grassroots_id = above.pk
+                unit.type_id, unit.type_name = above.type_id, above.type_name
+                break
+    return units, ancestors
+
+
+# One grouped query over the subtree's reviews -----------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """Subjects of one organization that share kind, status and ratings."""
+
+    organization_id: int
+    kind: str
+    is_leader: bool
+    status: str
+    meeting_done: bool
+    proposed: str | None
+    decided: str | None
+    number: int
+
+
+def review_rows(cycle, root):
+    """The cycle's reviews under `root`, grouped: one query over the review rows.
+
+    The latest proposal and the decision are the copies kept on each review
+    (ratings.refresh_outcomes), so nothing joins the rating chain.
+    """
+    reviews = Review.objects.filter(cycle=cycle)
+    if root.pk != cycle.superior_id:
+        reviews = reviews.filter(organization__path__startswith=root.path)
+    grouped = (
+        reviews.order_by()
+        .values_list(
+            "organization_id",
+            "kind",
+            "is_leader",
+            "status",
+            "meeting__status",
+            "proposed_code",
+            "decided_code",
+        )
+        .annotate(number=Count("pk"))
+    )
+    done = Meeting.Status.DONE
+    return [
+        Row(
+            org,
+            kind,
+            leader,
+            status,
+            meeting == done,
+            proposed or None,
+            decided or None,
+            n,
+        )
+        for org, kind, leader, status, meeting, proposed, decided, n in grouped
+    ]
+
+
+# Tables --------------------------------------------------------------------------
+
+
+@dataclass
+class LevelRow:
+    """One line of a statistics table: subjects per level, and those not decided."""
+
+    label: str
+    counts: dict = field(default_factory=dict)
+    undecided: int = 0
+    organization: Unit | None = None
+    key: str = ""
+
+    @property
+    def total(self):
+        return sum(self.counts.values()) + self.undecided
+
+    def add(self, code, number):
+        if code:
+            self.counts[code] = self.counts.get(code, 0) + number
+        else:
+            self.undecided += number
+
+    def cells(self, levels):
+        """(count, percentage) per level, in the regime's order."""
+        total = self.total
+        return [
+            (
+                self.counts.get(level.code, 0),
+                share(self.counts.get(level.code, 0), total),
+            )
+            for level in levels
+        ]
+
+    def at_least(self, code, levels):
+        """Subjects rated `code` or better (the committee's "HTTNV trở lên")."""
+        codes = [level.code for level in levels]
+        better = codes[: codes.index(code) + 1] if code in codes else []
+        return sum(self.counts.get(c, 0) for c in better)
+
+
+OVERALL = ("grassroots", "cells", "members", "leaders")
+
+
+def overall_rows(entries):
+    """Decided levels per heading from (kind, organization kind, leader, code, n)."""
+    rows = {
+        subject: LevelRow(str(SUBJECTS[subject]), key=subject) for subject in OVERALL
+    }
+    for kind, org_kind, leader, code, number in entries:
+        for subject in subjects_of(kind, org_kind, leader):
+            if subject in rows:
+                rows[subject].add(code or None, number)
+    return list(rows.values())
+
+
+def overall_history(cycles, root):
+    """overall_rows for each of the cycles under `root`, from one grouped query."""
+    grouped = (
+        Review.objects.filter(
+            cycle__in=cycles, organization__path__startswith=root.path
+        )
+        .exclude(kind=Kind.LEADERSHIP)
+        .order_by()
+        .values_list(
+            "cycle_id", "kind", "organization__kind", "is_leader", "decided_code"
+        )
+        .annotate(number=Count("pk"))
+    )
+    by_cycle = defaultdict(list)
+    for cycle_id, *entry in grouped:
+        by_cycle[cycle_id].append(entry)
+    return {cycle.pk: overall_rows(by_cycle[cycle.pk]) for cycle in cycles}
+
+
+@dataclass
+class Table:
+    """A statistics table: a title, what its rows are, and the rows."""
+
+    key: str
+    title: str
+    row_heading: str
+    rows: list
+
+
+@dataclass
+class Step:
+    """One step of the cycle's progress for organizations or members."""
+
+    key: str
+    label: str
+    done: int
+    total: int
+    deadline: datetime.date | None = None
+    late: list = field(default_factory=list)  # (Unit, missing) pairs
+
+    @property
+    def share(self):
+        return share(self.done, self.total)
+
+    @property
+    def missing(self):
+        return self.total - self.done
+
+    @property
+    def overdue(self):
+        return bool(self.late)
+
+
+STEP_LABELS = {
+    "submitted": gettext_lazy("Forms submitted"),
+    "returned": gettext_lazy("Forms returned for rework"),
+    "meeting": gettext_lazy("Review meetings held"),
+    "proposed": gettext_lazy("Ratings proposed"),
+    "decided": gettext_lazy("Ratings decided"),
+}
+STEP_DEADLINES = {
+    "submitted": "self_review_due",
+    "meeting": "meetings_due",
+    "proposed": "appraisal_due",
+    "decided": "decision_due",
+}
+
+
+def step_done(step, row, meeting_orgs):
+    if step == "submitted":
+        return row.status == Review.Status.SUBMITTED
+    if step == "returned":
+        return row.status == Review.Status.RETURNED
+    if step == "meeting":
+        if row.kind == Kind.INDIVIDUAL:
+            return row.organization_id in meeting_orgs
+        return row.meeting_done
+    if step == "proposed":
+        return row.proposed is not None
+    return row.decided is not None
+
+
+@dataclass
+class Distribution:
+    """One heading's subjects per level: latest proposal and decision."""
+
+    key: str
+    label: str
+    proposed: LevelRow
+    decided: LevelRow
+
+
+@dataclass
+class TrendPoint:
+    cycle_name: str
+    year: int
+    public_id: object
+    rows: dict  # subject key → LevelRow (decided)
+
+
+class CycleFigures:
+    """Every figure of one cycle for one subtree, computed once, then cached.
+
+    `show_decisions` is False for a reader who may not see decisions before
+    publication (results.decisions_shown): decisions then count as not made.
+    """
+
+    def __init__(
+        self, cycle, root, org_type=None, show_decisions=True, today=None, top=None
+    ):
+        self.cycle = cycle
+        self.root = root
+        self.top = top or root
+        self.org_type = org_type
+        self.show_decisions = show_decisions
+        self.today = today or timezone.localdate()
+        self.levels = list(cycle.regime.levels.all())
+        self.tree, self.ancestors = load_tree(root)
+        self.in_scope = {
+            pk
+            for pk, unit in self.tree.items()
+            if org_type is None or unit.type_id == org_type.pk
+        }
+        rows = [
+            r for r in review_rows(cycle, root) if r.organization_id in self.in_scope
+        ]
+        if not show_decisions:
+            rows = [
+                Row(**{**r.__dict__, "decided": None}) if r.decided else r for r in rows
+            ]
+        self.rows = rows
+        self.by_subject = defaultdict(list)
+        for row in rows:
+            org_kind = self.tree[row.organization_id].kind
+            for subject in subjects_of(row.kind, org_kind, row.is_leader):
+                self.by_subject[subject].append(row)
+
+    # Helpers -----------------------------------------------------------------
+
+    def unit_of(self, organization_id):
+        """The child of the root the organization lies under (the root itself too)."""
+        unit = self.tree[organization_id]
+        depth = len(self.root.path) + PATH_STEP
+        if len(unit.path) < depth:
+            return self.tree[self.root.pk]
+        return self.tree_by_path()[unit.path[:depth]]
+
+    def tree_by_path(self):
+        if not hasattr(self, "_by_path"):
+            self._by_path = {unit.path: unit for unit in self.tree.values()}
+        return self._by_path
+
+    def rows_of(self, subject):
+        return self.by_subject.get(subject, ())
+
+    # Progress ------------------------------------------------------------------
+
+    def progress(self):
+        """Per step, organizations and members done out of all, with the late ones."""
+        meeting_orgs = {
+            r.organization_id
+            for r in self.rows
+            if r.kind == Kind.ORGANIZATION and r.meeting_done
+        }
+        result = {}
+        for subject in ("organizations", "members"):
+            rows = list(self.rows_of(subject))
+            total = sum(r.number for r in rows)
+            steps = []
+            for key in STEP_LABELS:
+                done = sum(r.number for r in rows if step_done(key, r, meeting_orgs))
+                deadline = getattr(self.cycle, STEP_DEADLINES.get(key, ""), None)
+                step = Step(key, str(STEP_LABELS[key]), done, total, deadline)
+                if deadline and deadline < self.today and done < total:
+                    missing = Counter()
+                    for r in rows:
+                        if not step_done(key, r, meeting_orgs):
+                            missing[r.organization_id] += r.number
+                    step.late = sorted(
+                        ((self.tree[pk], n) for pk, n in missing.items()),
+                        key=lambda pair: pair[0].path,
+                    )
+                steps.append(step)
+            result[subject] = steps
+        return result
+
+    # Ratings ---------------------------------------------------------------------
+
+    def distributions(self):
+        result = []
+        for subject in ("organizations", "members", "leaders", "leadership"):
+            proposed = LevelRow(str(SUBJECTS[subject]), key=subject)
+            decided = LevelRow(str(SUBJECTS[subject]), key=subject)
+            for row in self.rows_of(subject):
+                proposed.add(row.proposed, row.number)
+                decided.add(row.decided, row.number)
+            result.append(
+                Distribution(subject, str(SUBJECTS[subject]), proposed, decided)
+            )
+        return result
+
+    def overall_rows(self):
+        """The summary's first table: grassroots, cells, members, leaders (decided)."""
+        return overall_rows(
+            (
+                r.kind,
+                self.tree[r.organization_id].kind,
+                r.is_leader,
+                r.decided,
+                r.number,
+            )
+            for r in self.rows
+        )
+
+    def by_type(self, subject):
+        """Decided levels per grassroots type, for organizations or members."""
+        rows = {}
+        for r in self.rows_of(subject):
+            unit = self.tree[r.organization_id]
+            label = unit.type_name or str(OTHER_TYPE)
+            row = rows.setdefault(label, LevelRow(label, key=str(unit.type_id or "")))
+            row.add(r.decided, r.number)
+        return sorted(rows.values(), key=lambda row: row.label)
+
+    def by_unit(self):
+        """Per organization right below the root: its organizations and members."""
+        units = {}
+        for r in self.rows:
+            unit = self.unit_of(r.organization_id)
+            org_kind = self.tree[r.organization_id].kind
+            entry = units.setdefault(
+                unit.pk,
+                {
+                    "unit": unit,
+                    "organizations": LevelRow(unit.name, organization=unit),
+                    "members": LevelRow(unit.name, organization=unit),
+                    "submitted": 0,
+                    "forms": 0,
+                },
+            )
+            entry["forms"] += r.number
+            if r.status == Review.Status.SUBMITTED:
+                entry["submitted"] += r.number
+            for subject in subjects_of(r.kind, org_kind, r.is_leader):
+                if subject in ("organizations", "members"):
+                    entry[subject].add(r.decided, r.number)
+        return sorted(units.values(), key=lambda entry: entry["unit"].path)
+
+    def tables(self):
+        """The tables a committee reports upward, in the order of the summary."""
+        return [
+            Table(
+                "levels",
+                _("Ratings per level"),
+                _("Subjects"),
+                self.overall_rows(),
+            ),
+            Table(
+                "organizations-by-type",
+                _("Party organizations per organization type"),
+                _("Organization type"),
+                self.by_type("organizations"),
+            ),
+            Table(
+                "members-by-type",
+                _("Party members per organization type"),
+                _("Organization type"),
+                self.by_type("members"),
+            ),
+            Table(
+                "organizations-by-unit",
+                _("Party organizations per unit"),
+                _("Unit"),
+                [entry["organizations"] for entry in self.by_unit()],
+            ),
+            Table(
+                "members-by-unit",
+                _("Party members per unit"),
+                _("Unit"),
+                [entry["members"] for entry in self.by_unit()],
+            ),
+        ]
+
+    # Quota ---------------------------------------------------------------------
+
+    def quota_groups(self):
+        """HTXSNV allowed and used per comparison group lying inside the scope.
+
+        Groups that span the whole tree (grassroots organizations of a type,
+        leaders, leadership collectives) are complete only from the cycle's
+        committee down, so they are shown only there.
+        """
+        whole_tree = self.root.pk == self.cycle.superior_id
+        tree_wide = whole_tree and self.org_type is None
+        groups = {}
+        for r in self.rows:
+            unit = self.tree[r.organization_id]
+            if r.kind == Kind.LEADERSHIP:
+                key = "leadership" if tree_wide else None
+            elif r.kind == Kind.ORGANIZATION and unit.is_grassroots:
+                key = ("type", unit.type_id) if whole_tree else None
+            elif r.kind == Kind.ORGANIZATION:
+                key = ("cells", unit.grassroots_id) if unit.grassroots_id else None
+            elif r.is_leader:
+                key = "leaders" if tree_wide else None
+            else:
+                key = ("members", unit.grassroots_id) if unit.grassroots_id else None
+            if key is None:
+                continue
+            entry = groups.get(key)
+            if entry is None:
+                entry = groups[key] = {"unit": unit, "counts": Counter(), "open": 0}
+            code = r.decided or r.proposed
+            entry["counts"][code] += r.number
+            if r.decided is None:
+                entry["open"] += r.number
+        uses = []
+        for key, entry in groups.items():
+            counts = entry["counts"]
+            use = QuotaUse(
+                group=self.group_name(key, entry["unit"]),
+                excellent=counts[rules.EXCELLENT],
+                good=counts[rules.GOOD],
+                total=sum(counts.values()),
+                percent=self.cycle.regime.quota_percent,
+                provisional=entry["open"] > 0,
+            )
+            use.subjects = key if isinstance(key, str) else key[0]
+            use.place = (
+                self.tree.get(key[1]) if use.subjects in ("cells", "members") else None
+            )
+            use.type_id = key[1] if use.subjects == "type" else None
+            uses.append(use)
+        # Over quota first, then the fullest.
+        uses.sort(key=lambda u: (not u.over, -u.excellent / u.scale, u.group))
+        return uses
+
+    def group_name(self, key, unit):
+        """The comparison group's name as the decision page gives it."""
+        if key == "leadership":
+            return _("Leadership collectives")
+        if key == "leaders":
+            return _("Leaders and managers")
+        kind, pk = key
+        if kind == "type":
+            return _("Grassroots organizations: %(type)s") % {
+                "type": unit.type_name or "—"
+            }
+        name = self.tree[pk].name
+        if kind == "cells":
+            return _("Cells of %(name)s") % {"name": name}
+        return _("Members of %(name)s") % {"name": name}
+
+    # Across years ------------------------------------------------------------------
+
+    def trend(self, root, cycles):
+        """Decided levels per heading over the given cycles, oldest first."""
+        reviews = Review.objects.filter(cycle__in=cycles)
+        if root.pk != self.cycle.superior_id:
+            reviews = reviews.filter(organization__path__startswith=root.path)
+        if self.org_type is not None:
+            reviews = reviews.filter(organization_id__in=sorted(self.in_scope))
+        grouped = (
+            reviews.exclude(kind=Kind.LEADERSHIP)
+            .order_by()
+            .values_list("cycle_id", "kind", "is_leader", "decided_code")
+            .annotate(number=Count("pk"))
+        )
+        points = {
+            cycle.pk: TrendPoint(
+                cycle.name,
+                cycle.year,
+                cycle.public_id,
+                {
+                    subject: LevelRow(str(SUBJECTS[subject]), key=subject)
+                    for subject in ("organizations", "members", "leaders")
+                },
+            )
+            for cycle in cycles
+        }
+        hidden = set() if self.show_decisions else {self.cycle.pk}
+        for cycle_id, kind, leader, code, number in grouped:
+            for subject in subjects_of(kind, None, leader)[:2]:
+                if subject in points[cycle_id].rows:
+                    decided = None if cycle_id in hidden else code
+                    points[cycle_id].rows[subject].add(decided or None, number)
+        return [points[cycle.pk] for cycle in reversed(cycles)]
+
+    # Focus areas, indicators, remedies, flags ----------------------------------------
+
+    def scoped(self, prefix):
+        """Rows of another table whose organization lies in the scope."""
+        condition = Q(**{f"{prefix}path__startswith": self.root.path})
+        if self.org_type is not None:
+            condition &= Q(**{f"{prefix}id__in": sorted(self.in_scope)})
+        return condition
+
+    def focus_areas(self):
+        answered = Q(answers__text__gt="")
+        items = SuggestionItem.objects.filter(suggestion__cycle=self.cycle).filter(
+            self.scoped("suggestion__organization__")
+            | self.scoped("suggestion__member__organization__")
+        )
+        return list(
+            items.order_by()
+            .values(
+                "focus_area_id",
+                "focus_area__position",
+                "focus_area__code",
+                "focus_area__name",
+            )
+            .annotate(
+                organizations=Count("suggestion__organization", distinct=True),
+                organizations_answered=Count(
+                    "suggestion__organization", filter=answered, distinct=True
+                ),
+                members=Count("suggestion__member", distinct=True),
+                members_answered=Count(
+                    "suggestion__member", filter=answered, distinct=True
+                ),
+            )
+            .order_by("focus_area__position", "focus_area__code")
+        )
+
+    def indicators(self):
+        values = IndicatorValue.objects.filter(cycle=self.cycle).filter(
+            self.scoped("organization__")
+        )
+        better = Q(indicator__higher_is_better=True)
+        met = (better & Q(actual__gte=F("target"))) | (
+            ~better & Q(actual__lte=F("target"))
+        )
+        return list(
+            values.order_by()
+            .values(
+                "indicator__code",
+                "indicator__name",
+                "indicator__unit",
+                "indicator__higher_is_better",
+                "indicator__focus_area__name",
+            )
+            .annotate(
+                organizations=Count("pk"),
+                target_total=Sum("target"),
+                actual_total=Sum("actual"),
+                met=Count("pk", filter=met),
+            )
+            .order_by("indicator__focus_area__position", "indicator__code")
+        )
+
+    def remedies(self):
+        """Remedy actions of this cycle's plans: totals and per organization."""
+        done = RemedyAction.Status.DONE
+        late = ~Q(status=done) & Q(deadline__lt=self.today)
+        grouped = (
+            RemedyAction.objects.filter(review__cycle=self.cycle)
+            .filter(self.scoped("review__organization__"))
+            .order_by()
+            .values_list("review__organization_id")
+            .annotate(
+                open=Count("pk", filter=~Q(status=done)),
+                done=Count("pk", filter=Q(status=done)),
+                overdue=Count("pk", filter=late),
+            )
+        )
+        per_organization = []
+        totals = Counter()
+        for organization_id, not_done, finished, overdue in grouped:
+            totals.update(open=not_done, done=finished, overdue=overdue)
+            per_organization.append(
+                {
+                    "organization": self.tree[organization_id],
+                    "open": not_done,
+                    "done": finished,
+                    "overdue": overdue,
+                }
+            )
+        per_organization.sort(
+            key=lambda e: (-e["overdue"], -e["open"], e["organization"].path)
+        )
+        totals["total"] = totals["open"] + totals["done"]
+        return {"totals": dict(totals), "organizations": per_organization}
+
+    def flag_counts(self, cycles):
+        """Subjects HTXSNV five years running and KHTNV two years running.
+
+        Counted as results.flags counts them: the run ends with this cycle, in
+        consecutive yearly cycles; a member by person, a collective by
+        organization and kind. One query per level.
+        """
+        if not self.show_decisions:
+            return None
+        yearly = consecutive([c for c in cycles if c.period == ReviewCycle.Period.YEAR])
+        if not yearly or yearly[0].pk != self.cycle.pk:
+            return None
+        runs = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
+        result = {code: {"members": 0, "organizations": 0} for code in runs}
+        condition = Q(pk__in=[])
+        for code, run in runs.items():
+            if len(yearly) < run:
+                continue
+            now = self.scoped_reviews(self.cycle).filter(decided_code=code)
+            condition |= Q(
+                Q(member_id__in=now.filter(member__isnull=False).values("member_id"))
+                | Q(
+                    member__isnull=True,
+                    organization_id__in=now.filter(member__isnull=True).values(
+                        "organization_id"
+                    ),
+                ),
+                cycle__in=[c.pk for c in yearly[:run]],
+                decided_code=code,
+            )
+        grouped = (
+            Review.objects.filter(condition)
+            .order_by()
+            .values_list("decided_code", "member_id", "organization_id", "kind")
+            .annotate(years=Count("pk"))
+        )
+        years = Counter()
+        for code, member_id, organization_id, kind, number in grouped:
+            years[code, member_id or (organization_id, kind)] += number
+        for (code, subject), number in years.items():
+            if number == runs[code]:
+                heading = "members" if isinstance(subject, int) else "organizations"
+                result[code][heading] += 1
+        return result
+
+    def scoped_reviews(self, cycle):
+        reviews = Review.objects.filter(cycle=cycle)
+        if self.root.pk != self.cycle.superior_id:
+            reviews = reviews.filter(organization__path__startswith=self.root.path)
+        if self.org_type is not None:
+            reviews = reviews.filter(organization_id__in=sorted(self.in_scope))
+        return reviews
+
+
+# What the pages read ----------------------------------------------------------------
+
+
+def figures_key(kind, cycle, root, org_type, show_decisions, today, extra=()):
+    return (
+        kind,
+        cycle.pk,
+        root.pk,
+        org_type.pk if org_type else "-",
+        int(show_decisions),
+        today.isoformat(),
+        *extra,
+    )
+
+
+def dashboard_figures(
+    cycle, root, org_type=None, show_decisions=True, top=None, cycles=None
+):
+    """Everything the dashboard shows, from the cache while nothing has changed.
+
+    `cycles` are the committee's cycles (any order; read if not given); the
+    trend takes the last five of the cycle's period up to it.
+    """
+    top = top or root
+    today = timezone.localdate()
+    cycles = trend_cycles(cycle, cycles)
+    if cycle.pk not in {c.pk for c in cycles}:
+        cycles = [cycle, *cycles][:TREND_CYCLES]
+    key = figures_key(
+        "dashboard",
+        cycle,
+        root,
+        org_type,
+        show_decisions,
+        today,
+        (top.pk, *versions([c.pk for c in cycles])),
+    )
+
+    def compute():
+        figures = CycleFigures(cycle, root, org_type, show_decisions, today, top)
+        return {
+            "levels": figures.levels,
+            "ancestors": figures.ancestors,
+            "progress": figures.progress(),
+            "distributions": figures.distributions(),
+            "organizations_by_type": figures.by_type("organizations"),
+            "members_by_type": figures.by_type("members"),
+            "units": figures.by_unit(),
+            "quota": figures.quota_groups(),
+            "trend": figures.trend(root, cycles),
+            "trend_top": figures.trend(top, cycles) if top.pk != root.pk else None,
+            "focus_areas": figures.focus_areas(),
+            "indicators": figures.indicators(),
+            "remedies": figures.remedies(),
+            "flags": figures.flag_counts(cycles),
+        }
+
+    return cached(key, compute)
+
+
+def statistics_tables(cycle, root, org_type=None, show_decisions=True):
+    """The tables a committee reports upward, cached like the dashboard."""
+    today = timezone.localdate()
+    key = figures_key(
+        "tables", cycle, root, org_type, show_decisions, today, versions([cycle.pk])
+    )
+
+    def compute():
+        figures = CycleFigures(cycle, root, org_type, show_decisions, today)
+        return {"levels": figures.levels, "tables": figures.tables()}
+
+    return cached(key, compute)
+
+
+def trend_cycles(cycle, cycles=None):
+    """The committee's cycles of the same period up to this one, newest first."""
+    if cycles is None:
+        cycles = ReviewCycle.objects.filter(superior_id=cycle.superior_id)
+    return sorted(
+        (
+            c
+            for c in cycles
+            if c.superior_id == cycle.superior_id
+            and c.period == cycle.period
+            and c.starts_on <= cycle.starts_on
+            and c.status != ReviewCycle.Status.DRAFT
+        ),
+        key=lambda c: c.starts_on,
+        reverse=True,
+    )[:TREND_CYCLES]
