@@ -34,3 +34,11 @@ def redis_url(settings):
             pytest.fail(f"Redis at {url} is not reachable: {error}")
         pytest.skip(f"Redis at {url} is not reachable")
     return url
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached statistics never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -22,3 +24,10 @@ WHITENOISE_AUTOREFRESH = True
 # Tasks run in-process in tests, whatever REDIS_URL says; the tests that claim a
 # real worker start one and switch this off for themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# The cache gets a Redis database of its own, which tests/conftest.py empties
+# before each test without touching the broker's queues.
+if REDIS_URL:  # noqa: F405
+    CACHES["default"]["LOCATION"] = (  # noqa: F405
+        urlsplit(REDIS_URL)._replace(path="/15").geturl()  # noqa: F405
+    )

@@ -21,28 +21,30 @@ def fill_outcomes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0001_initial'),
-        ('organizations', '0002_seed_organization_types'),
-        ('reviews', '0006_report_jobs'),
+        ("members", "0001_initial"),
+        ("organizations", "0002_seed_organization_types"),
+        ("reviews", "0006_report_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='review',
-            name='decided_code',
+            model_name="review",
+            name="decided_code",
             field=models.CharField(blank=True, editable=False, max_length=10),
         ),
         migrations.AddField(
-            model_name='review',
-            name='proposed_code',
+            model_name="review",
+            name="proposed_code",
             field=models.CharField(blank=True, editable=False, max_length=10),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['cycle', 'kind', 'is_leader', 'decided_code'], name='review_statistics'),
+            model_name="review",
+            index=models.Index(
+                fields=["cycle", "kind", "is_leader", "decided_code"],
+                name="review_statistics",
+            ),
         ),
         migrations.RunPython(fill_outcomes, migrations.RunPython.noop),
     ]

@@ -1,0 +1,356 @@
+"""The figures of reviews/statistics.py against counts made here from the rows."""
+
+from collections import Counter
+
+from django.utils import timezone
+
+from organizations.models import GRASSROOTS_KINDS, OrganizationKind, OrganizationType
+from reviews import ratings, results, services, statistics
+from reviews.models import (
+    CycleJob,
+    Meeting,
+    Rating,
+    Regime,
+    Review,
+    ReviewCycle,
+)
+
+from ..factories import MemberFactory, OrganizationFactory
+from ..personas import CyclePersonasTestCase
+
+Stage = Rating.Stage
+LEVELS = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
+
+
+def rate(review, stage, code, user=None):
+    level = review.cycle.regime.levels.get(code=code)
+    return ratings.record_rating(review, stage, level, user, reason="Theo biểu quyết")
+
+
+def chain_code(review, stage):
+    """The level at one stage, read straight from the rating rows."""
+    found = Rating.objects.filter(review=review, stage=stage).first()
+    return found.level.code if found else None
+
+
+def counted(reviews, stage):
+    """Subjects per level at `stage`, counted one review at a time."""
+    return Counter(chain_code(review, stage) for review in reviews)
+
+
+class StatisticsTestCase(CyclePersonasTestCase):
+    """The personas' cycle with a second ward, more members and some ratings."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.school_type = OrganizationType.objects.get(code="truong-hoc")
+        cls.school = OrganizationFactory(
+            code="C01",
+            name="Chi bộ Trường THCS Lê Quý Đôn",
+            kind=OrganizationKind.GRASSROOTS_CELL,
+            parent=cls.committee,
+            org_type=cls.school_type,
+        )
+        cls.teachers = [
+            MemberFactory(full_name=f"Giáo viên {n}", organization=cls.school)
+            for n in range(4)
+        ]
+        cls.extra_a = [
+            MemberFactory(full_name=f"Đảng viên {n}", organization=cls.cell_a)
+            for n in range(5)
+        ]
+        # Reopen the cycle for the new members: opening creates only what is missing.
+        services.open_cycle(CycleJob.objects.create(cycle=cls.cycle))
+
+    def setUp(self):
+        self.cycle.refresh_from_db()
+        self.reviews = list(
+            self.cycle.reviews.select_related("organization").order_by("pk")
+        )
+        self.individuals = [r for r in self.reviews if r.kind == Review.Kind.INDIVIDUAL]
+
+    def figures(self, root=None, **kwargs):
+        return statistics.CycleFigures(self.cycle, root or self.committee, **kwargs)
+
+    def decide_some(self):
+        """Meeting proposals for cell A's members, decisions for some of them."""
+        cell_a = [r for r in self.individuals if r.organization_id == self.cell_a.pk]
+        for index, review in enumerate(cell_a):
+            rate(review, Stage.MEETING, LEVELS[index % 3], self.staff)
+            if index % 2 == 0:
+                rate(review, Stage.DECISION, LEVELS[(index + 1) % 4], self.staff)
+        school = self.cycle.reviews.get(
+            organization=self.school, kind=Review.Kind.ORGANIZATION
+        )
+        rate(school, Stage.DECISION, "HTXSNV", self.staff)
+        return cell_a
+
+
+class OutcomeCopyTests(StatisticsTestCase):
+    def test_a_rating_write_keeps_the_copies_on_the_review(self):
+        review = self.individuals[0]
+        rate(review, Stage.MEETING, "HTTNV")
+        rate(review, Stage.APPRAISAL, "HTNV")
+        rate(review, Stage.DECISION, "HTXSNV")
+        review.refresh_from_db()
+        self.assertEqual(
+            (review.proposed_code, review.decided_code), ("HTNV", "HTXSNV")
+        )
+
+    def test_deleting_a_rating_clears_its_copy(self):
+        review = self.individuals[0]
+        rate(review, Stage.MEETING, "HTTNV")
+        rate(review, Stage.DECISION, "HTTNV")
+        Rating.objects.filter(review=review, stage=Stage.DECISION).delete()
+        review.refresh_from_db()
+        self.assertEqual((review.proposed_code, review.decided_code), ("HTTNV", ""))
+
+
+class DistributionTests(StatisticsTestCase):
+    def test_levels_equal_the_rating_rows_for_each_heading(self):
+        self.decide_some()
+        found = {d.key: d for d in self.figures().distributions()}
+        members = self.individuals
+        leaders = [r for r in members if r.is_leader]
+        organizations = [r for r in self.reviews if r.kind == Review.Kind.ORGANIZATION]
+        for key, reviews in (
+            ("members", members),
+            ("leaders", leaders),
+            ("organizations", organizations),
+        ):
+            with self.subTest(key):
+                decided = counted(reviews, Stage.DECISION)
+                proposed = counted(reviews, Stage.MEETING)
+                self.assertEqual(found[key].decided.undecided, decided.pop(None, 0))
+                self.assertEqual(found[key].decided.counts, dict(decided))
+                self.assertEqual(found[key].proposed.undecided, proposed.pop(None, 0))
+                self.assertEqual(found[key].proposed.counts, dict(proposed))
+                self.assertEqual(found[key].decided.total, len(reviews))
+
+    def test_hidden_decisions_count_as_not_made(self):
+        self.decide_some()
+        found = {d.key: d for d in self.figures(show_decisions=False).distributions()}
+        self.assertEqual(found["members"].decided.counts, {})
+        self.assertEqual(found["members"].decided.undecided, len(self.individuals))
+        self.assertTrue(found["members"].proposed.counts)
+
+    def test_a_subtree_counts_only_its_own_reviews(self):
+        self.decide_some()
+        found = {d.key: d for d in self.figures(self.ward).distributions()}
+        in_ward = [
+            r for r in self.individuals if r.organization.path.startswith(self.ward.path)
+        ]
+        self.assertEqual(found["members"].decided.total, len(in_ward))
+        decided = counted(in_ward, Stage.DECISION)
+        decided.pop(None, None)
+        self.assertEqual(found["members"].decided.counts, dict(decided))
+
+    def test_type_filter_counts_cells_under_their_grassroots_type(self):
+        # The cells have a type of their own; the ward's type is what counts.
+        ward_type = self.ward.org_type
+        found = self.figures(org_type=ward_type).distributions()
+        members = next(d for d in found if d.key == "members")
+        in_ward = [
+            r for r in self.individuals if r.organization.path.startswith(self.ward.path)
+        ]
+        self.assertEqual(members.decided.total, len(in_ward))
+        schools = self.figures(org_type=self.school_type).distributions()
+        self.assertEqual(
+            next(d for d in schools if d.key == "members").decided.total,
+            len(self.teachers),
+        )
+
+    def test_tables_by_type_and_by_unit_add_up_to_the_whole(self):
+        self.decide_some()
+        figures = self.figures()
+        tables = {table.key: table for table in figures.tables()}
+        members = sum(row.total for row in tables["members-by-unit"].rows)
+        self.assertEqual(members, len(self.individuals))
+        by_type = sum(row.total for row in tables["members-by-type"].rows)
+        self.assertEqual(by_type, len(self.individuals))
+        units = [row.label for row in tables["members-by-unit"].rows]
+        self.assertEqual(units, [self.ward.name, self.school.name])
+        school = next(
+            row
+            for row in tables["organizations-by-type"].rows
+            if row.label == self.school_type.name
+        )
+        self.assertEqual(school.counts, {"HTXSNV": 1})
+
+    def test_summary_overall_rows_split_grassroots_and_cells(self):
+        rows = {row.key: row for row in self.figures().overall_rows()}
+        grassroots = Review.objects.filter(
+            cycle=self.cycle,
+            kind=Review.Kind.ORGANIZATION,
+            organization__kind__in=GRASSROOTS_KINDS,
+        ).count()
+        self.assertEqual(rows["grassroots"].total, grassroots)
+        self.assertEqual(
+            rows["cells"].total,
+            self.cycle.reviews.filter(kind=Review.Kind.ORGANIZATION).count()
+            - grassroots,
+        )
+
+
+class ProgressTests(StatisticsTestCase):
+    def steps(self, subject="members", **kwargs):
+        progress = self.figures(**kwargs).progress()
+        return {step.key: step for step in progress[subject]}
+
+    def test_submitted_and_returned_forms_are_counted(self):
+        Review.objects.filter(pk=self.individuals[0].pk).update(status="submitted")
+        Review.objects.filter(pk=self.individuals[1].pk).update(status="returned")
+        steps = self.steps()
+        self.assertEqual(steps["submitted"].done, 1)
+        self.assertEqual(steps["returned"].done, 1)
+        self.assertEqual(steps["submitted"].total, len(self.individuals))
+
+    def test_a_held_meeting_counts_for_the_collective_and_its_members(self):
+        Meeting.objects.create(review=self.collective_a, status=Meeting.Status.DONE)
+        steps = self.steps()
+        in_a = [r for r in self.individuals if r.organization_id == self.cell_a.pk]
+        self.assertEqual(steps["meeting"].done, len(in_a))
+        self.assertEqual(self.steps("organizations")["meeting"].done, 1)
+
+    def test_a_step_past_its_deadline_lists_the_late_organizations(self):
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(
+            self_review_due=timezone.localdate() - timezone.timedelta(days=1)
+        )
+        self.cycle.refresh_from_db()
+        in_a = [r for r in self.individuals if r.organization_id == self.cell_a.pk]
+        Review.objects.filter(pk__in=[r.pk for r in in_a]).update(status="submitted")
+        step = self.steps()["submitted"]
+        late = {unit.pk: missing for unit, missing in step.late}
+        self.assertNotIn(self.cell_a.pk, late)
+        self.assertEqual(late[self.cell_b.pk], 1)
+        self.assertEqual(late[self.school.pk], len(self.teachers))
+        self.assertTrue(step.overdue)
+
+    def test_nothing_is_late_before_the_deadline(self):
+        self.assertEqual(self.steps()["submitted"].late, [])
+
+
+class QuotaTests(StatisticsTestCase):
+    def test_a_group_with_too_many_excellent_is_over_quota(self):
+        in_a = [r for r in self.individuals if not r.is_leader]
+        for review in in_a[:2]:
+            rate(review, Stage.DECISION, "HTXSNV")
+        for review in in_a[2:]:
+            rate(review, Stage.DECISION, "HTTNV")
+        uses = self.figures().quota_groups()
+        group = next(
+            u for u in uses if u.subjects == "members" and u.place.pk == self.ward.pk
+        )
+        good = sum(
+            1
+            for r in self.individuals
+            if r.organization.path.startswith(self.ward.path)
+            and not r.is_leader
+            and chain_code(r, Stage.DECISION) == "HTTNV"
+        )
+        self.assertEqual(group.excellent, 2)
+        self.assertEqual(group.allowed, int(good * self.cycle.regime.quota_percent / 100))
+        self.assertTrue(group.over)
+        self.assertEqual(self.figures().quota_groups()[0].group, group.group)
+
+    def test_tree_wide_groups_are_left_out_below_the_committee(self):
+        groups = {use.subjects for use in self.figures(self.ward).quota_groups()}
+        self.assertNotIn("type", groups)
+        self.assertNotIn("leaders", groups)
+
+
+class AcrossYearsTests(StatisticsTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.last_year = ReviewCycle.objects.create(
+            name="Kiểm điểm năm 2025",
+            year=2025,
+            starts_on="2025-01-01",
+            ends_on="2025-12-31",
+            regime=Regime.objects.get(code="qd366"),
+            superior=cls.committee,
+        )
+        services.open_cycle(CycleJob.objects.create(cycle=cls.last_year))
+        ReviewCycle.objects.filter(pk=cls.last_year.pk).update(status="decided")
+
+    def test_trend_gives_each_cycle_its_shares_oldest_first(self):
+        for review in self.last_year.reviews.filter(kind=Review.Kind.INDIVIDUAL):
+            rate(review, Stage.DECISION, "HTTNV")
+        first = self.individuals[0]
+        rate(first, Stage.DECISION, "HTXSNV")
+        figures = self.figures()
+        cycles = statistics.trend_cycles(self.cycle)
+        points = figures.trend(self.committee, cycles)
+        self.assertEqual([p.year for p in points], [2025, 2026])
+        members = points[0].rows["members"]
+        self.assertEqual(
+            members.counts, {"HTTNV": self.last_year.reviews.individuals().count()}
+        )
+        self.assertEqual(points[1].rows["members"].counts, {"HTXSNV": 1})
+
+    def test_flag_counts_equal_the_flags_page(self):
+        member = self.individuals[0]
+        last = self.last_year.reviews.get(member=member.member)
+        rate(last, Stage.DECISION, "KHTNV")
+        rate(member, Stage.DECISION, "KHTNV")
+        other = self.individuals[1]
+        rate(other, Stage.DECISION, "KHTNV")  # one year only
+        cycles = statistics.trend_cycles(self.cycle)
+        counts = self.figures().flag_counts(cycles)
+        excellent, failing = results.flags(
+            results.yearly_cycles(self.cycle),
+            self.committee.__class__.objects.subtree_of(self.committee).values("pk"),
+            {c.pk for c in cycles},
+        )
+        self.assertEqual(counts["KHTNV"]["members"], 1)
+        self.assertEqual(
+            counts["KHTNV"]["members"], sum(1 for f in failing if f.is_member)
+        )
+        self.assertEqual(counts["HTXSNV"]["members"], len(excellent))
+
+
+class CacheTests(StatisticsTestCase):
+    def members(self):
+        figures = statistics.dashboard_figures(self.cycle, self.committee)
+        return next(d for d in figures["distributions"] if d.key == "members")
+
+    def test_a_decision_is_shown_at_once_after_the_figures_were_cached(self):
+        self.assertEqual(self.members().decided.counts, {})
+        with self.assertNumQueries(1):  # the trend's cycles; the rest is cached
+            self.members()
+        rate(self.individuals[0], Stage.DECISION, "HTTNV")
+        self.assertEqual(self.members().decided.counts, {"HTTNV": 1})
+
+    def test_a_form_status_change_is_shown_at_once(self):
+        def submitted():
+            figures = statistics.dashboard_figures(self.cycle, self.committee)
+            return {s.key: s for s in figures["progress"]["members"]}["submitted"]
+
+        self.assertEqual(submitted().done, 0)
+        review = self.individuals[0]
+        review.status = Review.Status.SUBMITTED
+        review.save()
+        self.assertEqual(submitted().done, 1)
+
+    def test_an_autosave_of_the_answers_keeps_the_cache(self):
+        review = self.individuals[0]
+        # The first save turns a new form into a draft: that is counted.
+        services.save_review(review, {"answers": {"I.1": "Nội dung"}}, 0, self.staff)
+        before = statistics.versions([self.cycle.pk])
+        services.save_review(review, {"answers": {"I.1": "Nội dung 2"}}, 1, self.staff)
+        self.assertEqual(statistics.versions([self.cycle.pk]), before)
+
+    def test_opening_more_reviews_in_bulk_is_shown_at_once(self):
+        total = self.members().decided.total
+        MemberFactory(full_name="Đảng viên mới", organization=self.cell_b)
+        services.open_cycle(CycleJob.objects.create(cycle=self.cycle))
+        self.assertEqual(self.members().decided.total, total + 1)
+
+    def test_a_cycle_change_is_shown_at_once(self):
+        statistics.dashboard_figures(self.cycle, self.committee)
+        before = statistics.versions([self.cycle.pk])
+        self.cycle.decision_due = timezone.localdate()
+        self.cycle.save()
+        self.assertNotEqual(statistics.versions([self.cycle.pk]), before)
