@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -51,7 +52,7 @@ def home(request):
     elif Role.Kind.LEADER in kinds:
         for cycle in cycles:
             if role_in(cycle, roles, Role.Kind.LEADER):
-                return redirect("reviews:cycle", public_id=cycle.public_id)
+                return redirect(f"{reverse('dashboard')}?cycle={cycle.public_id}")
     else:
         return member_home(request)
     return redirect("organizations:list")

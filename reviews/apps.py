@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews and ratings")
 
     def ready(self):
-        from . import signals
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import access, signals
 
         signals.connect()
+        user_logged_in.connect(access.remember_dashboard_reader)

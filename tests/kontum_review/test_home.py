@@ -90,9 +90,13 @@ class HomeTests(CyclePersonasTestCase):
             reverse("members:detail", args=[self.member_a.public_id]),
         )
 
-    def test_leader_lands_on_the_overview_they_may_read(self):
+    def test_leader_lands_on_the_dashboard_of_the_cycle(self):
         self.client.force_login(self.leader)
-        self.assertRedirects(self.client.get("/"), self.overview(self.cycle))
+        self.assertRedirects(
+            self.client.get("/"),
+            f"{reverse('dashboard')}?cycle={self.cycle.public_id}",
+            fetch_redirect_response=False,
+        )
 
     def test_staff_land_on_the_draft_to_open_rather_than_a_finished_cycle(self):
         ReviewCycle.objects.filter(pk=self.cycle.pk).update(status="locked")
