@@ -5,6 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from reviews.views import dashboard
+
 from . import views
 
 admin.site.site_header = admin.site.site_title = "Kontum Review"
@@ -20,5 +22,18 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
     path("review/", include("reviews.urls")),
+    # Leaders' dashboard and the statistics that go up (reviews/statistics.py).
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/list/", dashboard.drill_down, name="dashboard_list"),
+    path(
+        "dashboard/statistics/",
+        dashboard.statistics_tables,
+        name="dashboard_statistics",
+    ),
+    path(
+        "dashboard/statistics.xlsx",
+        dashboard.statistics_download,
+        name="dashboard_statistics_xlsx",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,312 @@
+"""The leaders' dashboard, the statistics tables and the lists behind each figure.
+
+Staff and leaders read the subtree of their role within a cycle's tree: a
+role at or above the cycle's committee reads the whole tree. Everyone else
+gets 404. Filters come from the query string through a form; a bad value is
+reported and the page falls back to the defaults.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationType, Role
+
+from .. import results, statistics
+from ..forms.dashboard import DashboardFilterForm, DrillDownForm
+from ..models import Meeting, Review, ReviewCycle
+from ..spreadsheets import statistics_workbook
+
+READER_KINDS = (Role.Kind.STAFF, Role.Kind.LEADER)
+LIST_PAGE_SIZE = 50
+UNITS_PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Scope:
+    """What a reader asked for and may see: cycle, subtree, type, decisions."""
+
+    form: DashboardFilterForm
+    cycles: list
+    cycle: ReviewCycle
+    top: Organization
+    root: Organization
+    org_type: OrganizationType | None
+    show_decisions: bool
+
+    def query(self, **extra):
+        """The query string that keeps these filters (and adds `extra`)."""
+        params = {"cycle": self.cycle.public_id}
+        if self.root.pk != self.top.pk:
+            params["org"] = self.root.public_id
+        if self.org_type is not None:
+            params["type"] = self.org_type.code
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return "&".join(f"{key}={value}" for key, value in params.items())
+
+
+def top_of(cycle, roles):
+    """The highest organization of the cycle's tree the roles read, or None."""
+    top = cycle.superior
+    if any(top.path.startswith(o.path) for o in roles):
+        return top
+    inside = [o for o in roles if o.path.startswith(top.path)]
+    return min(inside, key=lambda o: o.path) if inside else None
+
+
+def read_scope(request, form_class=DashboardFilterForm):
+    """The reader's scope from the query string; 404 for anyone without one."""
+    user = request.user
+    if user.is_superuser:
+        roles = []
+    else:
+        roles = [
+            role.organization
+            for role in Role.objects.filter(
+                user=user, kind__in=READER_KINDS
+            ).select_related("organization")
+        ]
+        if not roles:
+            raise Http404
+    cycles = [
+        cycle
+        for cycle in ReviewCycle.objects.visible_to(user)
+        .select_related("superior", "regime")
+        .order_by("-starts_on", "-pk")
+        if user.is_superuser or top_of(cycle, roles)
+    ]
+    if not cycles:
+        raise Http404
+    types = list(OrganizationType.objects.all())
+    form = form_class(request.GET, cycles=cycles, types=types)
+    data = form.cleaned_data if form.is_valid() else {}
+    cycle = next(
+        (c for c in cycles if str(c.public_id) == data.get("cycle")),
+        default_cycle(cycles),
+    )
+    top = cycle.superior if user.is_superuser else top_of(cycle, roles)
+    root = top
+    if data.get("org"):
+        root = (
+            Organization.objects.subtree_of(top).filter(public_id=data["org"]).first()
+        )
+        if root is None:
+            raise Http404
+    org_type = next((t for t in types if t.code == data.get("type")), None)
+    return Scope(
+        form=form,
+        cycles=cycles,
+        cycle=cycle,
+        top=top,
+        root=root,
+        org_type=org_type,
+        show_decisions=cycle.pk in results.decisions_shown(user, [cycle]),
+    )
+
+
+def default_cycle(cycles):
+    """The newest cycle under way or done; a draft only if there is nothing else."""
+    return next((c for c in cycles if c.status != ReviewCycle.Status.DRAFT), cycles[0])
+
+
+def breadcrumbs(scope, ancestors):
+    """The path from the reader's top organization down to the chosen one."""
+    if scope.root.pk == scope.top.pk:
+        return []
+    return [unit for unit in ancestors if unit.path.startswith(scope.top.path)]
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    scope = read_scope(request)
+    figures = statistics.dashboard_figures(
+        scope.cycle,
+        scope.root,
+        scope.org_type,
+        scope.show_decisions,
+        top=scope.top,
+        cycles=scope.cycles,
+    )
+    units = Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(
+        request.GET.get("units")
+    )
+    return render(
+        request,
+        "reviews/dashboard.html",
+        {
+            "scope": scope,
+            "cycle": scope.cycle,
+            "figures": figures,
+            "levels": figures["levels"],
+            "units": units,
+            "crumbs": breadcrumbs(scope, figures["ancestors"]),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def statistics_tables(request):
+    scope = read_scope(request)
+    found = statistics.statistics_tables(
+        scope.cycle, scope.root, scope.org_type, scope.show_decisions
+    )
+    return render(
+        request,
+        "reviews/statistics_tables.html",
+        {
+            "scope": scope,
+            "cycle": scope.cycle,
+            "levels": found["levels"],
+            "tables": found["tables"],
+        },
+    )
+
+
+@login_required
+@require_GET
+def statistics_download(request):
+    scope = read_scope(request)
+    found = statistics.statistics_tables(
+        scope.cycle, scope.root, scope.org_type, scope.show_decisions
+    )
+    subtitle = f"{scope.cycle.name} — {scope.root.name}"
+    if scope.org_type is not None:
+        subtitle += f" — {scope.org_type.name}"
+    content = statistics_workbook(
+        title=_("Statistics of the review and rating"),
+        subtitle=subtitle,
+        tables=found["tables"],
+        levels=found["levels"],
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    name = slugify(f"thong-ke-{scope.cycle.year}-{scope.root.code}") or "thong-ke"
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+# The list behind a figure --------------------------------------------------------
+
+
+def subject_filter(subjects):
+    Kind = Review.Kind
+    return {
+        "organizations": Q(kind=Kind.ORGANIZATION),
+        "grassroots": Q(
+            kind=Kind.ORGANIZATION, organization__kind__in=GRASSROOTS_KINDS
+        ),
+        "cells": Q(kind=Kind.ORGANIZATION)
+        & ~Q(organization__kind__in=GRASSROOTS_KINDS),
+        "leadership": Q(kind=Kind.LEADERSHIP),
+        "members": Q(kind=Kind.INDIVIDUAL),
+        "leaders": Q(kind=Kind.INDIVIDUAL, is_leader=True),
+    }.get(subjects, Q())
+
+
+def step_filter(cycle, step):
+    """The reviews that have done `step` (statistics.step_done, as a query)."""
+    if step in ("submitted", "returned"):
+        return Q(status=step)
+    if step == "meeting":
+        held = Meeting.objects.filter(
+            review__cycle=cycle,
+            review__kind=Review.Kind.ORGANIZATION,
+            review__organization=OuterRef("organization"),
+            status=Meeting.Status.DONE,
+        )
+        return Q(
+            ~Q(kind=Review.Kind.INDIVIDUAL), meeting__status=Meeting.Status.DONE
+        ) | Q(Exists(held), kind=Review.Kind.INDIVIDUAL)
+    if step == "proposed":
+        return ~Q(proposed_code="")
+    return ~Q(decided_code="")
+
+
+def drill_down_reviews(scope, data):
+    reviews = Review.objects.filter(
+        cycle=scope.cycle, organization__path__startswith=scope.root.path
+    )
+    if scope.org_type is not None:
+        tree, _ancestors = statistics.load_tree(scope.root)
+        reviews = reviews.filter(
+            organization_id__in=[
+                pk for pk, unit in tree.items() if unit.type_id == scope.org_type.pk
+            ]
+        )
+    reviews = reviews.filter(subject_filter(data.get("subjects")))
+    level, stage = data.get("level"), data.get("stage") or "decided"
+    if level:
+        if stage == "decided" and not scope.show_decisions:
+            reviews = reviews.none()
+        code = "" if level == "-" else level
+        field = "decided_code" if stage == "decided" else "proposed_code"
+        reviews = reviews.filter(**{field: code})
+    step = data.get("step")
+    if step:
+        if step == "decided" and not scope.show_decisions:
+            reviews = reviews if data.get("missing") else reviews.none()
+        else:
+            done = step_filter(scope.cycle, step)
+            reviews = (
+                reviews.exclude(done) if data.get("missing") else reviews.filter(done)
+            )
+    return reviews.select_related("organization", "member").order_by(
+        "organization__path", "meeting_rank", "sort_key", "pk"
+    )
+
+
+@login_required
+@require_GET
+def drill_down(request):
+    scope = read_scope(request, DrillDownForm)
+    data = scope.form.cleaned_data if scope.form.is_valid() else {}
+    page = Paginator(drill_down_reviews(scope, data), LIST_PAGE_SIZE).get_page(
+        data.get("page")
+    )
+    levels = {level.code: level for level in scope.cycle.regime.levels.all()}
+    return render(
+        request,
+        "reviews/dashboard_list.html",
+        {
+            "scope": scope,
+            "cycle": scope.cycle,
+            "page": page,
+            "levels": levels,
+            "described": describe(data, levels),
+            "back": scope.query(),
+            "page_query": scope.query(
+                subjects=data.get("subjects"),
+                level=data.get("level"),
+                stage=data.get("stage"),
+                step=data.get("step"),
+                missing="1" if data.get("missing") else "",
+            ),
+        },
+    )
+
+
+def describe(data, levels):
+    """What the list holds, in words, for its heading."""
+    parts = [str(statistics.SUBJECTS.get(data.get("subjects"), _("All subjects")))]
+    level = data.get("level")
+    if level:
+        found = levels.get(level)
+        label = f"{found.code} – {found.name}" if found else _("not rated")
+        stage = _("proposed") if data.get("stage") == "proposed" else _("decided")
+        parts.append(f"{stage}: {label}")
+    step = data.get("step")
+    if step:
+        label = str(statistics.STEP_LABELS[step]).lower()
+        parts.append(_("not yet: %s") % label if data.get("missing") else label)
+    return " — ".join(parts)
