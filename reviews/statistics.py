@@ -572,10 +572,16 @@ class CycleFigures:
 
         Groups that span the whole tree (grassroots organizations of a type,
         leaders, leadership collectives) are complete only from the cycle's
-        committee down, so they are shown only there.
+        committee down, so they are shown only there; the groups of a
+        grassroots organization only from that organization down.
         """
         whole_tree = self.root.pk == self.cycle.superior_id
         tree_wide = whole_tree and self.org_type is None
+
+        def inside(unit):
+            # Below a grassroots organization its groups are only partly in view.
+            return unit.grassroots_id in self.tree
+
         groups = {}
         for r in self.rows:
             unit = self.tree[r.organization_id]
@@ -584,11 +590,11 @@ class CycleFigures:
             elif r.kind == Kind.ORGANIZATION and unit.is_grassroots:
                 key = ("type", unit.type_id) if whole_tree else None
             elif r.kind == Kind.ORGANIZATION:
-                key = ("cells", unit.grassroots_id) if unit.grassroots_id else None
+                key = ("cells", unit.grassroots_id) if inside(unit) else None
             elif r.is_leader:
                 key = "leaders" if tree_wide else None
             else:
-                key = ("members", unit.grassroots_id) if unit.grassroots_id else None
+                key = ("members", unit.grassroots_id) if inside(unit) else None
             if key is None:
                 continue
             entry = groups.get(key)

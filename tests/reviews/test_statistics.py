@@ -139,7 +139,9 @@ class DistributionTests(StatisticsTestCase):
         self.decide_some()
         found = {d.key: d for d in self.figures(self.ward).distributions()}
         in_ward = [
-            r for r in self.individuals if r.organization.path.startswith(self.ward.path)
+            r
+            for r in self.individuals
+            if r.organization.path.startswith(self.ward.path)
         ]
         self.assertEqual(found["members"].decided.total, len(in_ward))
         decided = counted(in_ward, Stage.DECISION)
@@ -152,7 +154,9 @@ class DistributionTests(StatisticsTestCase):
         found = self.figures(org_type=ward_type).distributions()
         members = next(d for d in found if d.key == "members")
         in_ward = [
-            r for r in self.individuals if r.organization.path.startswith(self.ward.path)
+            r
+            for r in self.individuals
+            if r.organization.path.startswith(self.ward.path)
         ]
         self.assertEqual(members.decided.total, len(in_ward))
         schools = self.figures(org_type=self.school_type).distributions()
@@ -250,7 +254,9 @@ class QuotaTests(StatisticsTestCase):
             and chain_code(r, Stage.DECISION) == "HTTNV"
         )
         self.assertEqual(group.excellent, 2)
-        self.assertEqual(group.allowed, int(good * self.cycle.regime.quota_percent / 100))
+        self.assertEqual(
+            group.allowed, int(good * self.cycle.regime.quota_percent / 100)
+        )
         self.assertTrue(group.over)
         self.assertEqual(self.figures().quota_groups()[0].group, group.group)
 

@@ -1,0 +1,189 @@
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from organizations.models import OrganizationKind, Role
+from reviews import ratings, services
+from reviews.models import CycleJob, Rating, Review
+
+from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
+from ..personas import CyclePersonasTestCase
+
+URL = reverse("dashboard")
+Stage = Rating.Stage
+
+
+def rate(review, code, stage=Stage.DECISION):
+    level = review.cycle.regime.levels.get(code=code)
+    ratings.record_rating(review, stage, level, None, reason="Theo biểu quyết")
+
+
+class DashboardTests(CyclePersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.other_ward = OrganizationFactory(
+            code="P02",
+            name="Đảng bộ phường Quang Trung",
+            kind=OrganizationKind.GRASSROOTS_COMMITTEE,
+            parent=cls.committee,
+        )
+        cls.other_cell = OrganizationFactory(
+            code="P02.A", name="Chi bộ Tổ dân phố 5", parent=cls.other_ward
+        )
+        cls.far_member = MemberFactory(
+            full_name="Phạm Văn Xa", organization=cls.other_cell
+        )
+        services.open_cycle(CycleJob.objects.create(cycle=cls.cycle))
+
+    def get(self, user, **params):
+        self.client.force_login(user)
+        return self.client.get(URL, params)
+
+    def members(self, response):
+        return next(
+            d
+            for d in response.context["figures"]["distributions"]
+            if d.key == "members"
+        )
+
+    def test_staff_see_the_whole_tree(self):
+        response = self.get(self.staff)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["scope"].root, self.committee)
+        self.assertEqual(
+            self.members(response).decided.total,
+            self.cycle.reviews.individuals().count(),
+        )
+
+    def test_a_leader_sees_only_their_subtree(self):
+        response = self.get(self.leader)
+        self.assertEqual(response.context["scope"].root, self.ward)
+        in_ward = self.cycle.reviews.individuals().filter(
+            organization__path__startswith=self.ward.path
+        )
+        self.assertEqual(self.members(response).decided.total, in_ward.count())
+        self.assertNotContains(response, self.other_ward.name)
+
+    def test_a_leader_asking_for_another_subtree_gets_404(self):
+        response = self.get(self.leader, org=self.other_ward.public_id)
+        self.assertEqual(response.status_code, 404)
+        response = self.get(self.leader, org=self.committee.public_id)
+        self.assertEqual(response.status_code, 404)
+
+    def test_secretaries_members_and_outsiders_get_404(self):
+        for user in (self.secretary_a, self.member_user, UserFactory(username="x")):
+            with self.subTest(user.username):
+                self.assertEqual(self.get(user).status_code, 404)
+
+    def test_a_leader_of_another_committee_gets_404(self):
+        elsewhere = OrganizationFactory(
+            code="TU2", name="Thị ủy khác", kind=OrganizationKind.SUPERIOR_COMMITTEE
+        )
+        user = UserFactory(username="elsewhere")
+        grant(user, elsewhere, Role.Kind.LEADER)
+        self.assertEqual(self.get(user).status_code, 404)
+
+    def test_drill_down_to_an_organization_counts_its_subtree(self):
+        response = self.get(self.staff, org=self.cell_a.public_id)
+        self.assertEqual(response.context["scope"].root, self.cell_a)
+        self.assertEqual(
+            self.members(response).decided.total,
+            self.cycle.reviews.individuals().filter(organization=self.cell_a).count(),
+        )
+        crumbs = [unit.pk for unit in response.context["crumbs"]]
+        self.assertEqual(crumbs, [self.committee.pk, self.ward.pk])
+
+    def test_decided_figures_equal_the_rating_rows(self):
+        reviews = list(self.cycle.reviews.individuals().order_by("pk"))
+        for review, code in zip(reviews, ["HTXSNV", "HTTNV", "HTTNV"], strict=False):
+            rate(review, code)
+        response = self.get(self.staff)
+        expected = {}
+        for rating in Rating.objects.filter(
+            stage=Stage.DECISION, review__kind=Review.Kind.INDIVIDUAL
+        ).select_related("level"):
+            expected[rating.level.code] = expected.get(rating.level.code, 0) + 1
+        self.assertEqual(self.members(response).decided.counts, expected)
+
+    def test_a_decision_shows_at_once_on_the_cached_page(self):
+        self.get(self.staff)
+        review = self.cycle.reviews.individuals().first()
+        rate(review, "HTNV")
+        response = self.get(self.staff)
+        self.assertEqual(self.members(response).decided.counts, {"HTNV": 1})
+
+    def test_a_bad_query_string_is_reported_not_a_500(self):
+        for params in (
+            {"cycle": "not-a-cycle"},
+            {"org": "not-a-uuid"},
+            {"type": "<script>"},
+            {"units": "abc"},
+        ):
+            with self.subTest(params):
+                response = self.get(self.staff, **params)
+                self.assertEqual(response.status_code, 200)
+        response = self.get(self.staff, cycle="not-a-cycle")
+        self.assertTrue(response.context["scope"].form.errors)
+        self.assertEqual(response.context["scope"].cycle, self.cycle)
+
+    def test_the_statistics_download_is_a_workbook(self):
+        self.client.force_login(self.leader)
+        response = self.client.get(reverse("dashboard_statistics_xlsx"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("attachment;", response["Content-Disposition"])
+        self.assertTrue(response.content.startswith(b"PK"))
+
+
+class DashboardQueryCountTests(CyclePersonasTestCase):
+    """The number of queries does not grow with the tree or the cycles."""
+
+    def count_queries(self, user):
+        cache.clear()
+        self.client.force_login(user)
+        with CaptureQueriesContext(connection) as uncached:
+            self.assertEqual(self.client.get(URL).status_code, 200)
+        with CaptureQueriesContext(connection) as cached:
+            self.assertEqual(self.client.get(URL).status_code, 200)
+        return len(uncached), len(cached)
+
+    def grow(self):
+        for number in range(3):
+            ward = OrganizationFactory(
+                code=f"G{number}",
+                name=f"Đảng bộ xã {number}",
+                kind=OrganizationKind.GRASSROOTS_COMMITTEE,
+                parent=self.committee,
+            )
+            for cell_number in range(2):
+                cell = OrganizationFactory(
+                    code=f"G{number}.{cell_number}",
+                    name=f"Chi bộ thôn {cell_number}",
+                    parent=ward,
+                )
+                for member in range(4):
+                    MemberFactory(full_name=f"Đảng viên {member}", organization=cell)
+        services.open_cycle(CycleJob.objects.create(cycle=self.cycle))
+        for review in self.cycle.reviews.all()[:10]:
+            rate(review, "HTTNV")
+
+    def test_query_count_is_the_same_at_two_sizes(self):
+        users = (self.staff, self.leader)
+        small = [self.count_queries(user) for user in users]
+        self.grow()
+        large = [self.count_queries(user) for user in users]
+        self.assertEqual(large, small)
+        for uncached, _cached in small:
+            # The request's savepoint and its release are two of them.
+            self.assertLessEqual(uncached, 20 + 2)
+
+    def test_pinned_query_counts(self):
+        self.client.force_login(self.staff)
+        # Savepoint, session, user, roles, cycles, types, decisions shown,
+        # levels, tree, reviews, trend, focus areas, indicators, remedies,
+        # release (no flags: the cycle has no decided year before it).
+        with self.assertNumQueries(15):
+            self.client.get(URL)
+        with self.assertNumQueries(8):
+            self.client.get(URL)
