@@ -64,8 +64,8 @@ def subjects_of(kind, org_kind, is_leader):
 
 
 def share(count, total):
-    """A whole percentage, as the committee's tables print it."""
-    return round(100 * count / total) if total else 0
+    """A whole percentage, halves rounded up, as the committee's tables print it."""
+    return (200 * count + total) // (2 * total) if total else 0
 
 
 # Cache versions ------------------------------------------------------------------
@@ -532,6 +532,7 @@ class CycleFigures:
 
     def tables(self):
         """The tables a committee reports upward, in the order of the summary."""
+        units = self.by_unit()
         return [
             Table(
                 "levels",
@@ -555,13 +556,13 @@ class CycleFigures:
                 "organizations-by-unit",
                 _("Party organizations per unit"),
                 _("Unit"),
-                [entry["organizations"] for entry in self.by_unit()],
+                [e["organizations"] for e in units if e["organizations"].total],
             ),
             Table(
                 "members-by-unit",
                 _("Party members per unit"),
                 _("Unit"),
-                [entry["members"] for entry in self.by_unit()],
+                [e["members"] for e in units if e["members"].total],
             ),
         ]
 

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -51,7 +52,7 @@ class Scope:
         if self.org_type is not None:
             params["type"] = self.org_type.code
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
-        return "&".join(f"{key}={value}" for key, value in params.items())
+        return urlencode(params)
 
 
 def top_of(cycle, roles):
@@ -88,7 +89,9 @@ def read_scope(request, form_class=DashboardFilterForm):
         raise Http404
     types = list(OrganizationType.objects.all())
     form = form_class(request.GET, cycles=cycles, types=types)
-    data = form.cleaned_data if form.is_valid() else {}
+    # The fields that are valid still count when another one is not.
+    form.is_valid()
+    data = form.cleaned_data
     cycle = next(
         (c for c in cycles if str(c.public_id) == data.get("cycle")),
         default_cycle(cycles),
@@ -270,7 +273,7 @@ def drill_down_reviews(scope, data):
 @require_GET
 def drill_down(request):
     scope = read_scope(request, DrillDownForm)
-    data = scope.form.cleaned_data if scope.form.is_valid() else {}
+    data = scope.form.cleaned_data
     page = Paginator(drill_down_reviews(scope, data), LIST_PAGE_SIZE).get_page(
         data.get("page")
     )
@@ -302,7 +305,10 @@ def describe(data, levels):
     level = data.get("level")
     if level:
         found = levels.get(level)
-        label = f"{found.code} – {found.name}" if found else _("not rated")
+        if found:
+            label = f"{found.code} – {found.name}"
+        else:
+            label = _("not rated") if level == "-" else level
         stage = _("proposed") if data.get("stage") == "proposed" else _("decided")
         parts.append(f"{stage}: {label}")
     step = data.get("step")
