@@ -130,6 +130,7 @@ class Unit:
     kind: str
     type_id: int | None
     type_name: str
+    type_code: str = ""
     grassroots_id: int | None = None
 
     @property
@@ -150,12 +151,21 @@ def load_tree(root):
         )
         .order_by("path")
         .values_list(
-            "pk", "public_id", "name", "path", "kind", "org_type_id", "org_type__name"
+            "pk",
+            "public_id",
+            "name",
+            "path",
+            "kind",
+            "org_type_id",
+            "org_type__name",
+            "org_type__code",
         )
     )
     units, ancestors, by_path = {}, [], {}
-    for pk, public_id, name, path, kind, type_id, type_name in rows:
-        unit = Unit(pk, public_id, name, path, kind, type_id, type_name or "")
+    for pk, public_id, name, path, kind, type_id, type_name, type_code in rows:
+        unit = Unit(
+            pk, public_id, name, path, kind, type_id, type_name or "", type_code or ""
+        )
         by_path[path] = unit
         if path.startswith(root.path):
             units[pk] = unit
@@ -167,6 +177,7 @@ def load_tree(root):
             if above is not None and above.is_grassroots:
                 unit.grassroots_id = above.pk
                 unit.type_id, unit.type_name = above.type_id, above.type_name
+                unit.type_code = above.type_code
                 break
     return units, ancestors
 
@@ -502,7 +513,7 @@ class CycleFigures:
         for r in self.rows_of(subject):
             unit = self.tree[r.organization_id]
             label = unit.type_name or str(OTHER_TYPE)
-            row = rows.setdefault(label, LevelRow(label, key=str(unit.type_id or "")))
+            row = rows.setdefault(label, LevelRow(label, key=unit.type_code))
             row.add(r.decided, r.number)
         return sorted(rows.values(), key=lambda row: row.label)
 
@@ -620,7 +631,7 @@ class CycleFigures:
             use.place = (
                 self.tree.get(key[1]) if use.subjects in ("cells", "members") else None
             )
-            use.type_id = key[1] if use.subjects == "type" else None
+            use.type_code = entry["unit"].type_code if use.subjects == "type" else ""
             uses.append(use)
         # Over quota first, then the fullest.
         uses.sort(key=lambda u: (not u.over, -u.excellent / u.scale, u.group))

@@ -454,7 +454,7 @@ def level_counts(levels, codes):
     total = len(codes)
     for row in counts:
         row.count = codes.count(row.level.code)
-        row.share = round(100 * row.count / total) if total else 0
+        row.share = statistics.share(row.count, total)
     return counts, total - sum(row.count for row in counts)
 
 
