@@ -15,7 +15,12 @@ class DashboardFilterForm(forms.Form):
 
     cycle = forms.ChoiceField(label=_("Review cycle"), required=False)
     type = forms.ChoiceField(label=_("Organization type"), required=False)
-    org = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    org = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        # Django's Vietnamese catalogue has no words for this one.
+        error_messages={"invalid": _("This organization link is not valid.")},
+    )
 
     def __init__(self, data, *, cycles, types):
         super().__init__(data)
