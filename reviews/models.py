@@ -796,10 +796,31 @@ class Review(models.Model):
                 fields=["cycle", "organization", "meeting_rank"],
                 name="review_checklist_order",
             ),
-            # The five-year trend counts decided levels per cycle and kind.
+            # Covers the statistics' grouped reads of a cycle (the id for the
+            # joins to meetings and remedy actions), so PostgreSQL answers them
+            # from the index alone.
+            models.Index(
+                fields=[
+                    "cycle",
+                    "organization",
+                    "kind",
+                    "is_leader",
+                    "status",
+                    "proposed_code",
+                    "decided_code",
+                    "id",
+                ],
+                name="review_figures",
+            ),
+            # The five-year trend: decided levels per cycle and kind.
             models.Index(
                 fields=["cycle", "kind", "is_leader", "decided_code"],
-                name="review_statistics",
+                name="review_trend",
+            ),
+            # Runs of HTXSNV or KHTNV over the yearly cycles (statistics flags).
+            models.Index(
+                fields=["decided_code", "cycle", "member", "organization", "kind"],
+                name="review_runs",
             ),
         ]
         constraints = [

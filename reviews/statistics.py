@@ -16,8 +16,10 @@ import datetime
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +42,7 @@ from .results import EXCELLENT_RUN, FAILING_RUN, QuotaUse, consecutive
 Stage = Rating.Stage
 Kind = Review.Kind
 TREND_CYCLES = 5
+LATE_LISTED = 10  # late organizations named per step; the list behind has them all
 CACHE_SECONDS = 15 * 60
 OTHER_TYPE = gettext_lazy("Other")
 
@@ -107,8 +110,12 @@ def versions(cycle_ids):
     return tuple(found.get(key, 0) for key in keys)
 
 
+def cache_key(key_parts, prefix="statistics:figures:"):
+    return prefix + ":".join(str(part) for part in key_parts)
+
+
 def cached(key_parts, compute):
-    key = "statistics:figures:" + ":".join(str(part) for part in key_parts)
+    key = cache_key(key_parts)
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -119,12 +126,12 @@ def cached(key_parts, compute):
 # The tree ----------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Unit:
     """An organization of the subtree as the statistics need it."""
 
     pk: int
-    public_id: object
+    public_id: str
     name: str
     path: str
     kind: str
@@ -163,8 +170,16 @@ def load_tree(root):
     )
     units, ancestors, by_path = {}, [], {}
     for pk, public_id, name, path, kind, type_id, type_name, type_code in rows:
+        # A string pickles and unpickles much faster than a UUID.
         unit = Unit(
-            pk, public_id, name, path, kind, type_id, type_name or "", type_code or ""
+            pk,
+            str(public_id),
+            name,
+            path,
+            kind,
+            type_id,
+            type_name or "",
+            type_code or "",
         )
         by_path[path] = unit
         if path.startswith(root.path):
@@ -185,8 +200,7 @@ def load_tree(root):
 # One grouped query over the subtree's reviews -----------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """Subjects of one organization that share kind, status and ratings."""
 
     organization_id: int
@@ -199,15 +213,38 @@ class Row:
     number: int
 
 
-def review_rows(cycle, root):
-    """The cycle's reviews under `root`, grouped: one query over the review rows.
+def fetch(queryset):
+    """The rows of a values_list query as the driver gives them.
+
+    Skips Django's per-value converters, which cost more than the query on
+    the tens of thousands of grouped rows the statistics read; every value
+    read this way is an id, a code, a flag or a count.
+    """
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def review_rows(cycle, root, organization_ids=None):
+    """The cycle's reviews under `root`, grouped: two queries over the review rows.
 
     The latest proposal and the decision are the copies kept on each review
-    (ratings.refresh_outcomes), so nothing joins the rating chain.
+    (ratings.refresh_outcomes), so nothing joins the rating chain, and the
+    grouping reads the review_figures index alone on PostgreSQL; the meetings
+    held come from their own small query. `organization_ids` (the subtree, if
+    already read) replaces the join to the organization tree.
     """
     reviews = Review.objects.filter(cycle=cycle)
+    meetings = Meeting.objects.filter(review__cycle=cycle, status=Meeting.Status.DONE)
     if root.pk != cycle.superior_id:
-        reviews = reviews.filter(organization__path__startswith=root.path)
+        if organization_ids is not None:
+            in_subtree = Q(organization_id__in=sorted(organization_ids))
+        else:
+            in_subtree = Q(organization__path__startswith=root.path)
+        reviews = reviews.filter(in_subtree)
+        meetings = meetings.filter(review__organization__path__startswith=root.path)
+    held = set(meetings.values_list("review__organization_id", "review__kind"))
     grouped = (
         reviews.order_by()
         .values_list(
@@ -215,25 +252,23 @@ def review_rows(cycle, root):
             "kind",
             "is_leader",
             "status",
-            "meeting__status",
             "proposed_code",
             "decided_code",
         )
-        .annotate(number=Count("pk"))
+        .annotate(number=Count("*"))
     )
-    done = Meeting.Status.DONE
     return [
         Row(
             org,
             kind,
             leader,
             status,
-            meeting == done,
+            (org, kind) in held,
             proposed or None,
             decided or None,
             n,
         )
-        for org, kind, leader, status, meeting, proposed, decided, n in grouped
+        for org, kind, leader, status, proposed, decided, n in fetch(grouped)
     ]
 
 
@@ -331,7 +366,8 @@ class Step:
     done: int
     total: int
     deadline: datetime.date | None = None
-    late: list = field(default_factory=list)  # (Unit, missing) pairs
+    late: list = field(default_factory=list)  # (Unit, missing): the first ones
+    late_count: int = 0  # organizations late in all
 
     @property
     def share(self):
@@ -417,64 +453,157 @@ class CycleFigures:
             if org_type is None or unit.type_id == org_type.pk
         }
         rows = [
-            r for r in review_rows(cycle, root) if r.organization_id in self.in_scope
+            r
+            for r in review_rows(cycle, root, self.tree)
+            if r.organization_id in self.in_scope
         ]
         if not show_decisions:
-            rows = [
-                Row(**{**r.__dict__, "decided": None}) if r.decided else r for r in rows
-            ]
+            rows = [r._replace(decided=None) if r.decided else r for r in rows]
         self.rows = rows
-        self.by_subject = defaultdict(list)
-        for row in rows:
-            org_kind = self.tree[row.organization_id].kind
-            for subject in subjects_of(row.kind, org_kind, row.is_leader):
-                self.by_subject[subject].append(row)
+        self.count_rows()
+
+    def count_rows(self):
+        """One pass over the grouped rows: every count the figures are built from.
+
+        The rows number in the tens of thousands at province scale, so each is
+        visited once, what depends only on its organization is worked out once
+        per organization, and the counts go into flat counters keyed by tuples.
+        """
+        INDIVIDUAL, ORGANIZATION = Kind.INDIVIDUAL, Kind.ORGANIZATION
+        SUBMITTED, RETURNED = Review.Status.SUBMITTED, Review.Status.RETURNED
+        tree, unit_of, quota_key = self.tree, self.unit_of, self.quota_key
+        meeting_orgs = {
+            r.organization_id
+            for r in self.rows
+            if r.kind == ORGANIZATION and r.meeting_done
+        }
+        per_kind = {}
+        # Few distinct keys: one increment per counter and row, expanded after.
+        combos, places, groups = Counter(), Counter(), Counter()
+        for org_id, kind, leader, status, met, proposed, decided, number in self.rows:
+            key = (org_id, kind, leader)
+            found = per_kind.get(key)
+            if found is None:
+                org = tree[org_id]
+                subjects = subjects_of(kind, org.kind, leader)
+                found = per_kind[key] = (
+                    subjects,
+                    (subjects[0], unit_of(org_id).pk, org.type_code, org.type_name),
+                    quota_key(org, kind, leader),
+                    org_id in meeting_orgs if kind == INDIVIDUAL else None,
+                )
+            subjects, place, group, cell_met = found
+            held = met if cell_met is None else cell_met
+            combos[subjects, status, held, proposed, decided] += number
+            places[place, status == SUBMITTED, decided] += number
+            if group is not None:
+                groups[group, decided, proposed] += number
+        levels, steps = Counter(), Counter()
+        for (subjects, status, held, proposed, decided), number in combos.items():
+            for subject in subjects:
+                levels[subject, "proposed", proposed] += number
+                levels[subject, "decided", decided] += number
+            main = subjects[0]
+            if main != "organizations" and main != "members":
+                continue
+            steps[main, "total"] += number
+            if status == SUBMITTED:
+                steps[main, "submitted"] += number
+            elif status == RETURNED:
+                steps[main, "returned"] += number
+            steps[main, "meeting"] += number if held else 0
+            steps[main, "proposed"] += number if proposed is not None else 0
+            steps[main, "decided"] += number if decided is not None else 0
+        types, units, forms = Counter(), Counter(), Counter()
+        for (place, submitted, decided), number in places.items():
+            main, unit, type_code, type_name = place
+            forms[unit, submitted] += number
+            if main == "organizations" or main == "members":
+                types[main, type_code, type_name, decided] += number
+                units[unit, main, decided] += number
+        quota, quota_open = Counter(), Counter()
+        for (group, decided, proposed), number in groups.items():
+            quota[group, decided or proposed] += number
+            if decided is None:
+                quota_open[group] += number
+        self.meeting_orgs = meeting_orgs
+        self.levels_count, self.types_count, self.units_count = levels, types, units
+        self.units_forms, self.steps_count = forms, steps
+        self.quota_count, self.quota_open = quota, quota_open
+
+    def quota_key(self, org, kind, leader):
+        """The comparison group of a subject, if the whole group lies in the scope.
+
+        Groups that span the whole tree (grassroots organizations of a type,
+        leaders, leadership collectives) are complete only from the cycle's
+        committee down, so they count only there; the groups of a grassroots
+        organization only from that organization down.
+        """
+        whole_tree = self.root.pk == self.cycle.superior_id
+        tree_wide = whole_tree and self.org_type is None
+        # Below a grassroots organization its groups are only partly in view.
+        inside = org.grassroots_id in self.tree
+        if kind == Kind.LEADERSHIP:
+            return "leadership" if tree_wide else None
+        if kind == Kind.ORGANIZATION and org.is_grassroots:
+            return ("type", org.type_code, org.type_name) if whole_tree else None
+        if kind == Kind.ORGANIZATION:
+            return ("cells", org.grassroots_id) if inside else None
+        if leader:
+            return "leaders" if tree_wide else None
+        return ("members", org.grassroots_id) if inside else None
+
+    def level_row(self, label, counts, key="", organization=None):
+        row = LevelRow(label, key=key, organization=organization)
+        for code, number in counts:
+            row.add(code, number)
+        return row
 
     # Helpers -----------------------------------------------------------------
 
     def unit_of(self, organization_id):
         """The child of the root the organization lies under (the root itself too)."""
-        unit = self.tree[organization_id]
-        depth = len(self.root.path) + PATH_STEP
-        if len(unit.path) < depth:
-            return self.tree[self.root.pk]
-        return self.tree_by_path()[unit.path[:depth]]
-
-    def tree_by_path(self):
-        if not hasattr(self, "_by_path"):
-            self._by_path = {unit.path: unit for unit in self.tree.values()}
-        return self._by_path
+        if not hasattr(self, "_unit_of"):
+            depth = len(self.root.path) + PATH_STEP
+            by_path = {unit.path: unit for unit in self.tree.values()}
+            root = self.tree[self.root.pk]
+            self._unit_of = {
+                pk: by_path[unit.path[:depth]] if len(unit.path) >= depth else root
+                for pk, unit in self.tree.items()
+            }
+        return self._unit_of[organization_id]
 
     def rows_of(self, subject):
+        if not hasattr(self, "by_subject"):
+            self.by_subject = defaultdict(list)
+            for row in self.rows:
+                kind = self.tree[row.organization_id].kind
+                for name in subjects_of(row.kind, kind, row.is_leader):
+                    self.by_subject[name].append(row)
         return self.by_subject.get(subject, ())
 
     # Progress ------------------------------------------------------------------
 
     def progress(self):
         """Per step, organizations and members done out of all, with the late ones."""
-        meeting_orgs = {
-            r.organization_id
-            for r in self.rows
-            if r.kind == Kind.ORGANIZATION and r.meeting_done
-        }
         result = {}
         for subject in ("organizations", "members"):
-            rows = list(self.rows_of(subject))
-            total = sum(r.number for r in rows)
+            total = self.steps_count[subject, "total"]
             steps = []
             for key in STEP_LABELS:
-                done = sum(r.number for r in rows if step_done(key, r, meeting_orgs))
+                done = self.steps_count[subject, key]
                 deadline = getattr(self.cycle, STEP_DEADLINES.get(key, ""), None)
                 step = Step(key, str(STEP_LABELS[key]), done, total, deadline)
                 if deadline and deadline < self.today and done < total:
                     missing = Counter()
-                    for r in rows:
-                        if not step_done(key, r, meeting_orgs):
+                    for r in self.rows_of(subject):
+                        if not step_done(key, r, self.meeting_orgs):
                             missing[r.organization_id] += r.number
-                    step.late = sorted(
+                    late = sorted(
                         ((self.tree[pk], n) for pk, n in missing.items()),
                         key=lambda pair: pair[0].path,
                     )
+                    step.late, step.late_count = late[:LATE_LISTED], len(late)
                 steps.append(step)
             result[subject] = steps
         return result
@@ -483,14 +612,18 @@ class CycleFigures:
 
     def distributions(self):
         result = []
+        counted = defaultdict(list)
+        for (subject, stage, code), number in self.levels_count.items():
+            counted[subject, stage].append((code, number))
         for subject in ("organizations", "members", "leaders", "leadership"):
-            proposed = LevelRow(str(SUBJECTS[subject]), key=subject)
-            decided = LevelRow(str(SUBJECTS[subject]), key=subject)
-            for row in self.rows_of(subject):
-                proposed.add(row.proposed, row.number)
-                decided.add(row.decided, row.number)
+            label = str(SUBJECTS[subject])
             result.append(
-                Distribution(subject, str(SUBJECTS[subject]), proposed, decided)
+                Distribution(
+                    subject,
+                    label,
+                    self.level_row(label, counted[subject, "proposed"], subject),
+                    self.level_row(label, counted[subject, "decided"], subject),
+                )
             )
         return result
 
@@ -510,36 +643,41 @@ class CycleFigures:
     def by_type(self, subject):
         """Decided levels per grassroots type, for organizations or members."""
         rows = {}
-        for r in self.rows_of(subject):
-            unit = self.tree[r.organization_id]
-            label = unit.type_name or str(OTHER_TYPE)
-            row = rows.setdefault(label, LevelRow(label, key=unit.type_code))
-            row.add(r.decided, r.number)
+        for (counted, type_code, type_name, code), number in self.types_count.items():
+            if counted != subject:
+                continue
+            label = type_name or str(OTHER_TYPE)
+            row = rows.get(label)
+            if row is None:
+                row = rows[label] = LevelRow(label, key=type_code)
+            row.add(code, number)
         return sorted(rows.values(), key=lambda row: row.label)
 
     def by_unit(self):
         """Per organization right below the root: its organizations and members."""
         units = {}
-        for r in self.rows:
-            unit = self.unit_of(r.organization_id)
-            org_kind = self.tree[r.organization_id].kind
-            entry = units.setdefault(
-                unit.pk,
-                {
+
+        def entry(pk):
+            found = units.get(pk)
+            if found is None:
+                unit = self.tree[pk]
+                found = units[pk] = {
                     "unit": unit,
                     "organizations": LevelRow(unit.name, organization=unit),
                     "members": LevelRow(unit.name, organization=unit),
                     "submitted": 0,
                     "forms": 0,
-                },
-            )
-            entry["forms"] += r.number
-            if r.status == Review.Status.SUBMITTED:
-                entry["submitted"] += r.number
-            for subject in subjects_of(r.kind, org_kind, r.is_leader):
-                if subject in ("organizations", "members"):
-                    entry[subject].add(r.decided, r.number)
-        return sorted(units.values(), key=lambda entry: entry["unit"].path)
+                }
+            return found
+
+        for (pk, submitted), number in self.units_forms.items():
+            found = entry(pk)
+            found["forms"] += number
+            if submitted:
+                found["submitted"] += number
+        for (pk, subject, code), number in self.units_count.items():
+            entry(pk)[subject].add(code, number)
+        return sorted(units.values(), key=lambda found: found["unit"].path)
 
     def tables(self):
         """The tables a committee reports upward, in the order of the summary."""
@@ -587,67 +725,38 @@ class CycleFigures:
         committee down, so they are shown only there; the groups of a
         grassroots organization only from that organization down.
         """
-        whole_tree = self.root.pk == self.cycle.superior_id
-        tree_wide = whole_tree and self.org_type is None
-
-        def inside(unit):
-            # Below a grassroots organization its groups are only partly in view.
-            return unit.grassroots_id in self.tree
-
-        groups = {}
-        for r in self.rows:
-            unit = self.tree[r.organization_id]
-            if r.kind == Kind.LEADERSHIP:
-                key = "leadership" if tree_wide else None
-            elif r.kind == Kind.ORGANIZATION and unit.is_grassroots:
-                key = ("type", unit.type_id) if whole_tree else None
-            elif r.kind == Kind.ORGANIZATION:
-                key = ("cells", unit.grassroots_id) if inside(unit) else None
-            elif r.is_leader:
-                key = "leaders" if tree_wide else None
-            else:
-                key = ("members", unit.grassroots_id) if inside(unit) else None
-            if key is None:
-                continue
-            entry = groups.get(key)
-            if entry is None:
-                entry = groups[key] = {"unit": unit, "counts": Counter(), "open": 0}
-            code = r.decided or r.proposed
-            entry["counts"][code] += r.number
-            if r.decided is None:
-                entry["open"] += r.number
+        groups = defaultdict(Counter)
+        for (key, code), number in self.quota_count.items():
+            groups[key][code] += number
         uses = []
-        for key, entry in groups.items():
-            counts = entry["counts"]
+        for key, counts in groups.items():
             use = QuotaUse(
-                group=self.group_name(key, entry["unit"]),
+                group=self.group_name(key),
                 excellent=counts[rules.EXCELLENT],
                 good=counts[rules.GOOD],
                 total=sum(counts.values()),
                 percent=self.cycle.regime.quota_percent,
-                provisional=entry["open"] > 0,
+                provisional=self.quota_open[key] > 0,
             )
             use.subjects = key if isinstance(key, str) else key[0]
             use.place = (
                 self.tree.get(key[1]) if use.subjects in ("cells", "members") else None
             )
-            use.type_code = entry["unit"].type_code if use.subjects == "type" else ""
+            use.type_code = key[1] if use.subjects == "type" else ""
             uses.append(use)
         # Over quota first, then the fullest.
         uses.sort(key=lambda u: (not u.over, -u.excellent / u.scale, u.group))
         return uses
 
-    def group_name(self, key, unit):
+    def group_name(self, key):
         """The comparison group's name as the decision page gives it."""
         if key == "leadership":
             return _("Leadership collectives")
         if key == "leaders":
             return _("Leaders and managers")
-        kind, pk = key
+        kind, pk = key[:2]
         if kind == "type":
-            return _("Grassroots organizations: %(type)s") % {
-                "type": unit.type_name or "—"
-            }
+            return _("Grassroots organizations: %(type)s") % {"type": key[2] or "—"}
         name = self.tree[pk].name
         if kind == "cells":
             return _("Cells of %(name)s") % {"name": name}
@@ -658,15 +767,18 @@ class CycleFigures:
     def trend(self, root, cycles):
         """Decided levels per heading over the given cycles, oldest first."""
         reviews = Review.objects.filter(cycle__in=cycles)
-        if root.pk != self.cycle.superior_id:
-            reviews = reviews.filter(organization__path__startswith=root.path)
         if self.org_type is not None:
             reviews = reviews.filter(organization_id__in=sorted(self.in_scope))
+        elif root.pk == self.root.pk and root.pk != self.cycle.superior_id:
+            reviews = reviews.filter(organization_id__in=sorted(self.tree))
+        elif root.pk != self.cycle.superior_id:
+            reviews = reviews.filter(organization__path__startswith=root.path)
+        # Leadership collectives are left out below, not in SQL: the query then
+        # reads nothing but the review_figures index.
         grouped = (
-            reviews.exclude(kind=Kind.LEADERSHIP)
-            .order_by()
+            reviews.order_by()
             .values_list("cycle_id", "kind", "is_leader", "decided_code")
-            .annotate(number=Count("pk"))
+            .annotate(number=Count("*"))
         )
         points = {
             cycle.pk: TrendPoint(
@@ -691,11 +803,14 @@ class CycleFigures:
     # Focus areas, indicators, remedies, flags ----------------------------------------
 
     def scoped(self, prefix):
-        """Rows of another table whose organization lies in the scope."""
-        condition = Q(**{f"{prefix}path__startswith": self.root.path})
-        if self.org_type is not None:
-            condition &= Q(**{f"{prefix}id__in": sorted(self.in_scope)})
-        return condition
+        """Rows of another table whose organization lies in the scope.
+
+        Every row of the cycle lies in its committee's tree, so the whole tree
+        needs no condition; a subtree is the organizations already read.
+        """
+        if self.org_type is None and self.root.pk == self.cycle.superior_id:
+            return Q()
+        return Q(**{f"{prefix}id__in": sorted(self.in_scope)})
 
     def focus_areas(self):
         answered = Q(answers__text__gt="")
@@ -788,7 +903,8 @@ class CycleFigures:
 
         Counted as results.flags counts them: the run ends with this cycle, in
         consecutive yearly cycles; a member by person, a collective by
-        organization and kind. One query per level.
+        organization and kind; the subject counts where it is in this cycle.
+        One query, answered from the review_runs index on PostgreSQL.
         """
         if not self.show_decisions:
             return None
@@ -797,44 +913,33 @@ class CycleFigures:
             return None
         runs = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
         result = {code: {"members": 0, "organizations": 0} for code in runs}
-        condition = Q(pk__in=[])
-        for code, run in runs.items():
-            if len(yearly) < run:
-                continue
-            now = self.scoped_reviews(self.cycle).filter(decided_code=code)
-            condition |= Q(
-                Q(member_id__in=now.filter(member__isnull=False).values("member_id"))
-                | Q(
-                    member__isnull=True,
-                    organization_id__in=now.filter(member__isnull=True).values(
-                        "organization_id"
-                    ),
-                ),
-                cycle__in=[c.pk for c in yearly[:run]],
-                decided_code=code,
+        # One branch per level, so each reads its own range of the index.
+        branches = [
+            Review.objects.filter(
+                decided_code=code, cycle__in=[c.pk for c in yearly[:run]]
             )
-        grouped = (
-            Review.objects.filter(condition)
             .order_by()
             .values_list("decided_code", "member_id", "organization_id", "kind")
-            .annotate(years=Count("pk"))
-        )
-        years = Counter()
-        for code, member_id, organization_id, kind, number in grouped:
-            years[code, member_id or (organization_id, kind)] += number
+            .annotate(
+                years=Count("*"), now=Count("cycle", filter=Q(cycle_id=self.cycle.pk))
+            )
+            for code, run in runs.items()
+            if len(yearly) >= run
+        ]
+        if not branches:
+            return result
+        grouped = branches[0].union(*branches[1:], all=True)
+        years, where_now = Counter(), {}
+        for code, member_id, organization_id, kind, number, now in fetch(grouped):
+            subject = member_id or (organization_id, kind)
+            years[code, subject] += number
+            if now:
+                where_now[code, subject] = organization_id
         for (code, subject), number in years.items():
-            if number == runs[code]:
+            if number == runs[code] and where_now.get((code, subject)) in self.in_scope:
                 heading = "members" if isinstance(subject, int) else "organizations"
                 result[code][heading] += 1
         return result
-
-    def scoped_reviews(self, cycle):
-        reviews = Review.objects.filter(cycle=cycle)
-        if self.root.pk != self.cycle.superior_id:
-            reviews = reviews.filter(organization__path__startswith=self.root.path)
-        if self.org_type is not None:
-            reviews = reviews.filter(organization_id__in=sorted(self.in_scope))
-        return reviews
 
 
 # What the pages read ----------------------------------------------------------------
@@ -852,16 +957,15 @@ def figures_key(kind, cycle, root, org_type, show_decisions, today, extra=()):
     )
 
 
-def dashboard_figures(
+def dashboard_key(
     cycle, root, org_type=None, show_decisions=True, top=None, cycles=None
 ):
-    """Everything the dashboard shows, from the cache while nothing has changed.
+    """The cache key of a dashboard's figures: it changes with every counted write.
 
     `cycles` are the committee's cycles (any order; read if not given); the
     trend takes the last five of the cycle's period up to it.
     """
     top = top or root
-    today = timezone.localdate()
     cycles = trend_cycles(cycle, cycles)
     if cycle.pk not in {c.pk for c in cycles}:
         cycles = [cycle, *cycles][:TREND_CYCLES]
@@ -871,9 +975,24 @@ def dashboard_figures(
         root,
         org_type,
         show_decisions,
-        today,
+        timezone.localdate(),
         (top.pk, *versions([c.pk for c in cycles])),
     )
+    return key, cycles
+
+
+def dashboard_figures(
+    cycle, root, org_type=None, show_decisions=True, top=None, cycles=None, key=None
+):
+    """Everything the dashboard shows, from the cache while nothing has changed."""
+    top = top or root
+    today = timezone.localdate()
+    if key is None:
+        key, cycles = dashboard_key(cycle, root, org_type, show_decisions, top, cycles)
+    else:
+        cycles = trend_cycles(cycle, cycles)
+        if cycle.pk not in {c.pk for c in cycles}:
+            cycles = [cycle, *cycles][:TREND_CYCLES]
 
     def compute():
         figures = CycleFigures(cycle, root, org_type, show_decisions, today, top)
@@ -887,7 +1006,11 @@ def dashboard_figures(
             "units": figures.by_unit(),
             "quota": figures.quota_groups(),
             "trend": figures.trend(root, cycles),
-            "trend_top": figures.trend(top, cycles) if top.pk != root.pk else None,
+            # The whole tree's trend, beside a chosen organization's; not by type:
+            # the type of organizations outside the chosen subtree is not read.
+            "trend_top": figures.trend(top, cycles)
+            if top.pk != root.pk and org_type is None
+            else None,
             "focus_areas": figures.focus_areas(),
             "indicators": figures.indicators(),
             "remedies": figures.remedies(),

@@ -42,8 +42,31 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="review",
             index=models.Index(
+                fields=[
+                    "cycle",
+                    "organization",
+                    "kind",
+                    "is_leader",
+                    "status",
+                    "proposed_code",
+                    "decided_code",
+                    "id",
+                ],
+                name="review_figures",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="review",
+            index=models.Index(
                 fields=["cycle", "kind", "is_leader", "decided_code"],
-                name="review_statistics",
+                name="review_trend",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="review",
+            index=models.Index(
+                fields=["decided_code", "cycle", "member", "organization", "kind"],
+                name="review_runs",
             ),
         ),
         migrations.RunPython(fill_outcomes, migrations.RunPython.noop),

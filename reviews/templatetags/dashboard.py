@@ -6,7 +6,6 @@ Nothing here queries the database.
 """
 
 from django import template
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,8 @@ register = template.Library()
 
 NOT_RATED = "-"
 LATE_SHOWN = 10
-QUOTA_SHOWN = 10
+# Groups listed at most; the others are read by opening an organization below.
+QUOTA_SHOWN = 25
 
 
 # Links ---------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def drill(scope, org=None, cycle=None, **params):
         params["org"] = getattr(org, "public_id", org)
     if cycle is not None:
         params["cycle"] = getattr(cycle, "public_id", cycle)
-    return f"{reverse('dashboard_list')}?{scope.query(**params)}"
+    return f"{scope.list_path}?{scope.query(**params)}"
 
 
 @register.simple_tag
@@ -55,13 +55,13 @@ def late_url(scope, unit, subjects, step):
 @register.simple_tag
 def tree_url(scope, unit):
     """The dashboard of an organization of the reader's tree (tree drill-down)."""
-    return f"{reverse('dashboard')}?{scope.query(org=unit.public_id)}"
+    return f"{scope.dashboard_path}?{scope.query(org=unit.public_id)}"
 
 
 @register.simple_tag
 def page_url(scope, number):
     """Another page of the units table."""
-    return f"{reverse('dashboard')}?{scope.query(units=number)}#units"
+    return f"{scope.dashboard_path}?{scope.query(units=number)}#units"
 
 
 # Arithmetic ----------------------------------------------------------------------
@@ -113,8 +113,8 @@ def first_late(late):
 
 
 @register.filter
-def more_late(late):
-    return max(len(late) - LATE_SHOWN, 0)
+def more_late(step):
+    return max(step.late_count - len(step.late[:LATE_SHOWN]), 0)
 
 
 @register.simple_tag
@@ -139,8 +139,13 @@ def place_of(unit, names):
 def quota_split(groups):
     """The groups to show at once (all over quota, then the fullest) and the rest."""
     over = sum(1 for group in groups if group.over)
-    shown = max(over, QUOTA_SHOWN)
-    return {"shown": groups[:shown], "rest": groups[shown:], "over": over}
+    shown = groups[:QUOTA_SHOWN]
+    return {
+        "shown": shown,
+        "over": over,
+        "rest": len(groups) - len(shown),
+        "rest_over": over - sum(1 for group in shown if group.over),
+    }
 
 
 @register.simple_tag

@@ -9,13 +9,19 @@ reported and the page falls back to the defaults.
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -28,7 +34,7 @@ from ..spreadsheets import statistics_workbook
 
 READER_KINDS = (Role.Kind.STAFF, Role.Kind.LEADER)
 LIST_PAGE_SIZE = 50
-UNITS_PAGE_SIZE = 50
+UNITS_PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -45,14 +51,37 @@ class Scope:
     show_decisions: bool
 
     def query(self, **extra):
-        """The query string that keeps these filters (and adds `extra`)."""
+        """The query string that keeps these filters (and adds `extra`).
+
+        A page links every figure, so the filters' part is encoded once.
+        """
+        extra = {k: v for k, v in extra.items() if v not in (None, "")}
+        if not extra:
+            return self.base_query
+        if "org" in extra or "cycle" in extra:
+            return urlencode({**self.base_params, **extra})
+        return f"{self.base_query}&{urlencode(extra)}"
+
+    @cached_property
+    def base_params(self):
         params = {"cycle": self.cycle.public_id}
         if self.root.pk != self.top.pk:
             params["org"] = self.root.public_id
         if self.org_type is not None:
             params["type"] = self.org_type.code
-        params.update({k: v for k, v in extra.items() if v not in (None, "")})
-        return urlencode(params)
+        return params
+
+    @cached_property
+    def base_query(self):
+        return urlencode(self.base_params)
+
+    @cached_property
+    def list_path(self):
+        return reverse("dashboard_list")
+
+    @cached_property
+    def dashboard_path(self):
+        return reverse("dashboard")
 
 
 def top_of(cycle, roles):
@@ -132,7 +161,7 @@ def breadcrumbs(scope, ancestors):
 @require_GET
 def dashboard(request):
     scope = read_scope(request)
-    figures = statistics.dashboard_figures(
+    key, cycles = statistics.dashboard_key(
         scope.cycle,
         scope.root,
         scope.org_type,
@@ -140,19 +169,45 @@ def dashboard(request):
         top=scope.top,
         cycles=scope.cycles,
     )
-    units = Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(
-        request.GET.get("units")
+    units_page = request.GET.get("units", "")
+    units_page = units_page if units_page.isdigit() else "1"
+    # The figures laid out: the same for every reader of this key, page and
+    # language, and as current as the figures' key itself.
+    html_key = statistics.cache_key(
+        (*key, units_page, get_language()), "statistics:dashboard-html:"
     )
+    parts = cache.get(html_key)
+    if parts is None:
+        figures = statistics.dashboard_figures(
+            scope.cycle,
+            scope.root,
+            scope.org_type,
+            scope.show_decisions,
+            top=scope.top,
+            cycles=cycles,
+            key=key,
+        )
+        context = {
+            "scope": scope,
+            "cycle": scope.cycle,
+            "figures": figures,
+            "levels": figures["levels"],
+            "units": Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(units_page),
+            "crumbs": breadcrumbs(scope, figures["ancestors"]),
+        }
+        parts = {
+            name: render_to_string(f"reviews/_dashboard_{name}.html", context)
+            for name in ("crumbs", "figures")
+        }
+        cache.set(html_key, parts, statistics.CACHE_SECONDS)
     return render(
         request,
         "reviews/dashboard.html",
         {
             "scope": scope,
             "cycle": scope.cycle,
-            "figures": figures,
-            "levels": figures["levels"],
-            "units": units,
-            "crumbs": breadcrumbs(scope, figures["ancestors"]),
+            "crumbs_html": mark_safe(parts["crumbs"]),
+            "figures_html": mark_safe(parts["figures"]),
             "today": timezone.localdate(),
         },
     )

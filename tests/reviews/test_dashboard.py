@@ -181,9 +181,9 @@ class DashboardQueryCountTests(CyclePersonasTestCase):
     def test_pinned_query_counts(self):
         self.client.force_login(self.staff)
         # Savepoint, session, user, roles, cycles, types, decisions shown,
-        # levels, tree, reviews, trend, focus areas, indicators, remedies,
-        # release (no flags: the cycle has no decided year before it).
-        with self.assertNumQueries(15):
+        # levels, tree, meetings held, reviews, trend, focus areas, indicators,
+        # remedies, release (no flags: the cycle has no decided year before it).
+        with self.assertNumQueries(16):
             self.client.get(URL)
         with self.assertNumQueries(8):
             self.client.get(URL)

@@ -348,7 +348,7 @@ class ReportDocumentsTests(DocumentData):
             Kind.COLLECTIVE_REPORT: 11,
             Kind.MINUTES: 4,
             Kind.NOTIFICATION: 4,
-            Kind.SUMMARY: 8,
+            Kind.SUMMARY: 9,
         }
         for kind, subject in self.subjects().items():
             with self.subTest(kind=kind), self.assertNumQueries(expected[kind]):

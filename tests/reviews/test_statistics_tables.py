@@ -267,8 +267,9 @@ class StatisticsPageTests(StatisticsTablesTestCase):
 
 
 # Savepoint and release (ATOMIC_REQUESTS), session, user, roles, cycles, types,
-# roles for the decisions, then on a cold cache the levels, the tree, the rows.
-PAGE_QUERIES = 11
+# roles for the decisions, then on a cold cache the levels, the tree, the
+# meetings held and the rows.
+PAGE_QUERIES = 12
 
 
 class StatisticsQueryTests(StatisticsTablesTestCase):
