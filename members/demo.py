@@ -8,6 +8,7 @@ province-size run (30,000 members) must finish in well under two minutes.
 import datetime
 import random
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -22,18 +23,20 @@ from organizations.models import (
     OrganizationType,
     Role,
 )
-from reviews import rules, services
+from reviews import rules, services, statistics
 from reviews.guards import closed_cycle_writes
 from reviews.models import (
     FocusIndicator,
     FormTemplate,
     IndicatorValue,
+    Meeting,
     Rating,
     Regime,
     RemedyAction,
     Review,
     ReviewCycle,
 )
+from reviews.ratings import refresh_outcomes
 
 from .models import Member
 
@@ -139,8 +142,13 @@ class OrgSpec:
     children: list = field(default_factory=list)
 
 
-def build_tree(rng, scale):
-    """The organization tree as specs, parents before children."""
+def build_tree(rng, scale, grassroots_total=None, cell_total=None):
+    """The organization tree as specs, parents before children.
+
+    Without explicit totals the sizes follow `scale` (the city: 100 grassroots
+    organizations, about 400 cells); with them the tree has exactly that many
+    grassroots organizations and subordinate cells.
+    """
     specs = [
         OrgSpec(
             SUPERIOR_CODE,
@@ -150,39 +158,55 @@ def build_tree(rng, scale):
             None,
         )
     ]
-    grassroots = []
-    for index, name in enumerate(WARDS, 1):
-        grassroots.append(
-            ("phuong", f"Đảng bộ phường {name}", True, f"P{index:02d}", 3.0)
-        )
-    for index, name in enumerate(COMMUNES, 1):
-        grassroots.append(("xa", f"Đảng bộ xã {name}", True, f"X{index:02d}", 2.5))
-    wanted_others = max(round(100 * scale) - len(grassroots), 0)
+    # (type code, name after "Đảng bộ"/"Chi bộ", is a committee, code, weight)
+    grassroots = [
+        ["phuong", f"phường {name}", True, f"P{index:02d}", 3.0]
+        for index, name in enumerate(WARDS, 1)
+    ] + [
+        ["xa", f"xã {name}", True, f"X{index:02d}", 2.5]
+        for index, name in enumerate(COMMUNES, 1)
+    ]
+    if grassroots_total is None:
+        wanted = max(round(100 * scale), len(grassroots))
+    else:
+        wanted = grassroots_total
+        grassroots = grassroots[:wanted]
     pool = [
         (type_code, pattern.format(name), share)
         for type_code, pattern, share, names in OTHER_GRASSROOTS
         for name in names
     ]
-    for index in range(wanted_others):
+    for index in range(wanted - len(grassroots)):
         type_code, name, share = pool[index % len(pool)]
         if index >= len(pool):
             name = f"{name} (khối {index // len(pool) + 1})"
         is_committee = rng.random() < share
-        prefix = "Đảng bộ" if is_committee else "Chi bộ"
-        grassroots.append(
-            (type_code, f"{prefix} {name}", is_committee, f"C{index + 1:03d}", 1.0)
-        )
+        grassroots.append([type_code, name, is_committee, f"C{index + 1:03d}", 1.0])
 
     committees = [g for g in grassroots if g[2]]
-    cell_total = max(round(400 * scale), len(committees))
-    weight_sum = sum(g[4] for g in committees)
-    for type_code, name, is_committee, code, weight in grassroots:
+    if cell_total is None:
+        cell_total = round(400 * scale if grassroots_total is None else 4 * wanted)
+        cell_total = max(cell_total, len(committees))
+        weight_sum = sum(g[4] for g in committees)
+        cell_counts = [
+            max(round(cell_total * g[4] / weight_sum), 2) for g in committees
+        ]
+    else:
+        # Every committee has a cell: the last ones become grassroots cells.
+        for g in committees[cell_total:]:
+            g[2] = False
+        committees = committees[:cell_total]
+        minimum = 2 if cell_total >= 2 * len(committees) else 1
+        cell_counts = apportion(cell_total, [g[4] for g in committees], minimum)
+    cells_of = {g[3]: count for g, count in zip(committees, cell_counts)}
+
+    for type_code, name, is_committee, code, _weight in grassroots:
         spec_code = f"{SUPERIOR_CODE}.{code}"
         if not is_committee:
             specs.append(
                 OrgSpec(
                     spec_code,
-                    name,
+                    f"Chi bộ {name}",
                     OrganizationKind.GRASSROOTS_CELL,
                     type_code,
                     SUPERIOR_CODE,
@@ -193,14 +217,13 @@ def build_tree(rng, scale):
         specs.append(
             OrgSpec(
                 spec_code,
-                name,
+                f"Đảng bộ {name}",
                 OrganizationKind.GRASSROOTS_COMMITTEE,
                 type_code,
                 SUPERIOR_CODE,
             )
         )
-        cells = max(round(cell_total * weight / weight_sum), 2)
-        for number in range(1, cells + 1):
+        for number in range(1, cells_of[code] + 1):
             if type_code in ("phuong", "xa"):
                 place = "Tổ dân phố" if type_code == "phuong" else "Thôn"
                 cell_name = f"Chi bộ {place} {number}"
@@ -217,6 +240,18 @@ def build_tree(rng, scale):
                 )
             )
     return specs
+
+
+def apportion(total, weights, minimum=0):
+    """Split total by weight, at least `minimum` each, summing exactly to total."""
+    spare = total - minimum * len(weights)
+    weight_sum = sum(weights)
+    exact = [spare * weight / weight_sum for weight in weights]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])
+    for index in by_remainder[: spare - sum(shares)]:
+        shares[index] += 1
+    return [minimum + share for share in shares]
 
 
 def random_name(rng, gender, highland):
@@ -302,11 +337,23 @@ def build_member(rng, number, organization, position, today):
 
 
 @transaction.atomic
-def seed(members=DEFAULT_MEMBERS, seed_value=2023, today=None, log=print):
+def seed(
+    members=DEFAULT_MEMBERS,
+    grassroots=None,
+    cells=None,
+    seed_value=2023,
+    today=None,
+    log=print,
+):
+    """Build the demo; `grassroots` and `cells` fix the tree's size exactly.
+
+    The province (DOMAIN.md §8) is about grassroots=650, cells=1900,
+    members=31000; without them the tree grows with the members, as the city.
+    """
     today = today or datetime.date.today()
     rng = random.Random(seed_value)
     scale = max(members / DEFAULT_MEMBERS, 0.05)
-    specs = build_tree(rng, scale)
+    specs = build_tree(rng, scale, grassroots, cells)
     organizations = create_organizations(specs)
     created = create_members(rng, specs, organizations, members, today)
     cycles = create_cycles(organizations[SUPERIOR_CODE], today)
@@ -331,6 +378,9 @@ def create_organizations(specs):
         o.code: o for o in Organization.objects.filter(code__in=[s.code for s in specs])
     }
     pending = [s for s in specs if s.code not in existing]
+    if pending:
+        # Bulk writes send no signals: the cached figures must learn of the tree.
+        transaction.on_commit(statistics.invalidate_tree)
     while pending:
         level = [
             s for s in pending if s.parent_code is None or s.parent_code in existing
@@ -361,22 +411,12 @@ def create_organizations(specs):
     return existing
 
 
-def member_shares(homes, total):
-    """Split the members over their cells by weight, summing exactly to total."""
-    weight_sum = sum(spec.member_weight for spec in homes)
-    exact = [total * spec.member_weight / weight_sum for spec in homes]
-    shares = [int(value) for value in exact]
-    by_remainder = sorted(range(len(homes)), key=lambda i: shares[i] - exact[i])
-    for index in by_remainder[: total - sum(shares)]:
-        shares[index] += 1
-    return shares
-
-
 def create_members(rng, specs, organizations, total, today):
     homes = [s for s in specs if s.member_weight]
     existing = set(Member.objects.values_list("card_number", flat=True))
     rows, number = [], 0
-    for spec, share in zip(homes, member_shares(homes, total)):
+    shares = apportion(total, [spec.member_weight for spec in homes])
+    for spec, share in zip(homes, shares):
         organization = organizations[spec.code]
         for position in range(share):
             number += 1
@@ -495,12 +535,106 @@ def create_history(seed_value, cycles, organizations):
                 open_past_cycle(
                     cycle, [m for m in members if m.admitted_on <= cycle.ends_on]
                 )
-            created += decide_past_cycle(
+            written = decide_past_cycle(
                 random.Random(seed_value + cycle.year), cycle, merits, by_id
             )
+            created += written
+            if cycle == cycles[-1]:
+                written += record_meetings(random.Random(seed_value + 11), cycle, by_id)
+            if written:
+                # Bulk writes send no signals: copy the outcomes onto the reviews.
+                refresh_outcomes(cycle.reviews.all())
     if cycles:
         create_remedy_actions(random.Random(seed_value + 7), cycles[-1])
+    # Bulk writes send no signals: drop the figures cached before this import.
+    for cycle in cycles:
+        transaction.on_commit(partial(statistics.invalidate, cycle.pk))
     return created
+
+
+# The last decided year also went through its review meetings: each collective
+# met in December and proposed a level for itself and its members, which the
+# superior committee mostly kept. A few proposals were one level higher and
+# were cut, most of them HTXSNV to HTTNV for the quota.
+RAISED_SHARE = 0.04
+
+
+def record_meetings(rng, cycle, organizations):
+    """Done meetings and the meetings' proposals for a decided cycle."""
+    proposed = set(
+        Rating.objects.filter(
+            review__cycle=cycle, stage=Rating.Stage.MEETING
+        ).values_list("review_id", flat=True)
+    )
+    decided = Rating.objects.filter(
+        review__cycle=cycle, stage=Rating.Stage.DECISION
+    ).order_by("review_id")
+    decisions = [
+        row
+        for row in decided.values_list(
+            "review_id", "review__organization_id", "level__code", "score", named=True
+        )
+        if row.review_id not in proposed
+    ]
+    collectives = list(
+        cycle.reviews.filter(kind=Review.Kind.ORGANIZATION, meeting__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "organization_id", "subject_name", named=True)
+    )
+    held = {
+        organization_id: datetime.date(cycle.year, 12, rng.randint(11, 30))
+        for organization_id in sorted(
+            cycle.reviews.filter(kind=Review.Kind.ORGANIZATION).values_list(
+                "organization_id", flat=True
+            )
+        )
+    }
+    last_day = datetime.date(cycle.year, 12, 30)
+    recorded = {
+        day: timezone.make_aware(datetime.datetime.combine(day, datetime.time(16)))
+        for day in {*held.values(), last_day}
+    }
+    cut = [row.review_id for row in decisions if row.level__code != rules.EXCELLENT]
+    raised = set(rng.sample(cut, min(round(RAISED_SHARE * len(decisions)), len(cut))))
+    levels = {level.code: level for level in cycle.regime.levels.all()}
+    ratings = []
+    for row in decisions:
+        code, score = row.level__code, row.score
+        if row.review_id in raised:
+            code = rules.ORDER[rules.ORDER.index(code) - 1]
+            score = round(rng.uniform(*SCORES[code]), 1) if score is not None else None
+        ratings.append(
+            Rating(
+                review_id=row.review_id,
+                stage=Rating.Stage.MEETING,
+                level_id=levels[code].pk,
+                score=score,
+                set_at=recorded[held.get(row.review__organization_id, last_day)],
+            )
+        )
+    Rating.objects.bulk_create(ratings, batch_size=5000)
+    heads = dict(
+        cycle.reviews.filter(
+            kind=Review.Kind.INDIVIDUAL, meeting_rank=Review.Rank.HEAD
+        ).values_list("organization_id", "subject_name")
+    )
+    meetings = []
+    for review in collectives:
+        parent = organizations[review.organization_id].parent_id
+        meetings.append(
+            Meeting(
+                review_id=review.pk,
+                held_on=held[review.organization_id],
+                place=f"Hội trường {review.subject_name}",
+                chair=heads.get(review.organization_id, ""),
+                superior_attendee=f"Đại diện {organizations[parent].name}"
+                if parent in organizations
+                else "",
+                status=Meeting.Status.DONE,
+            )
+        )
+    Meeting.objects.bulk_create(meetings, batch_size=5000)
+    return len(ratings)
 
 
 REMEDIES = [

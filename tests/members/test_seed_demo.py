@@ -147,7 +147,8 @@ class DemoHistoryTests(TestCase):
             self.assertFalse(reviews.exclude(status="submitted").exists())
             self.assertFalse(reviews.exclude(ratings__stage="decision").exists())
             self.assertEqual(
-                Rating.objects.filter(review__cycle=cycle).count(), reviews.count()
+                Rating.objects.filter(review__cycle=cycle, stage="decision").count(),
+                reviews.count(),
             )
 
     def test_members_are_rated_only_from_the_year_they_were_admitted(self):
@@ -169,7 +170,7 @@ class DemoHistoryTests(TestCase):
         for cycle in self.past:
             levels = Counter(
                 Rating.objects.filter(
-                    review__cycle=cycle, review__kind="individual"
+                    review__cycle=cycle, review__kind="individual", stage="decision"
                 ).values_list("level__code", flat=True)
             )
             total = sum(levels.values())
@@ -182,11 +183,13 @@ class DemoHistoryTests(TestCase):
         for cycle in self.past:
             cells = dict(
                 Rating.objects.filter(
-                    review__cycle=cycle, review__kind="organization"
+                    review__cycle=cycle, review__kind="organization", stage="decision"
                 ).values_list("review__organization_id", "level__rank")
             )
             heads = Rating.objects.filter(
-                review__cycle=cycle, review__meeting_rank=Review.Rank.HEAD
+                review__cycle=cycle,
+                review__meeting_rank=Review.Rank.HEAD,
+                stage="decision",
             ).values_list("review__organization_id", "level__rank")
             for organization_id, rank in heads:
                 self.assertGreaterEqual(rank, cells[organization_id])
