@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -750,17 +750,21 @@ class CycleFigures:
 
     def group_name(self, key):
         """The comparison group's name as the decision page gives it."""
-        if key == "leadership":
-            return _("Leadership collectives")
-        if key == "leaders":
-            return _("Leaders and managers")
-        kind, pk = key[:2]
-        if kind == "type":
-            return _("Grassroots organizations: %(type)s") % {"type": key[2] or "—"}
-        name = self.tree[pk].name
-        if kind == "cells":
-            return _("Cells of %(name)s") % {"name": name}
-        return _("Members of %(name)s") % {"name": name}
+        if not hasattr(self, "_group_formats"):
+            # Translated once: a province has over a thousand groups.
+            self._group_formats = {
+                "leadership": _("Leadership collectives"),
+                "leaders": _("Leaders and managers"),
+                "type": _("Grassroots organizations: %(type)s"),
+                "cells": _("Cells of %(name)s"),
+                "members": _("Members of %(name)s"),
+            }
+        formats = self._group_formats
+        if isinstance(key, str):
+            return formats[key]
+        if key[0] == "type":
+            return formats["type"] % {"type": key[2] or "—"}
+        return formats[key[0]] % {"name": self.tree[key[1]].name}
 
     # Across years ------------------------------------------------------------------
 
@@ -913,31 +917,33 @@ class CycleFigures:
             return None
         runs = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
         result = {code: {"members": 0, "organizations": 0} for code in runs}
-        # One branch per level, so each reads its own range of the index.
-        branches = [
-            Review.objects.filter(
+        # One branch per level and kind of subject, each reading its own range
+        # of the index; only the subjects with a full run come back.
+        where_now = Max(Case(When(cycle_id=self.cycle.pk, then=F("organization_id"))))
+        branches = []
+        for code, run in runs.items():
+            if len(yearly) < run:
+                continue
+            decided = Review.objects.filter(
                 decided_code=code, cycle__in=[c.pk for c in yearly[:run]]
-            )
-            .order_by()
-            .values_list("decided_code", "member_id", "organization_id", "kind")
-            .annotate(
-                years=Count("*"), now=Count("cycle", filter=Q(cycle_id=self.cycle.pk))
-            )
-            for code, run in runs.items()
-            if len(yearly) >= run
-        ]
+            ).order_by()
+            for heading, subject in (
+                ("members", ["member_id"]),
+                ("organizations", ["organization_id", "kind"]),
+            ):
+                branches.append(
+                    decided.filter(member__isnull=heading == "organizations")
+                    .values(*subject)
+                    .annotate(years=Count("*"), now=where_now)
+                    .filter(years=run)
+                    .annotate(code=Value(code), heading=Value(heading))
+                    .values_list("code", "heading", "now")
+                )
         if not branches:
             return result
         grouped = branches[0].union(*branches[1:], all=True)
-        years, where_now = Counter(), {}
-        for code, member_id, organization_id, kind, number, now in fetch(grouped):
-            subject = member_id or (organization_id, kind)
-            years[code, subject] += number
-            if now:
-                where_now[code, subject] = organization_id
-        for (code, subject), number in years.items():
-            if number == runs[code] and where_now.get((code, subject)) in self.in_scope:
-                heading = "members" if isinstance(subject, int) else "organizations"
+        for code, heading, now in fetch(grouped):
+            if now in self.in_scope:
                 result[code][heading] += 1
         return result
 
