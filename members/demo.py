@@ -26,6 +26,7 @@ from organizations.models import (
 from reviews import rules, services, statistics
 from reviews.guards import closed_cycle_writes
 from reviews.models import (
+    FocusArea,
     FocusIndicator,
     FormTemplate,
     IndicatorValue,
@@ -35,6 +36,9 @@ from reviews.models import (
     RemedyAction,
     Review,
     ReviewCycle,
+    Suggestion,
+    SuggestionAnswer,
+    SuggestionItem,
 )
 from reviews.ratings import refresh_outcomes
 
@@ -488,6 +492,86 @@ def create_indicator_values(rng, cycle, organizations):
     IndicatorValue.objects.bulk_create(rows)
 
 
+# The last decided year's suggestions and indicators ---------------------------
+#
+# The BTV suggested focus areas to a share of the grassroots organizations
+# (DOMAIN.md §4); most answered them in section IV. Wards and communes report
+# the recruitment target and their overdue land-certificate dossiers.
+
+SUGGESTED_SHARE = 0.15
+ANSWERED_SHARE = 0.85
+FOCUS_BY_TYPE = {
+    "phuong": ["urban-order", "land-certificates"],
+    "xa": ["land-clearance", "land-certificates"],
+    "co-quan-hanh-chinh": ["admin-procedures"],
+    "don-vi-su-nghiep": ["health-insurance"],
+}
+ANSWER = (
+    "Tập thể đã nghiêm túc kiểm điểm, làm rõ nguyên nhân chủ quan, khách quan "
+    "và đề ra giải pháp khắc phục trong năm tới."
+)
+
+
+def create_focus_areas(rng, cycle, organizations):
+    """Suggestions with their answers, and indicator values, once per cycle."""
+    if Suggestion.objects.filter(cycle=cycle).exists():
+        return
+    areas = {area.code: area for area in FocusArea.objects.all()}
+    indicators = {i.code: i for i in FocusIndicator.objects.all()}
+    collectives = dict(
+        cycle.reviews.filter(kind=Review.Kind.ORGANIZATION).values_list(
+            "organization_id", "pk"
+        )
+    )
+    grassroots = sorted(
+        (o for o in organizations.values() if o.is_grassroots), key=lambda o: o.code
+    )
+    values = []
+    for organization in grassroots:
+        target = rng.randint(1, 6)
+        values.append(
+            IndicatorValue(
+                indicator=indicators["new-members"],
+                cycle=cycle,
+                organization=organization,
+                target=target,
+                actual=max(target - rng.choice([0, 0, 0, 1, 2]), 0),
+            )
+        )
+        type_code = organization.org_type.code if organization.org_type else ""
+        if type_code in ("phuong", "xa"):
+            values.append(
+                IndicatorValue(
+                    indicator=indicators["overdue-land-dossiers"],
+                    cycle=cycle,
+                    organization=organization,
+                    target=0,
+                    actual=rng.choice([0, 0, 1, 2, 3, 5]),
+                )
+            )
+    IndicatorValue.objects.bulk_create(values, ignore_conflicts=True)
+    issued_on = cycle.guidance_issued_on or datetime.date(cycle.year, 11, 20)
+    for organization in grassroots:
+        type_code = organization.org_type.code if organization.org_type else ""
+        if rng.random() > SUGGESTED_SHARE or organization.pk not in collectives:
+            continue
+        codes = FOCUS_BY_TYPE.get(type_code, ["member-recruitment"])
+        suggestion = Suggestion.objects.create(
+            cycle=cycle, organization=organization, issued_on=issued_on
+        )
+        for number, code in enumerate(codes, 1):
+            item = SuggestionItem.objects.create(
+                suggestion=suggestion,
+                number=number,
+                focus_area=areas[code],
+                text=areas[code].name,
+            )
+            if rng.random() < ANSWERED_SHARE:
+                SuggestionAnswer.objects.create(
+                    review_id=collectives[organization.pk], item=item, text=ANSWER
+                )
+
+
 # Past cycles -------------------------------------------------------------------
 #
 # Every past cycle holds a submitted review and a decided rating for each
@@ -546,6 +630,8 @@ def create_history(seed_value, cycles, organizations):
                 refresh_outcomes(cycle.reviews.all())
     if cycles:
         create_remedy_actions(random.Random(seed_value + 7), cycles[-1])
+        with closed_cycle_writes():
+            create_focus_areas(random.Random(seed_value + 13), cycles[-1], by_id)
     # Bulk writes send no signals: drop the figures cached before this import.
     for cycle in cycles:
         transaction.on_commit(partial(statistics.invalidate, cycle.pk))

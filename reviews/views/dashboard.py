@@ -319,7 +319,7 @@ def drill_down_reviews(scope, data):
             reviews = (
                 reviews.exclude(done) if data.get("missing") else reviews.filter(done)
             )
-    return reviews.select_related("organization", "member").order_by(
+    return reviews.select_related("organization__parent", "member").order_by(
         "organization__path", "meeting_rank", "sort_key", "pk"
     )
 

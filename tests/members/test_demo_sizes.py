@@ -10,7 +10,14 @@ from members import demo
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 from reviews import rules, statistics
-from reviews.models import Meeting, Rating, Review, ReviewCycle
+from reviews.models import (
+    IndicatorValue,
+    Meeting,
+    Rating,
+    Review,
+    ReviewCycle,
+    SuggestionItem,
+)
 
 Kind = OrganizationKind
 
@@ -54,6 +61,29 @@ class DemoSizesTests(TestCase):
                 kind=Kind.GRASSROOTS_COMMITTEE, children__isnull=True
             ).exists()
         )
+
+    def test_the_last_decided_year_has_focus_areas_answered_and_indicators(self):
+        cycle = last_decided_cycle()
+        items = SuggestionItem.objects.filter(suggestion__cycle=cycle)
+        self.assertTrue(items.exists())
+        answered = items.filter(answers__text__gt="").distinct().count()
+        self.assertGreater(answered, 0)
+        figures = statistics.CycleFigures(cycle, cycle.superior)
+        areas = figures.focus_areas()
+        self.assertEqual(
+            sum(row["organizations_answered"] for row in areas),
+            items.filter(answers__text__gt="")
+            .values("suggestion__organization", "focus_area")
+            .distinct()
+            .count(),
+        )
+        grassroots = Organization.objects.filter(kind__in=GRASSROOTS_KINDS).count()
+        recruitment = IndicatorValue.objects.filter(
+            cycle=cycle, indicator__code="new-members"
+        )
+        self.assertEqual(recruitment.count(), grassroots)
+        found = {row["indicator__code"]: row for row in figures.indicators()}
+        self.assertEqual(found["new-members"]["organizations"], grassroots)
 
     def test_every_review_of_the_last_decided_year_has_the_meetings_proposal(self):
         cycle = last_decided_cycle()
