@@ -14,6 +14,7 @@ last decision.
 
 import datetime
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -145,6 +146,19 @@ class Unit:
         return self.kind in GRASSROOTS_KINDS
 
 
+def fetch(queryset):
+    """The rows of a values_list query as the driver gives them.
+
+    Skips Django's per-value converters, which cost more than the query on
+    the tens of thousands of grouped rows the statistics read; every value
+    read this way is an id, a code, a flag or a count.
+    """
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def load_tree(root):
     """The subtree's organizations and the root's ancestors, from one query.
 
@@ -169,11 +183,15 @@ def load_tree(root):
         )
     )
     units, ancestors, by_path = {}, [], {}
-    for pk, public_id, name, path, kind, type_id, type_name, type_code in rows:
-        # A string pickles and unpickles much faster than a UUID.
+    for pk, public_id, name, path, kind, type_id, type_name, type_code in fetch(rows):
+        # A string pickles and unpickles much faster than a UUID; SQLite gives
+        # the hex digits alone, which the URLs' uuid converter would refuse.
+        public_id = str(public_id)
+        if len(public_id) != 36:
+            public_id = str(uuid.UUID(public_id))
         unit = Unit(
             pk,
-            str(public_id),
+            public_id,
             name,
             path,
             kind,
@@ -211,19 +229,6 @@ class Row(NamedTuple):
     proposed: str | None
     decided: str | None
     number: int
-
-
-def fetch(queryset):
-    """The rows of a values_list query as the driver gives them.
-
-    Skips Django's per-value converters, which cost more than the query on
-    the tens of thousands of grouped rows the statistics read; every value
-    read this way is an id, a code, a flag or a count.
-    """
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def review_rows(cycle, root, organization_ids=None):

@@ -6,7 +6,9 @@ gets 404. Filters come from the query string through a form; a bad value is
 reported and the page falls back to the defaults.
 """
 
+import re
 from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -60,7 +62,7 @@ class Scope:
             return self.base_query
         if "org" in extra or "cycle" in extra:
             return urlencode({**self.base_params, **extra})
-        return f"{self.base_query}&{urlencode(extra)}"
+        return f"{self.base_query}&{encode_pairs(extra)}"
 
     @cached_property
     def base_params(self):
@@ -82,6 +84,21 @@ class Scope:
     @cached_property
     def dashboard_path(self):
         return reverse("dashboard")
+
+
+# Codes, keys and ids: nothing to escape, and a page builds hundreds of links.
+PLAIN = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def encode_pairs(params):
+    """urlencode for the link parameters, skipping the quoting of plain values."""
+    pairs = []
+    for key, value in params.items():
+        value = str(value)
+        if not PLAIN.fullmatch(value):
+            value = quote_plus(value)
+        pairs.append(f"{key}={value}")
+    return "&".join(pairs)
 
 
 def top_of(cycle, roles):
