@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, Role
 
-from .. import services
+from .. import services, statistics
 from ..access import (
     get_cycle,
     get_cycle_organization,
@@ -123,10 +123,6 @@ def with_progress(organizations, cycle):
     )
 
 
-def share(count, total):
-    return round(100 * count / total) if total else 0
-
-
 def status_table(reviews):
     """Reviews per status, collectives and individuals apart, with their shares."""
     individual = Q(kind=Review.Kind.INDIVIDUAL)
@@ -147,7 +143,10 @@ def status_table(reviews):
         row = {"status": status}
         for group in groups:
             count = counts[f"{group}_{status.value}"]
-            row[group] = {"count": count, "share": share(count, totals[group])}
+            row[group] = {
+                "count": count,
+                "share": statistics.share(count, totals[group]),
+            }
         rows.append(row)
     return rows, totals
 
