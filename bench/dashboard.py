@@ -228,11 +228,7 @@ def floor_rows(query, cycle, root):
 
 def floors(cycle, root, repeat):
     """Each hand-written query: median time, and whether it gives the figures."""
-    expected = grouped(
-        (r.organization_id, r.kind, r.is_leader, r.status, r.meeting_done)
-        + (r.proposed, r.decided, r.number)
-        for r in figures.review_rows(cycle, root)
-    )
+    expected = grouped(tuple(r) for r in figures.review_rows(cycle, root))
     queries = {"rating_joins": RATING_JOINS_SQL}
     if "decided_code" in {f.name for f in Review._meta.fields}:
         queries["outcome_columns"] = OUTCOME_COLUMNS_SQL
