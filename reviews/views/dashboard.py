@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -61,7 +60,7 @@ class Scope:
         if not extra:
             return self.base_query
         if "org" in extra or "cycle" in extra:
-            return urlencode({**self.base_params, **extra})
+            return encode_pairs({**self.base_params, **extra})
         return f"{self.base_query}&{encode_pairs(extra)}"
 
     @cached_property
@@ -75,7 +74,7 @@ class Scope:
 
     @cached_property
     def base_query(self):
-        return urlencode(self.base_params)
+        return encode_pairs(self.base_params)
 
     @cached_property
     def list_path(self):
