@@ -995,9 +995,20 @@ def dashboard_key(
 
 
 def dashboard_figures(
-    cycle, root, org_type=None, show_decisions=True, top=None, cycles=None, key=None
+    cycle,
+    root,
+    org_type=None,
+    show_decisions=True,
+    top=None,
+    cycles=None,
+    key=None,
+    store=True,
 ):
-    """Everything the dashboard shows, from the cache while nothing has changed."""
+    """Everything the dashboard shows, from the cache while nothing has changed.
+
+    `store=False` reads the cache but does not fill it: for a caller that
+    caches what it makes of the figures instead.
+    """
     top = top or root
     today = timezone.localdate()
     if key is None:
@@ -1030,7 +1041,9 @@ def dashboard_figures(
             "flags": figures.flag_counts(cycles),
         }
 
-    return cached(key, compute)
+    if store:
+        return cached(key, compute)
+    return cache.get(cache_key(key)) or compute()
 
 
 def statistics_tables(cycle, root, org_type=None, show_decisions=True):

@@ -202,6 +202,8 @@ def dashboard(request):
             top=scope.top,
             cycles=cycles,
             key=key,
+            # The page is cached below; another page of units reads them again.
+            store=False,
         )
         context = {
             "scope": scope,
