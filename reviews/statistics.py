@@ -40,6 +40,7 @@ from .models import (
     ReviewCycle,
     SuggestionItem,
 )
+from .remedies import not_done, overdue_filter
 from .results import EXCELLENT_RUN, FAILING_RUN, QuotaUse, consecutive
 
 Stage = Rating.Stage
@@ -320,12 +321,6 @@ class LevelRow:
             )
             for level in levels
         ]
-
-    def at_least(self, code, levels):
-        """Subjects rated `code` or better (the committee's "HTTNV trở lên")."""
-        codes = [level.code for level in levels]
-        better = codes[: codes.index(code) + 1] if code in codes else []
-        return sum(self.counts.get(c, 0) for c in better)
 
 
 OVERALL = ("grassroots", "cells", "members", "leaders")
@@ -878,27 +873,25 @@ class CycleFigures:
 
     def remedies(self):
         """Remedy actions of this cycle's plans: totals and per organization."""
-        done = RemedyAction.Status.DONE
-        late = ~Q(status=done) & Q(deadline__lt=self.today)
         grouped = (
             RemedyAction.objects.filter(review__cycle=self.cycle)
             .filter(self.scoped("review__organization__"))
             .order_by()
             .values_list("review__organization_id")
             .annotate(
-                open=Count("pk", filter=~Q(status=done)),
-                done=Count("pk", filter=Q(status=done)),
-                overdue=Count("pk", filter=late),
+                open=Count("pk", filter=not_done()),
+                done=Count("pk", filter=Q(status=RemedyAction.Status.DONE)),
+                overdue=Count("pk", filter=overdue_filter(self.today)),
             )
         )
         per_organization = []
         totals = Counter()
-        for organization_id, not_done, finished, overdue in grouped:
-            totals.update(open=not_done, done=finished, overdue=overdue)
+        for organization_id, still_open, finished, overdue in grouped:
+            totals.update(open=still_open, done=finished, overdue=overdue)
             per_organization.append(
                 {
                     "organization": self.tree[organization_id],
-                    "open": not_done,
+                    "open": still_open,
                     "done": finished,
                     "overdue": overdue,
                 }
@@ -980,8 +973,6 @@ def dashboard_key(
     """
     top = top or root
     cycles = trend_cycles(cycle, cycles)
-    if cycle.pk not in {c.pk for c in cycles}:
-        cycles = [cycle, *cycles][:TREND_CYCLES]
     key = figures_key(
         "dashboard",
         cycle,
@@ -1015,8 +1006,6 @@ def dashboard_figures(
         key, cycles = dashboard_key(cycle, root, org_type, show_decisions, top, cycles)
     else:
         cycles = trend_cycles(cycle, cycles)
-        if cycle.pk not in {c.pk for c in cycles}:
-            cycles = [cycle, *cycles][:TREND_CYCLES]
 
     def compute():
         figures = CycleFigures(cycle, root, org_type, show_decisions, today, top)
@@ -1061,7 +1050,10 @@ def statistics_tables(cycle, root, org_type=None, show_decisions=True):
 
 
 def trend_cycles(cycle, cycles=None):
-    """The committee's cycles of the same period up to this one, newest first."""
+    """The committee's cycles of the same period up to this one, newest first.
+
+    Drafts are left out, except the cycle itself.
+    """
     if cycles is None:
         cycles = ReviewCycle.objects.filter(superior_id=cycle.superior_id)
     return sorted(
@@ -1071,7 +1063,7 @@ def trend_cycles(cycle, cycles=None):
             if c.superior_id == cycle.superior_id
             and c.period == cycle.period
             and c.starts_on <= cycle.starts_on
-            and c.status != ReviewCycle.Status.DRAFT
+            and (c.status != ReviewCycle.Status.DRAFT or c.pk == cycle.pk)
         ),
         key=lambda c: c.starts_on,
         reverse=True,

@@ -52,16 +52,9 @@ class Scope:
     show_decisions: bool
 
     def query(self, **extra):
-        """The query string that keeps these filters (and adds `extra`).
-
-        A page links every figure, so the filters' part is encoded once.
-        """
+        """The query string that keeps these filters (and adds `extra`)."""
         extra = {k: v for k, v in extra.items() if v not in (None, "")}
-        if not extra:
-            return self.base_query
-        if "org" in extra or "cycle" in extra:
-            return encode_pairs({**self.base_params, **extra})
-        return f"{self.base_query}&{encode_pairs(extra)}"
+        return encode_pairs({**self.base_params, **extra})
 
     @cached_property
     def base_params(self):
@@ -71,10 +64,6 @@ class Scope:
         if self.org_type is not None:
             params["type"] = self.org_type.code
         return params
-
-    @cached_property
-    def base_query(self):
-        return encode_pairs(self.base_params)
 
     @cached_property
     def list_path(self):
