@@ -16,10 +16,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=kontum_review.settings.prod \
     WEB_CONCURRENCY=3
 
-# Fonts with Vietnamese glyphs and Pango for WeasyPrint; poppler-utils reads PDFs back.
+# Fonts with Vietnamese glyphs, Pango and HarfBuzz-Subset for WeasyPrint;
+# poppler-utils reads PDFs back.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+        fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+        poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system app && useradd --system --gid app --home-dir /app app

@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 # Debian packages the app needs at run time (PDF fonts and text extraction, Pango
-# for WeasyPrint) and for the tests (Chromium for the browser tests).
-RUN_PACKAGES := fonts-liberation2 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 gettext
+# and HarfBuzz-Subset for WeasyPrint) and for the tests (Chromium for the browser
+# tests).
+RUN_PACKAGES := fonts-liberation2 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext
 TEST_PACKAGES := chromium
 
 .PHONY: run test lint setup system-packages test-packages worker messages
