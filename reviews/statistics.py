@@ -209,14 +209,17 @@ def load_tree(root):
             units[pk] = unit
         else:
             ancestors.append(unit)
-    for unit in by_path.values():
-        for end in range(len(unit.path), 0, -PATH_STEP):
-            above = by_path.get(unit.path[:end])
-            if above is not None and above.is_grassroots:
-                unit.grassroots_id = above.pk
-                unit.type_id, unit.type_name = above.type_id, above.type_name
-                unit.type_code = above.type_code
-                break
+    # In path order a parent comes before its children: each unit takes the
+    # nearest grassroots organization from its parent, unless it is one.
+    for path, unit in by_path.items():
+        if unit.kind in GRASSROOTS_KINDS:
+            unit.grassroots_id = unit.pk
+            continue
+        above = by_path.get(path[:-PATH_STEP])
+        if above is not None and above.grassroots_id is not None:
+            unit.grassroots_id = above.grassroots_id
+            unit.type_id, unit.type_name = above.type_id, above.type_name
+            unit.type_code = above.type_code
     return units, ancestors
 
 
@@ -224,11 +227,7 @@ def load_tree(root):
 
 
 class Row(NamedTuple):
-    """Subjects of one organization that share kind, status and ratings.
-
-    review_rows gives plain tuples in this order; Row names them where a few
-    rows are read one by one.
-    """
+    """Subjects of one organization that share kind, status and ratings."""
 
     organization_id: int
     kind: str
@@ -240,14 +239,18 @@ class Row(NamedTuple):
     number: int
 
 
-def review_rows(cycle, root, organization_ids=None):
-    """The cycle's reviews under `root`, grouped: two queries over the review rows.
+def grouped_reviews(cycle, root, organization_ids=None):
+    """The cycle's reviews under `root`, grouped, and the meetings held.
 
-    The latest proposal and the decision are the copies kept on each review
-    (ratings.refresh_outcomes), so nothing joins the rating chain, and the
-    grouping reads the review_figures index alone on PostgreSQL; the meetings
-    held come from their own small query. `organization_ids` (the subtree, if
-    already read) replaces the join to the organization tree.
+    Returns (rows, held). The rows are plain tuples (organization id, kind,
+    leader, status, proposed code, decided code, number), a code "" where
+    there is none: tens of thousands at province scale, taken as the driver
+    gives them. The latest proposal and the decision are the copies kept on
+    each review (ratings.refresh_outcomes), so nothing joins the rating chain
+    and the grouping reads the review_figures index alone on PostgreSQL.
+    `held` is the (organization id, kind) of each collective whose meeting is
+    done. `organization_ids` (the subtree, if already read) replaces the join
+    to the organization tree.
     """
     reviews = Review.objects.filter(cycle=cycle)
     meetings = Meeting.objects.filter(review__cycle=cycle, status=Meeting.Status.DONE)
@@ -258,7 +261,7 @@ def review_rows(cycle, root, organization_ids=None):
             in_subtree = Q(organization__path__startswith=root.path)
         reviews = reviews.filter(in_subtree)
         meetings = meetings.filter(review__organization__path__startswith=root.path)
-    held = set(meetings.values_list("review__organization_id", "review__kind"))
+    held = set(fetch(meetings.values_list("review__organization_id", "review__kind")))
     grouped = (
         reviews.order_by()
         .values_list(
@@ -271,10 +274,14 @@ def review_rows(cycle, root, organization_ids=None):
         )
         .annotate(number=Count("*"))
     )
-    # Plain tuples in the order of Row's fields: tens of thousands at province
-    # scale, and a tuple is made faster than a named one.
+    return fetch(grouped), held
+
+
+def review_rows(cycle, root, organization_ids=None):
+    """grouped_reviews as Rows: whether each one's meeting is held, None for no code."""
+    rows, held = grouped_reviews(cycle, root, organization_ids)
     return [
-        (
+        Row(
             org,
             kind,
             leader,
@@ -284,7 +291,7 @@ def review_rows(cycle, root, organization_ids=None):
             decided or None,
             n,
         )
-        for org, kind, leader, status, proposed, decided, n in fetch(grouped)
+        for org, kind, leader, status, proposed, decided, n in rows
     ]
 
 
@@ -464,11 +471,11 @@ class CycleFigures:
             for pk, unit in self.tree.items()
             if org_type is None or unit.type_id == org_type.pk
         }
-        rows = review_rows(cycle, root, self.tree)
+        rows, self.held = grouped_reviews(cycle, root, self.tree)
         if org_type is not None:
             rows = [r for r in rows if r[0] in self.in_scope]
         if not show_decisions:
-            rows = [(*r[:6], None, r[7]) if r[6] else r for r in rows]
+            rows = [(*r[:5], "", r[6]) if r[5] else r for r in rows]
         self.rows = rows
         self.count_rows()
 
@@ -476,36 +483,52 @@ class CycleFigures:
         """One pass over the grouped rows: every count the figures are built from.
 
         The rows number in the tens of thousands at province scale, so each is
-        visited once, what depends only on its organization is worked out once
-        per organization, and the counts go into flat counters keyed by tuples.
+        visited once and adds to three flat counters; what depends only on its
+        organization, kind and leadership is worked out once per such key and
+        stands in the counters as a small number, expanded afterwards.
         """
         INDIVIDUAL, ORGANIZATION = Kind.INDIVIDUAL, Kind.ORGANIZATION
         SUBMITTED, RETURNED = Review.Status.SUBMITTED, Review.Status.RETURNED
-        tree, unit_of, quota_key = self.tree, self.unit_of, self.quota_key
-        meeting_orgs = {r[0] for r in self.rows if r[1] == ORGANIZATION and r[4]}
-        per_kind = {}
-        # Few distinct keys: one increment per counter and row, expanded after.
-        combos, places, groups = Counter(), Counter(), Counter()
-        for org_id, kind, leader, status, met, proposed, decided, number in self.rows:
-            key = (org_id, kind, leader)
-            found = per_kind.get(key)
+        tree, unit_of, quota_key, held = (
+            self.tree,
+            self.unit_of,
+            self.quota_key,
+            self.held,
+        )
+        meeting_orgs = {org for org, kind in held if kind == ORGANIZATION}
+        # Interned per key: (subjects, meeting held), place, comparison group.
+        heads, places_at, groups_at = {}, {}, {}
+        per_key = {}
+        combos, places, groups = Counter(), {}, {}
+        for org_id, kind, leader, status, proposed, decided, number in self.rows:
+            found = per_key.get((org_id, kind, leader))
             if found is None:
                 org = tree[org_id]
                 subjects = subjects_of(kind, org.kind, leader)
-                found = per_kind[key] = (
-                    subjects,
-                    (subjects[0], unit_of(org_id).pk, org.type_code, org.type_name),
-                    quota_key(org, kind, leader),
-                    org_id in meeting_orgs if kind == INDIVIDUAL else None,
+                met = (
+                    org_id in meeting_orgs
+                    if kind == INDIVIDUAL
+                    else (org_id, kind) in held
                 )
-            subjects, place, group, cell_met = found
-            held = met if cell_met is None else cell_met
-            combos[subjects, status, held, proposed, decided] += number
-            places[place, status == SUBMITTED, decided] += number
+                head = heads.setdefault((subjects, met), len(heads))
+                place = (subjects[0], unit_of(org_id).pk, org.type_code, org.type_name)
+                place = places_at.setdefault(place, len(places_at))
+                group = quota_key(org, kind, leader)
+                if group is not None:
+                    group = groups_at.setdefault(group, len(groups_at))
+                found = per_key[org_id, kind, leader] = (head, place, group)
+            head, place, group = found
+            combos[head, status, proposed, decided] += number
+            key = (place, status == SUBMITTED, decided)
+            places[key] = places.get(key, 0) + number
             if group is not None:
-                groups[group, decided, proposed] += number
+                key = (group, decided or proposed, not decided)
+                groups[key] = groups.get(key, 0) + number
+        heads, places_at, groups_at = list(heads), list(places_at), list(groups_at)
         levels, steps = Counter(), Counter()
-        for (subjects, status, held, proposed, decided), number in combos.items():
+        for (head, status, proposed, decided), number in combos.items():
+            subjects, met = heads[head]
+            proposed, decided = proposed or None, decided or None
             for subject in subjects:
                 levels[subject, "proposed", proposed] += number
                 levels[subject, "decided", decided] += number
@@ -517,20 +540,22 @@ class CycleFigures:
                 steps[main, "submitted"] += number
             elif status == RETURNED:
                 steps[main, "returned"] += number
-            steps[main, "meeting"] += number if held else 0
+            steps[main, "meeting"] += number if met else 0
             steps[main, "proposed"] += number if proposed is not None else 0
             steps[main, "decided"] += number if decided is not None else 0
         types, units, forms = Counter(), Counter(), Counter()
         for (place, submitted, decided), number in places.items():
-            main, unit, type_code, type_name = place
+            main, unit, type_code, type_name = places_at[place]
+            decided = decided or None
             forms[unit, submitted] += number
             if main == "organizations" or main == "members":
                 types[main, type_code, type_name, decided] += number
                 units[unit, main, decided] += number
         quota, quota_open = Counter(), Counter()
-        for (group, decided, proposed), number in groups.items():
-            quota[group, decided or proposed] += number
-            if decided is None:
+        for (group, code, undecided), number in groups.items():
+            group = groups_at[group]
+            quota[group, code or None] += number
+            if undecided:
                 quota_open[group] += number
         self.meeting_orgs = meeting_orgs
         self.levels_count, self.types_count, self.units_count = levels, types, units
@@ -581,9 +606,13 @@ class CycleFigures:
     def rows_of(self, subject):
         if not hasattr(self, "by_subject"):
             self.by_subject = defaultdict(list)
-            for row in map(Row._make, self.rows):
-                kind = self.tree[row.organization_id].kind
-                for name in subjects_of(row.kind, kind, row.is_leader):
+            held = self.held
+            for org, kind, leader, status, proposed, decided, n in self.rows:
+                met = (org, kind) in held
+                row = Row(
+                    org, kind, leader, status, met, proposed or None, decided or None, n
+                )
+                for name in subjects_of(kind, self.tree[org].kind, leader):
                     self.by_subject[name].append(row)
         return self.by_subject.get(subject, ())
 
@@ -637,9 +666,7 @@ class CycleFigures:
         tree = self.tree
         return overall_rows(
             (kind, tree[org_id].kind, leader, decided, number)
-            for org_id, kind, leader, _status, _met, _proposed, decided, number in (
-                self.rows
-            )
+            for org_id, kind, leader, _status, _proposed, decided, number in self.rows
         )
 
     def by_type(self, subject):
