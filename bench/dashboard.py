@@ -36,7 +36,7 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg2  # noqa: E402
+import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
@@ -45,7 +45,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Exists, OuterRef  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from psycopg2 import sql  # noqa: E402
+from psycopg import sql  # noqa: E402
 
 from members import demo  # noqa: E402
 from members.models import Member  # noqa: E402
@@ -128,7 +128,7 @@ def create_database(url):
     if not parts.scheme.startswith("postgres"):
         sys.exit("The dashboard bench needs PostgreSQL: set DATABASE_URL.")
     name = parts.path.lstrip("/")
-    server = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    server = psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
     server.autocommit = True
     try:
         with server.cursor() as cursor:

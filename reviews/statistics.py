@@ -17,11 +17,12 @@ import functools
 import time
 import uuid
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, CharField, Count, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -49,6 +50,8 @@ TREND_CYCLES = 5
 LATE_LISTED = 10  # late organizations named per step; the list behind has them all
 CACHE_SECONDS = 15 * 60
 OTHER_TYPE = gettext_lazy("Other")
+# The runs the dashboard flags: level → years running.
+FLAG_RUNS = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
 
 # Who is counted under each heading of the dashboard and the tables.
 SUBJECTS = {
@@ -157,10 +160,48 @@ def fetch(queryset):
     the tens of thousands of grouped rows the statistics read; every value
     read this way is an id, a code, a flag or a count.
     """
+    return send(queryset).rows()
+
+
+class Sent:
+    """A query sent to the database; rows() waits for its result."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def rows(self):
+        with self.cursor:
+            return self.cursor.fetchall()
+
+
+def send(queryset):
+    """Send a values_list query, to read its rows (as fetch gives them) later.
+
+    Inside together() on PostgreSQL the server starts on it at once while
+    Python goes on; elsewhere it runs here and then.
+    """
     sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    cursor = connections[queryset.db].cursor()
+    cursor.execute(sql, params)
+    return Sent(cursor)
+
+
+@contextmanager
+def together(using=DEFAULT_DB_ALIAS):
+    """Queries sent inside run on the server one after another, while Python works.
+
+    psycopg's pipeline mode: the dashboard sends its queries first, then
+    counts the rows of the first ones while PostgreSQL answers the others,
+    in the same transaction. Any other database runs each query when sent.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    pipeline = getattr(connection.connection, "pipeline", None)
+    if connection.vendor != "postgresql" or pipeline is None:
+        yield
+        return
+    with pipeline():
+        yield
 
 
 def load_tree(root):
@@ -170,6 +211,10 @@ def load_tree(root):
     counted under that type, whatever type (if any) it was given itself.
     Returns (units of the subtree by id, ancestors of the root, root first).
     """
+    return read_tree(send_tree(root), root)
+
+
+def send_tree(root):
     rows = (
         Organization.objects.filter(
             Q(path__startswith=root.path) | Q(pk__in=root.ancestor_ids)
@@ -188,8 +233,12 @@ def load_tree(root):
             "org_type__code",
         )
     )
+    return send(rows)
+
+
+def read_tree(sent, root):
     units, ancestors, by_path = {}, [], {}
-    for pk, public_id, name, path, kind, type_id, type_name, type_code in fetch(rows):
+    for pk, public_id, name, path, kind, type_id, type_name, type_code in sent.rows():
         # SQLite keeps the hex digits alone, which the URLs' uuid converter
         # would refuse.
         if len(public_id) != 36:
@@ -239,29 +288,13 @@ class Row(NamedTuple):
     number: int
 
 
-def grouped_reviews(cycle, root, organization_ids=None):
-    """The cycle's reviews under `root`, grouped, and the meetings held.
-
-    Returns (rows, held). The rows are plain tuples (organization id, kind,
-    leader, status, proposed code, decided code, number), a code "" where
-    there is none: tens of thousands at province scale, taken as the driver
-    gives them. The latest proposal and the decision are the copies kept on
-    each review (ratings.refresh_outcomes), so nothing joins the rating chain
-    and the grouping reads the review_figures index alone on PostgreSQL.
-    `held` is the (organization id, kind) of each collective whose meeting is
-    done. `organization_ids` (the subtree, if already read) replaces the join
-    to the organization tree.
-    """
+def send_reviews(cycle, root):
+    """Send the two queries of grouped_reviews; read them with read_reviews."""
     reviews = Review.objects.filter(cycle=cycle)
     meetings = Meeting.objects.filter(review__cycle=cycle, status=Meeting.Status.DONE)
     if root.pk != cycle.superior_id:
-        if organization_ids is not None:
-            in_subtree = Q(organization_id__in=sorted(organization_ids))
-        else:
-            in_subtree = Q(organization__path__startswith=root.path)
-        reviews = reviews.filter(in_subtree)
+        reviews = reviews.filter(organization__path__startswith=root.path)
         meetings = meetings.filter(review__organization__path__startswith=root.path)
-    held = set(fetch(meetings.values_list("review__organization_id", "review__kind")))
     grouped = (
         reviews.order_by()
         .values_list(
@@ -274,12 +307,35 @@ def grouped_reviews(cycle, root, organization_ids=None):
         )
         .annotate(number=Count("*"))
     )
-    return fetch(grouped), held
+    return (
+        send(grouped),
+        send(meetings.values_list("review__organization_id", "review__kind")),
+    )
 
 
-def review_rows(cycle, root, organization_ids=None):
+def read_reviews(sent):
+    grouped, meetings = sent
+    return grouped.rows(), set(meetings.rows())
+
+
+def grouped_reviews(cycle, root):
+    """The cycle's reviews under `root`, grouped, and the meetings held.
+
+    Returns (rows, held). The rows are plain tuples (organization id, kind,
+    leader, status, proposed code, decided code, number), a code "" where
+    there is none: tens of thousands at province scale, taken as the driver
+    gives them. The latest proposal and the decision are the copies kept on
+    each review (ratings.refresh_outcomes), so nothing joins the rating chain
+    and the grouping reads the review_figures index alone on PostgreSQL.
+    `held` is the (organization id, kind) of each collective whose meeting is
+    done.
+    """
+    return read_reviews(send_reviews(cycle, root))
+
+
+def review_rows(cycle, root):
     """grouped_reviews as Rows: whether each one's meeting is held, None for no code."""
-    rows, held = grouped_reviews(cycle, root, organization_ids)
+    rows, held = grouped_reviews(cycle, root)
     return [
         Row(
             org,
@@ -451,10 +507,19 @@ class CycleFigures:
 
     `show_decisions` is False for a reader who may not see decisions before
     publication (results.decisions_shown): decisions then count as not made.
+    Given the trend's `cycles`, the queries of the trend, the remedies and
+    the flags are sent with the review rows' (see together()).
     """
 
     def __init__(
-        self, cycle, root, org_type=None, show_decisions=True, today=None, top=None
+        self,
+        cycle,
+        root,
+        org_type=None,
+        show_decisions=True,
+        today=None,
+        top=None,
+        cycles=None,
     ):
         self.cycle = cycle
         self.root = root
@@ -463,7 +528,10 @@ class CycleFigures:
         self.show_decisions = show_decisions
         self.today = today or timezone.localdate()
         self.levels = list(cycle.regime.levels.all())
-        self.tree, self.ancestors = load_tree(root)
+        # Inside together() the server groups the reviews while the tree is read.
+        tree = send_tree(root)
+        sent = send_reviews(cycle, root)
+        self.tree, self.ancestors = read_tree(tree, root)
         self.whole_tree = root.pk == cycle.superior_id
         self.tree_wide = self.whole_tree and org_type is None
         self.in_scope = {
@@ -471,7 +539,12 @@ class CycleFigures:
             for pk, unit in self.tree.items()
             if org_type is None or unit.type_id == org_type.pk
         }
-        rows, self.held = grouped_reviews(cycle, root, self.tree)
+        # The dashboard's other queries go out now, to be answered while the
+        # rows are counted.
+        self.sent = {}
+        if cycles is not None:
+            self.send_ahead(cycles)
+        rows, self.held = read_reviews(sent)
         if org_type is not None:
             rows = [r for r in rows if r[0] in self.in_scope]
         if not show_decisions:
@@ -797,8 +870,7 @@ class CycleFigures:
 
     # Across years ------------------------------------------------------------------
 
-    def trend(self, root, cycles):
-        """Decided levels per heading over the given cycles, oldest first."""
+    def trend_query(self, root, cycles):
         reviews = Review.objects.filter(cycle__in=cycles)
         if self.org_type is not None:
             reviews = reviews.filter(organization_id__in=sorted(self.in_scope))
@@ -808,11 +880,15 @@ class CycleFigures:
             reviews = reviews.filter(organization__path__startswith=root.path)
         # Leadership collectives are left out below, not in SQL: the query then
         # reads nothing but the review_figures index.
-        grouped = (
+        return (
             reviews.order_by()
             .values_list("cycle_id", "kind", "is_leader", "decided_code")
             .annotate(number=Count("*"))
         )
+
+    def trend(self, root, cycles):
+        """Decided levels per heading over the given cycles, oldest first."""
+        grouped = self.read(("trend", root.pk), self.trend_query, root, cycles)
         points = {
             cycle.pk: TrendPoint(
                 cycle.name,
@@ -832,6 +908,31 @@ class CycleFigures:
                     decided = None if cycle_id in hidden else code
                     points[cycle_id].rows[subject].add(decided or None, number)
         return [points[cycle.pk] for cycle in reversed(cycles)]
+
+    # Queries sent ahead --------------------------------------------------------------
+
+    def send_ahead(self, cycles):
+        """Send the queries of the trend (the subtree's, and the whole tree's
+        beside a chosen organization), the remedies and the flags."""
+        self.sent[("trend", self.root.pk)] = send(self.trend_query(self.root, cycles))
+        if self.top.pk != self.root.pk and self.org_type is None:
+            top = self.trend_query(self.top, cycles)
+            self.sent[("trend", self.top.pk)] = send(top)
+        self.sent["remedies"] = send(self.remedies_query())
+        flags = self.flags_query(cycles)
+        if flags is not None:
+            self.sent["flags"] = send(flags)
+
+    def read(self, key, query, *args):
+        """The rows of a query sent ahead, or of the query made and run now.
+
+        `query(*args)` makes the query; None where there is nothing to ask.
+        """
+        sent = self.sent.pop(key, None)
+        if sent is not None:
+            return sent.rows()
+        made = query(*args)
+        return fetch(made) if made is not None else []
 
     # Focus areas, indicators, remedies, flags ----------------------------------------
 
@@ -898,9 +999,8 @@ class CycleFigures:
             .order_by("indicator__focus_area__position", "indicator__code")
         )
 
-    def remedies(self):
-        """Remedy actions of this cycle's plans: totals and per organization."""
-        grouped = (
+    def remedies_query(self):
+        return (
             RemedyAction.objects.filter(review__cycle=self.cycle)
             .filter(self.scoped("review__organization__"))
             .order_by()
@@ -911,9 +1011,14 @@ class CycleFigures:
                 overdue=Count("pk", filter=overdue_filter(self.today)),
             )
         )
+
+    def remedies(self):
+        """Remedy actions of this cycle's plans: totals and per organization."""
         per_organization = []
         totals = Counter()
-        for organization_id, still_open, finished, overdue in grouped:
+        for organization_id, still_open, finished, overdue in self.read(
+            "remedies", self.remedies_query
+        ):
             totals.update(open=still_open, done=finished, overdue=overdue)
             per_organization.append(
                 {
@@ -929,26 +1034,26 @@ class CycleFigures:
         totals["total"] = totals["open"] + totals["done"]
         return {"totals": dict(totals), "organizations": per_organization}
 
-    def flag_counts(self, cycles):
-        """Subjects HTXSNV five years running and KHTNV two years running.
-
-        Counted as results.flags counts them: the run ends with this cycle, in
-        consecutive yearly cycles; a member by person, a collective by
-        organization and kind; the subject counts where it is in this cycle.
-        One query, answered from the review_runs index on PostgreSQL.
-        """
+    def flag_years(self, cycles):
+        """The consecutive yearly cycles ending with this one; None: no flags shown."""
         if not self.show_decisions:
             return None
         yearly = consecutive([c for c in cycles if c.period == ReviewCycle.Period.YEAR])
         if not yearly or yearly[0].pk != self.cycle.pk:
             return None
-        runs = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
-        result = {code: {"members": 0, "organizations": 0} for code in runs}
-        # One branch per level and kind of subject, each reading its own range
-        # of the index; only the subjects with a full run come back.
+        return yearly
+
+    def flags_query(self, cycles):
+        """The subjects with a full run, with the organization they are in now.
+
+        One branch per level and kind of subject, each reading its own range
+        of the review_runs index on PostgreSQL; only the subjects with a full
+        run come back. None where no run can be complete.
+        """
+        yearly = self.flag_years(cycles) or []
         where_now = Max(Case(When(cycle_id=self.cycle.pk, then=F("organization_id"))))
         branches = []
-        for code, run in runs.items():
+        for code, run in FLAG_RUNS.items():
             if len(yearly) < run:
                 continue
             decided = Review.objects.filter(
@@ -967,9 +1072,20 @@ class CycleFigures:
                     .values_list("code", "heading", "now")
                 )
         if not branches:
-            return result
-        grouped = branches[0].union(*branches[1:], all=True)
-        for code, heading, now in fetch(grouped):
+            return None
+        return branches[0].union(*branches[1:], all=True)
+
+    def flag_counts(self, cycles):
+        """Subjects HTXSNV five years running and KHTNV two years running.
+
+        Counted as results.flags counts them: the run ends with this cycle, in
+        consecutive yearly cycles; a member by person, a collective by
+        organization and kind; the subject counts where it is in this cycle.
+        """
+        if self.flag_years(cycles) is None:
+            return None
+        result = {code: {"members": 0, "organizations": 0} for code in FLAG_RUNS}
+        for code, heading, now in self.read("flags", self.flags_query, cycles):
             if now in self.in_scope:
                 result[code][heading] += 1
         return result
@@ -1035,27 +1151,33 @@ def dashboard_figures(
         cycles = trend_cycles(cycle, cycles)
 
     def compute():
-        figures = CycleFigures(cycle, root, org_type, show_decisions, today, top)
-        return {
-            "levels": figures.levels,
-            "ancestors": figures.ancestors,
-            "progress": figures.progress(),
-            "distributions": figures.distributions(),
-            "organizations_by_type": figures.by_type("organizations"),
-            "members_by_type": figures.by_type("members"),
-            "units": figures.by_unit(),
-            "quota": figures.quota_groups(),
-            "trend": figures.trend(root, cycles),
-            # The whole tree's trend, beside a chosen organization's; not by type:
-            # the type of organizations outside the chosen subtree is not read.
-            "trend_top": figures.trend(top, cycles)
-            if top.pk != root.pk and org_type is None
-            else None,
-            "focus_areas": figures.focus_areas(),
-            "indicators": figures.indicators(),
-            "remedies": figures.remedies(),
-            "flags": figures.flag_counts(cycles),
-        }
+        with together():
+            figures = CycleFigures(
+                cycle, root, org_type, show_decisions, today, top, cycles
+            )
+            # The queries sent ahead are read first; the small ones after.
+            found = {
+                "levels": figures.levels,
+                "ancestors": figures.ancestors,
+                "progress": figures.progress(),
+                "distributions": figures.distributions(),
+                "organizations_by_type": figures.by_type("organizations"),
+                "members_by_type": figures.by_type("members"),
+                "units": figures.by_unit(),
+                "quota": figures.quota_groups(),
+                "trend": figures.trend(root, cycles),
+                # The whole tree's trend, beside a chosen organization's; not by
+                # type: the type of organizations outside the chosen subtree is
+                # not read.
+                "trend_top": figures.trend(top, cycles)
+                if top.pk != root.pk and org_type is None
+                else None,
+                "remedies": figures.remedies(),
+                "flags": figures.flag_counts(cycles),
+            }
+            found["focus_areas"] = figures.focus_areas()
+            found["indicators"] = figures.indicators()
+        return found
 
     if store:
         return cached(key, compute)

@@ -6,7 +6,8 @@ Nothing here queries the database.
 """
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import localize, number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from ..results import EXCELLENT_RUN, FAILING_RUN
@@ -62,6 +63,90 @@ def tree_url(scope, unit):
 def page_url(scope, number):
     """Another page of the units table."""
     return f"{scope.dashboard_path}?{scope.query(units=number)}#units"
+
+
+# Table cells ---------------------------------------------------------------------
+
+
+@register.simple_tag
+def figure_cell(cell, first=False):
+    """A table cell with one figure, linked to the list behind it, and its share.
+
+    `cell` holds the count, and may hold the url and the percentage; `first`
+    opens a group of columns. Tables of hundreds of figures build their cells
+    here rather than through a template each.
+    """
+    count, url = cell["count"], cell.get("url")
+    if count and url:
+        content = format_html('<a href="{}">{}</a>', url, localize(count))
+    else:
+        content = format_html("{}", localize(count))
+    percent = cell.get("percent")
+    if percent is not None:
+        content = format_html(
+            '{} <span class="dashboard-percent">{}%</span>', content, localize(percent)
+        )
+    edge = " border-start" if first else ""
+    return format_html('<td class="text-end text-nowrap{}">{}</td>', edge, content)
+
+
+@register.simple_tag
+def unit_rows(scope, units, levels):
+    """The rows of the table by unit: forms submitted, then per level and in
+    all for organizations and members, each figure linked to its list."""
+    rows = []
+    for entry in units:
+        unit = entry["unit"]
+        linked = unit.pk != scope.root.pk
+        cells = []
+        for subjects in ("organizations", "members"):
+            row = entry[subjects]
+            group = []
+            if scope.show_decisions:
+                for level in levels:
+                    group.append(
+                        unit_cell(
+                            scope,
+                            unit,
+                            subjects,
+                            row.counts.get(level.code, 0),
+                            linked,
+                            level=level.code,
+                            stage="decided",
+                        )
+                    )
+                group.append(
+                    unit_cell(
+                        scope,
+                        unit,
+                        subjects,
+                        row.undecided,
+                        linked,
+                        level=NOT_RATED,
+                        stage="decided",
+                    )
+                )
+            group.append(unit_cell(scope, unit, subjects, row.total, linked))
+            group[0]["first"] = True
+            cells.extend(group)
+        rows.append(
+            {
+                "unit": unit,
+                "url": tree_url(scope, unit) if linked else "",
+                "submitted": entry["submitted"],
+                "forms": entry["forms"],
+                "percent": share(entry["submitted"], entry["forms"]),
+                "cells": cells,
+            }
+        )
+    return rows
+
+
+def unit_cell(scope, unit, subjects, count, linked, **params):
+    url = (
+        drill(scope, org=unit, subjects=subjects, **params) if count and linked else ""
+    )
+    return {"count": count, "url": url, "first": False}
 
 
 # Arithmetic ----------------------------------------------------------------------

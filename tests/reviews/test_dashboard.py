@@ -107,6 +107,38 @@ class DashboardTests(CyclePersonasTestCase):
             expected[rating.level.code] = expected.get(rating.level.code, 0) + 1
         self.assertEqual(self.members(response).decided.counts, expected)
 
+    def test_each_units_figure_links_to_the_list_behind_it(self):
+        for review in self.cycle.reviews.individuals():
+            rate(review, "HTTNV")
+        response = self.get(self.staff)
+        scope = response.context["scope"]
+        html = response.content.decode()
+        for unit in (self.ward, self.other_ward):
+            members = self.cycle.reviews.individuals().filter(
+                organization__path__startswith=unit.path
+            )
+            decided = Rating.objects.filter(
+                review__in=members, stage=Stage.DECISION, level__code="HTTNV"
+            ).count()
+            self.assertGreater(decided, 0)
+            url = (
+                reverse("dashboard_list")
+                + "?"
+                + scope.query(
+                    subjects="members",
+                    level="HTTNV",
+                    stage="decided",
+                    org=unit.public_id,
+                )
+            )
+            self.assertInHTML(f'<a href="{url}">{decided}</a>', html)
+            total = (
+                reverse("dashboard_list")
+                + "?"
+                + scope.query(subjects="members", org=unit.public_id)
+            )
+            self.assertInHTML(f'<a href="{total}">{members.count()}</a>', html)
+
     def test_a_decision_shows_at_once_on_the_cached_page(self):
         self.get(self.staff)
         review = self.cycle.reviews.individuals().first()

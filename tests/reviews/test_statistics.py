@@ -1,8 +1,12 @@
 """The figures of reviews/statistics.py against counts made here from the rows."""
 
+import datetime
 from collections import Counter
 
+from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
+from psycopg.pq import PipelineStatus
 
 from organizations.models import GRASSROOTS_KINDS, OrganizationKind, OrganizationType
 from reviews import ratings, results, services, statistics
@@ -11,6 +15,7 @@ from reviews.models import (
     Meeting,
     Rating,
     Regime,
+    RemedyAction,
     Review,
     ReviewCycle,
 )
@@ -315,6 +320,56 @@ class AcrossYearsTests(StatisticsTestCase):
             counts["KHTNV"]["members"], sum(1 for f in failing if f.is_member)
         )
         self.assertEqual(counts["HTXSNV"]["members"], len(excellent))
+
+
+class SentTogetherTests(StatisticsTestCase):
+    def test_queries_sent_together_each_read_their_own_rows(self):
+        by_kind = Review.objects.filter(cycle=self.cycle).order_by("kind")
+        by_kind = by_kind.values_list("kind").annotate(n=Count("*"))
+        statuses = Review.objects.filter(cycle=self.cycle).order_by("pk")
+        statuses = statuses.values_list("pk", "status")
+        with statistics.together():
+            first = statistics.send(by_kind)
+            second = statistics.send(statuses)
+            if connection.vendor == "postgresql":
+                # Both are on the server before either is read.
+                self.assertEqual(
+                    connection.connection.pgconn.pipeline_status, PipelineStatus.ON
+                )
+            second_rows, first_rows = second.rows(), first.rows()
+        self.assertEqual(first_rows, list(by_kind))
+        self.assertEqual(second_rows, list(statuses))
+
+    def test_figures_sent_ahead_equal_those_read_one_by_one(self):
+        self.decide_some()
+        RemedyAction.objects.create(
+            review=self.individuals[0],
+            number=1,
+            shortcoming="Chưa gương mẫu",
+            content="Sửa chữa",
+            owner="Bí thư",
+            deadline=timezone.localdate() - datetime.timedelta(days=1),
+        )
+        cycles = statistics.trend_cycles(self.cycle)
+        for root in (self.committee, self.ward):
+            with statistics.together():
+                ahead = self.figures(root, top=self.committee, cycles=cycles)
+                sent = (
+                    ahead.trend(root, cycles),
+                    ahead.trend(self.committee, cycles),
+                    ahead.remedies(),
+                    ahead.flag_counts(cycles),
+                )
+            self.assertEqual(ahead.sent, {})
+            alone = self.figures(root, top=self.committee)
+            read = (
+                alone.trend(root, cycles),
+                alone.trend(self.committee, cycles),
+                alone.remedies(),
+                alone.flag_counts(cycles),
+            )
+            self.assertEqual(sent, read)
+            self.assertEqual(sent[2]["totals"]["overdue"], 1)
 
 
 class CacheTests(StatisticsTestCase):
