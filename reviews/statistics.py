@@ -174,15 +174,30 @@ class Sent:
             return self.cursor.fetchall()
 
 
-def send(queryset):
-    """Send a values_list query, to read its rows (as fetch gives them) later.
+class Prepared(NamedTuple):
+    """A values_list query made into SQL, ready to be sent."""
 
-    Inside together() on PostgreSQL the server starts on it at once while
-    Python goes on; elsewhere it runs here and then.
-    """
+    using: str
+    sql: str
+    params: tuple
+
+
+def prepare(queryset):
     sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    cursor = connections[queryset.db].cursor()
-    cursor.execute(sql, params)
+    return Prepared(queryset.db, sql, params)
+
+
+def send(query):
+    """Send a values_list query (or one prepared), to read its rows later.
+
+    The rows come as fetch gives them. Inside together() on PostgreSQL the
+    server starts on the query at once while Python goes on; elsewhere it
+    runs here and then.
+    """
+    if not isinstance(query, Prepared):
+        query = prepare(query)
+    cursor = connections[query.using].cursor()
+    cursor.execute(query.sql, query.params)
     return Sent(cursor)
 
 
@@ -190,9 +205,11 @@ def send(queryset):
 def together(using=DEFAULT_DB_ALIAS):
     """Queries sent inside run on the server one after another, while Python works.
 
-    psycopg's pipeline mode: the dashboard sends its queries first, then
-    counts the rows of the first ones while PostgreSQL answers the others,
-    in the same transaction. Any other database runs each query when sent.
+    psycopg's pipeline mode, in the same transaction: the dashboard counts
+    the rows of the first queries while PostgreSQL answers the next ones.
+    Reading one result waits for every query sent before it, so what is
+    needed first is read before the rest is sent. Any other database runs
+    each query when sent.
     """
     connection = connections[using]
     connection.ensure_connection()
@@ -211,7 +228,7 @@ def load_tree(root):
     counted under that type, whatever type (if any) it was given itself.
     Returns (units of the subtree by id, ancestors of the root, root first).
     """
-    return read_tree(send_tree(root), root)
+    return read_tree(send_tree(root).rows(), root)
 
 
 def send_tree(root):
@@ -236,9 +253,9 @@ def send_tree(root):
     return send(rows)
 
 
-def read_tree(sent, root):
+def read_tree(rows, root):
     units, ancestors, by_path = {}, [], {}
-    for pk, public_id, name, path, kind, type_id, type_name, type_code in sent.rows():
+    for pk, public_id, name, path, kind, type_id, type_name, type_code in rows:
         # SQLite keeps the hex digits alone, which the URLs' uuid converter
         # would refuse.
         if len(public_id) != 36:
@@ -295,17 +312,18 @@ def send_reviews(cycle, root):
     if root.pk != cycle.superior_id:
         reviews = reviews.filter(organization__path__startswith=root.path)
         meetings = meetings.filter(review__organization__path__startswith=root.path)
+    columns = (
+        "organization_id",
+        "kind",
+        "is_leader",
+        "status",
+        "proposed_code",
+        "decided_code",
+    )
+    # In the order of the review_figures index, which PostgreSQL then reads
+    # alone and groups without hashing.
     grouped = (
-        reviews.order_by()
-        .values_list(
-            "organization_id",
-            "kind",
-            "is_leader",
-            "status",
-            "proposed_code",
-            "decided_code",
-        )
-        .annotate(number=Count("*"))
+        reviews.order_by(*columns).values_list(*columns).annotate(number=Count("*"))
     )
     return (
         send(grouped),
@@ -528,8 +546,10 @@ class CycleFigures:
         self.show_decisions = show_decisions
         self.today = today or timezone.localdate()
         self.levels = list(cycle.regime.levels.all())
-        # Inside together() the server groups the reviews while the tree is read.
-        tree = send_tree(root)
+        # Reading a result waits for every query sent before it, so the tree
+        # comes alone; inside together() the server then groups the reviews
+        # while Python lays the tree out.
+        tree = send_tree(root).rows()
         sent = send_reviews(cycle, root)
         self.tree, self.ancestors = read_tree(tree, root)
         self.whole_tree = root.pk == cycle.superior_id
@@ -539,12 +559,12 @@ class CycleFigures:
             for pk, unit in self.tree.items()
             if org_type is None or unit.type_id == org_type.pk
         }
-        # The dashboard's other queries go out now, to be answered while the
+        # The dashboard's other queries are made while the server groups the
+        # reviews, and sent once they are read: they are answered while the
         # rows are counted.
-        self.sent = {}
-        if cycles is not None:
-            self.send_ahead(cycles)
+        ahead = self.prepare_ahead(cycles) if cycles is not None else {}
         rows, self.held = read_reviews(sent)
+        self.sent = {key: send(query) for key, query in ahead.items()}
         if org_type is not None:
             rows = [r for r in rows if r[0] in self.in_scope]
         if not show_decisions:
@@ -572,25 +592,31 @@ class CycleFigures:
         # Interned per key: (subjects, meeting held), place, comparison group.
         heads, places_at, groups_at = {}, {}, {}
         per_key = {}
+
+        def count_key(org_id, kind, leader):
+            org = tree[org_id]
+            subjects = subjects_of(kind, org.kind, leader)
+            if kind == INDIVIDUAL:
+                met = org_id in meeting_orgs
+            else:
+                met = (org_id, kind) in held
+            head = heads.setdefault((subjects, met), len(heads))
+            place = (subjects[0], unit_of(org_id).pk, org.type_code, org.type_name)
+            place = places_at.setdefault(place, len(places_at))
+            group = quota_key(org, kind, leader)
+            if group is not None:
+                group = groups_at.setdefault(group, len(groups_at))
+            found = per_key[org_id, kind, leader] = (head, place, group)
+            return found
+
         combos, places, groups = Counter(), {}, {}
+        # The rows come in the order of their organization, kind and leadership:
+        # the key is looked up only where it changes.
+        last = (None, None, None)
         for org_id, kind, leader, status, proposed, decided, number in self.rows:
-            found = per_key.get((org_id, kind, leader))
-            if found is None:
-                org = tree[org_id]
-                subjects = subjects_of(kind, org.kind, leader)
-                met = (
-                    org_id in meeting_orgs
-                    if kind == INDIVIDUAL
-                    else (org_id, kind) in held
-                )
-                head = heads.setdefault((subjects, met), len(heads))
-                place = (subjects[0], unit_of(org_id).pk, org.type_code, org.type_name)
-                place = places_at.setdefault(place, len(places_at))
-                group = quota_key(org, kind, leader)
-                if group is not None:
-                    group = groups_at.setdefault(group, len(groups_at))
-                found = per_key[org_id, kind, leader] = (head, place, group)
-            head, place, group = found
+            if org_id != last[0] or kind != last[1] or leader != last[2]:
+                last = (org_id, kind, leader)
+                head, place, group = per_key.get(last) or count_key(*last)
             combos[head, status, proposed, decided] += number
             key = (place, status == SUBMITTED, decided)
             places[key] = places.get(key, 0) + number
@@ -911,17 +937,17 @@ class CycleFigures:
 
     # Queries sent ahead --------------------------------------------------------------
 
-    def send_ahead(self, cycles):
-        """Send the queries of the trend (the subtree's, and the whole tree's
-        beside a chosen organization), the remedies and the flags."""
-        self.sent[("trend", self.root.pk)] = send(self.trend_query(self.root, cycles))
+    def prepare_ahead(self, cycles):
+        """The queries of the trend (the subtree's, and the whole tree's beside
+        a chosen organization), the remedies and the flags, made into SQL."""
+        ahead = {("trend", self.root.pk): self.trend_query(self.root, cycles)}
         if self.top.pk != self.root.pk and self.org_type is None:
-            top = self.trend_query(self.top, cycles)
-            self.sent[("trend", self.top.pk)] = send(top)
-        self.sent["remedies"] = send(self.remedies_query())
+            ahead["trend", self.top.pk] = self.trend_query(self.top, cycles)
+        ahead["remedies"] = self.remedies_query()
         flags = self.flags_query(cycles)
         if flags is not None:
-            self.sent["flags"] = send(flags)
+            ahead["flags"] = flags
+        return {key: prepare(query) for key, query in ahead.items()}
 
     def read(self, key, query, *args):
         """The rows of a query sent ahead, or of the query made and run now.
