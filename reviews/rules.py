@@ -1,5 +1,6 @@
 """Small pure rules of the review; each returns something a person can read."""
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,6 +81,7 @@ class Finding:
         return ORDER.index(level_code) < ORDER.index(self.highest)
 
 
+@functools.lru_cache(maxsize=4096)
 def quota_allowed(good, percent):
     """How many HTXSNV a group may have: the share of its HTTNV, rounded down."""
     return int(Decimal(good) * Decimal(percent) / 100)

@@ -14,6 +14,7 @@ last decision.
 
 import datetime
 import functools
+import heapq
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -48,6 +49,7 @@ Stage = Rating.Stage
 Kind = Review.Kind
 TREND_CYCLES = 5
 LATE_LISTED = 10  # late organizations named per step; the list behind has them all
+REMEDIES_LISTED = 10  # organizations named in the remedy plans' table
 CACHE_SECONDS = 15 * 60
 OTHER_TYPE = gettext_lazy("Other")
 # The runs the dashboard flags: level → years running.
@@ -1039,26 +1041,40 @@ class CycleFigures:
         )
 
     def remedies(self):
-        """Remedy actions of this cycle's plans: totals and per organization."""
-        per_organization = []
-        totals = Counter()
-        for organization_id, still_open, finished, overdue in self.read(
+        """Remedy actions of this cycle's plans: the totals, and the organizations
+        with the most overdue actions (then the most still open), of all those
+        with a plan."""
+        still_open = done = overdue = 0
+        ranked = []
+        tree = self.tree
+        for organization_id, org_open, org_done, org_overdue in self.read(
             "remedies", self.remedies_query
         ):
-            totals.update(open=still_open, done=finished, overdue=overdue)
-            per_organization.append(
+            still_open += org_open
+            done += org_done
+            overdue += org_overdue
+            path = tree[organization_id].path
+            ranked.append((-org_overdue, -org_open, path, organization_id, org_done))
+        return {
+            "totals": {
+                "open": still_open,
+                "done": done,
+                "overdue": overdue,
+                "total": still_open + done,
+            },
+            "organizations": [
                 {
-                    "organization": self.tree[organization_id],
-                    "open": still_open,
-                    "done": finished,
-                    "overdue": overdue,
+                    "organization": tree[organization_id],
+                    "open": -minus_open,
+                    "done": org_done,
+                    "overdue": -minus_overdue,
                 }
-            )
-        per_organization.sort(
-            key=lambda e: (-e["overdue"], -e["open"], e["organization"].path)
-        )
-        totals["total"] = totals["open"] + totals["done"]
-        return {"totals": dict(totals), "organizations": per_organization}
+                for minus_overdue, minus_open, _path, organization_id, org_done in (
+                    heapq.nsmallest(REMEDIES_LISTED, ranked)
+                )
+            ],
+            "with_plan": len(ranked),
+        }
 
     def flag_years(self, cycles):
         """The consecutive yearly cycles ending with this one; None: no flags shown."""

@@ -322,6 +322,54 @@ class AcrossYearsTests(StatisticsTestCase):
         self.assertEqual(counts["HTXSNV"]["members"], len(excellent))
 
 
+class RemedyTests(StatisticsTestCase):
+    def test_remedy_figures_equal_the_actions_counted_one_by_one(self):
+        today = timezone.localdate()
+        Status = RemedyAction.Status
+        plans = [
+            (self.individuals[0], [(Status.OPEN, -3), (Status.DONE, -3)]),
+            (self.individuals[1], [(Status.IN_PROGRESS, 5)]),
+            (self.individuals[-1], [(Status.OPEN, -1), (Status.OPEN, -2)]),
+        ]
+        for review, actions in plans:
+            for number, (status, days) in enumerate(actions, start=1):
+                RemedyAction.objects.create(
+                    review=review,
+                    number=number,
+                    shortcoming="Chưa gương mẫu",
+                    content="Sửa chữa",
+                    owner="Bí thư",
+                    status=status,
+                    deadline=today + datetime.timedelta(days=days),
+                )
+        expected = Counter()
+        per_organization = {}
+        for action in RemedyAction.objects.select_related("review"):
+            done = action.status == Status.DONE
+            late = not done and action.deadline < today
+            counts = per_organization.setdefault(
+                action.review.organization_id, Counter()
+            )
+            for key, counted in (("done", done), ("open", not done), ("overdue", late)):
+                expected[key] += counted
+                counts[key] += counted
+        remedies = self.figures().remedies()
+        totals = remedies["totals"]
+        self.assertEqual(
+            totals, {**expected, "total": expected["open"] + expected["done"]}
+        )
+        self.assertEqual(remedies["with_plan"], len(per_organization))
+        listed = {
+            entry["organization"].pk: Counter(
+                {key: entry[key] for key in ("open", "done", "overdue")}
+            )
+            for entry in remedies["organizations"]
+        }
+        self.assertEqual(listed, per_organization)
+        overdue = [entry["overdue"] for entry in remedies["organizations"]]
+        self.assertEqual(overdue, sorted(overdue, reverse=True))
+
+
 class SentTogetherTests(StatisticsTestCase):
     def test_queries_sent_together_each_read_their_own_rows(self):
         by_kind = Review.objects.filter(cycle=self.cycle).order_by("kind")
