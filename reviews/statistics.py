@@ -234,6 +234,7 @@ def load_tree(root):
 
 
 def send_tree(root):
+    """Send load_tree's query; read_tree lays out its rows."""
     rows = (
         Organization.objects.filter(
             Q(path__startswith=root.path) | Q(pk__in=root.ancestor_ids)
@@ -528,7 +529,8 @@ class CycleFigures:
     `show_decisions` is False for a reader who may not see decisions before
     publication (results.decisions_shown): decisions then count as not made.
     Given the trend's `cycles`, the queries of the trend, the remedies and
-    the flags are sent with the review rows' (see together()).
+    the flags go out as soon as the review rows are read, to be answered
+    while they are counted (see together()).
     """
 
     def __init__(
