@@ -549,7 +549,7 @@ class CycleFigures:
         self.org_type = org_type
         self.show_decisions = show_decisions
         self.today = today or timezone.localdate()
-        self.levels = list(cycle.regime.levels.all())
+        self.focus, self.indicator_rows = None, None
         # Reading a result waits for every query sent before it, so the tree
         # comes alone; inside together() the server then groups the reviews
         # while Python lays the tree out.
@@ -567,6 +567,12 @@ class CycleFigures:
         # reviews, and sent once they are read: they are answered while the
         # rows are counted.
         ahead = self.prepare_ahead(cycles) if cycles is not None else {}
+        # The small queries go after the grouping: reading them waits for it,
+        # as reading its rows would.
+        self.levels = list(cycle.regime.levels.all())
+        if cycles is not None:
+            self.focus_areas()
+            self.indicators()
         rows, self.held = read_reviews(sent)
         self.sent = {key: send(query) for key, query in ahead.items()}
         if org_type is not None:
@@ -977,6 +983,13 @@ class CycleFigures:
         return Q(**{f"{prefix}id__in": sorted(self.in_scope)})
 
     def focus_areas(self):
+        """Per suggested focus area: the organizations and members suggested it,
+        and how many of them answered in section IV."""
+        if self.focus is None:
+            self.focus = self.count_focus_areas()
+        return self.focus
+
+    def count_focus_areas(self):
         answered = Q(answers__text__gt="")
         items = SuggestionItem.objects.filter(suggestion__cycle=self.cycle).filter(
             self.scoped("suggestion__organization__")
@@ -1004,6 +1017,13 @@ class CycleFigures:
         )
 
     def indicators(self):
+        """Per indicator: the organizations reporting it, the targets and actual
+        values summed, and how many met their target."""
+        if self.indicator_rows is None:
+            self.indicator_rows = self.count_indicators()
+        return self.indicator_rows
+
+    def count_indicators(self):
         values = IndicatorValue.objects.filter(cycle=self.cycle).filter(
             self.scoped("organization__")
         )
@@ -1199,7 +1219,6 @@ def dashboard_figures(
             figures = CycleFigures(
                 cycle, root, org_type, show_decisions, today, top, cycles
             )
-            # The queries sent ahead are read first; the small ones after.
             found = {
                 "levels": figures.levels,
                 "ancestors": figures.ancestors,
@@ -1216,11 +1235,11 @@ def dashboard_figures(
                 "trend_top": figures.trend(top, cycles)
                 if top.pk != root.pk and org_type is None
                 else None,
+                "focus_areas": figures.focus_areas(),
+                "indicators": figures.indicators(),
                 "remedies": figures.remedies(),
                 "flags": figures.flag_counts(cycles),
             }
-            found["focus_areas"] = figures.focus_areas()
-            found["indicators"] = figures.indicators()
         return found
 
     if store:
