@@ -69,14 +69,13 @@ def page_url(scope, number):
 # Table cells ---------------------------------------------------------------------
 
 
-@register.simple_tag
 def figure_cell(cell, first=False):
     """A table cell with one figure, linked to the list behind it, and its share.
 
     `cell` holds the count, and may hold the url and the percentage; `first`
     opens a group of columns. Tables of hundreds of figures build their cells
-    here rather than through a template each; the figures are numbers, only
-    the url needs escaping.
+    here rather than through a template or a tag each; the figures are
+    numbers, only the url needs escaping.
     """
     count, url = cell["count"], cell.get("url")
     content = localize(count)
@@ -87,6 +86,18 @@ def figure_cell(cell, first=False):
         content += f' <span class="dashboard-percent">{localize(percent)}%</span>'
     edge = " border-start" if first else ""
     return mark_safe(f'<td class="text-end text-nowrap{edge}">{content}</td>')
+
+
+@register.filter
+def figure_cells(cells, undecided=True):
+    """The figure_cell of each cell, the "not rated" one only if `undecided`."""
+    return mark_safe(
+        "".join(
+            figure_cell(cell, cell.get("first", False))
+            for cell in cells
+            if undecided or cell.get("code") != NOT_RATED
+        )
+    )
 
 
 @register.simple_tag
