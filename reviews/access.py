@@ -1,7 +1,10 @@
 """One lookup per owned object, scoped to the user: outsiders get 404."""
 
+import uuid
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from organizations.models import Organization, Role
@@ -37,6 +40,27 @@ def get_cycle_organization(user, cycle, public_id):
     return get_object_or_404(
         queryset.select_related("org_type", "parent"), public_id=public_id
     )
+
+
+def narrowed(request, organizations):
+    """The organizations under the one the query string names (`org`), if any.
+
+    `organizations` is what the reader may see of a cycle's tree; the list
+    pages a dashboard figure opens take `org` to show one organization's part.
+    An id that is malformed or outside what the reader sees is a 404, as an
+    unknown address is. Returns (organizations, the chosen one or None).
+    """
+    public_id = request.GET.get("org")
+    if not public_id:
+        return organizations, None
+    try:
+        public_id = uuid.UUID(public_id)
+    except ValueError:
+        raise Http404 from None
+    chosen = organizations.filter(public_id=public_id).first()
+    if chosen is None:
+        raise Http404
+    return organizations.subtree_of(chosen), chosen
 
 
 def get_review(user, public_id):

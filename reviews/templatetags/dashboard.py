@@ -6,6 +6,7 @@ Nothing here queries the database.
 """
 
 from django import template
+from django.urls import reverse
 from django.utils.formats import localize, number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -58,6 +59,16 @@ def late_url(scope, unit, subjects, step):
 def tree_url(scope, unit):
     """The dashboard of an organization of the reader's tree (tree drill-down)."""
     return f"{scope.dashboard_path}?{scope.query(org=unit.public_id)}"
+
+
+@register.simple_tag
+def narrowed_url(name, scope, unit=None):
+    """A page of the cycle (flags, overdue remedies) for `unit`, or for the
+    organization the dashboard shows when it is not the reader's whole tree."""
+    url = reverse(name, args=[scope.cycle.public_id])
+    if unit is None and scope.root.pk != scope.top.pk:
+        unit = scope.root
+    return f"{url}?org={unit.public_id}" if unit is not None else url
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ overdue actions are gathered per cycle for the secretaries and staff.
 """
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from organizations.models import Organization
 
 from .. import remedies
-from ..access import get_cycle, get_review
+from ..access import get_cycle, get_review, narrowed
 from ..forms.remedies import TEXT_MAX, RemedyActionForm, RemedyProgressForm
 from ..models import RemedyAction, Review
 
@@ -152,6 +153,7 @@ def overdue(request, public_id):
     scope = Organization.objects.visible_to(request.user).subtree_of(cycle.superior)
     if not scope.exists():
         raise Http404
+    scope, chosen = narrowed(request, scope)
     today = timezone.localdate()
     actions = RemedyAction.objects.filter(
         review__cycle=cycle, review__organization__in=scope.values("pk")
@@ -183,5 +185,8 @@ def overdue(request, public_id):
             },
             "page": page,
             "today": today,
+            "chosen": chosen,
+            # The pages keep the chosen organization.
+            "query": urlencode({"org": chosen.public_id}) if chosen else "",
         },
     )

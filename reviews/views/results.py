@@ -11,7 +11,7 @@ from members.models import Member
 from organizations.models import Organization
 
 from .. import results
-from ..access import get_cycle, get_cycle_organization
+from ..access import get_cycle, get_cycle_organization, narrowed
 from ..models import Rating, ReviewCycle
 from .cycles import cycle_roles
 
@@ -123,6 +123,7 @@ def flags(request, public_id):
     )
     if not organizations.exists():
         raise PermissionDenied
+    organizations, chosen = narrowed(request, organizations)
     cycles = results.yearly_cycles(cycle)
     shown = results.decisions_shown(request.user, cycles)
     excellent, failing = results.flags(cycles, organizations.values("pk"), shown)
@@ -141,5 +142,6 @@ def flags(request, public_id):
             "failing": failing,
             "excellent_run": results.EXCELLENT_RUN,
             "failing_run": results.FAILING_RUN,
+            "chosen": chosen,
         },
     )

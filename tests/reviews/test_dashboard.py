@@ -1,11 +1,14 @@
+import datetime
+
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
-from reviews.models import CycleJob, Rating, Review
+from reviews.models import CycleJob, Rating, RemedyAction, Review
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from ..personas import CyclePersonasTestCase
@@ -138,6 +141,33 @@ class DashboardTests(CyclePersonasTestCase):
                 + scope.query(subjects="members", org=unit.public_id)
             )
             self.assertInHTML(f'<a href="{total}">{members.count()}</a>', html)
+
+    def test_remedy_figures_open_the_overdue_list_of_their_organization(self):
+        review = self.cycle.reviews.individuals().filter(organization=self.cell_a)[0]
+        RemedyAction.objects.create(
+            review=review,
+            number=1,
+            shortcoming="Chưa gương mẫu",
+            content="Sửa chữa",
+            owner="Bí thư",
+            deadline=timezone.localdate() - datetime.timedelta(days=1),
+        )
+        overdue = reverse("reviews:remedies_overdue", args=[self.cycle.public_id])
+        response = self.get(self.staff)
+        self.assertContains(response, f'href="{overdue}"')
+        # The organization's row opens its own part of the list.
+        self.assertContains(
+            response, f'href="{overdue}?org={self.cell_a.public_id}#overdue-title"'
+        )
+        # A chosen organization's dashboard keeps it on the list it opens.
+        response = self.get(self.staff, org=self.ward.public_id)
+        self.assertContains(response, f'href="{overdue}?org={self.ward.public_id}"')
+        self.client.force_login(self.staff)
+        listed = self.client.get(overdue, {"org": self.ward.public_id})
+        self.assertEqual(
+            [row["review__organization__name"] for row in listed.context["counts"]],
+            [self.cell_a.name],
+        )
 
     def test_a_decision_shows_at_once_on_the_cached_page(self):
         self.get(self.staff)

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from organizations.models import OrganizationKind, Role
 from reviews.models import RemedyAction
+from reviews.views.remedies import PAGE_SIZE
 
 from ..factories import OrganizationFactory, UserFactory, grant
 from .test_remedy_plan import RemedyTestCase
@@ -21,15 +22,6 @@ class RemedyOverdueTestCase(RemedyTestCase):
     def late(self, review, **fields):
         return self.action(review, deadline=self.yesterday, **fields)
 
-
-class RemedyOverdueTests(RemedyOverdueTestCase):
-    def setUp(self):
-        self.late_a = self.late(self.review_a, content="Nộp đảng phí")
-        self.action(self.review_a, deadline=self.today)
-        self.late(self.review_a, status="done", evidence="Xong", closed_on=self.today)
-        self.late_collective = self.late(self.collective_a, status="in_progress")
-        self.late_b = self.late(self.review_b, content="Dự họp đầy đủ")
-
     def counts(self, response):
         return {
             row["review__organization__name"]: (
@@ -39,6 +31,15 @@ class RemedyOverdueTests(RemedyOverdueTestCase):
             )
             for row in response.context["counts"]
         }
+
+
+class RemedyOverdueTests(RemedyOverdueTestCase):
+    def setUp(self):
+        self.late_a = self.late(self.review_a, content="Nộp đảng phí")
+        self.action(self.review_a, deadline=self.today)
+        self.late(self.review_a, status="done", evidence="Xong", closed_on=self.today)
+        self.late_collective = self.late(self.collective_a, status="in_progress")
+        self.late_b = self.late(self.review_b, content="Dự họp đầy đủ")
 
     def test_staff_see_counts_per_organization_and_every_overdue_action(self):
         self.client.force_login(self.staff)
@@ -111,6 +112,51 @@ class RemedyOverdueTests(RemedyOverdueTestCase):
         response = self.client.get(self.url)
         self.assertContains(response, "No action is overdue.")
         self.assertEqual(response.context["totals"]["overdue"], 0)
+
+
+class NarrowedOverdueTests(RemedyOverdueTestCase):
+    """`?org=` shows one organization's part, as a dashboard figure asks."""
+
+    def setUp(self):
+        self.late_a = self.late(self.review_a, content="Nộp đảng phí")
+        self.late_b = self.late(self.review_b, content="Dự họp đầy đủ")
+        self.client.force_login(self.staff)
+
+    def test_org_shows_only_that_organization_and_those_under_it(self):
+        response = self.client.get(self.url, {"org": self.cell_b.public_id})
+        self.assertEqual(self.counts(response), {self.cell_b.name: (1, 0, 1)})
+        self.assertEqual([a.pk for a in response.context["page"]], [self.late_b.pk])
+        self.assertEqual(response.context["chosen"], self.cell_b)
+        self.assertContains(response, f'href="{self.url}"')
+        response = self.client.get(self.url, {"org": self.ward.public_id})
+        self.assertEqual(len(self.counts(response)), 2)
+
+    def test_the_pages_keep_the_organization(self):
+        RemedyAction.objects.bulk_create(
+            RemedyAction(
+                review=self.review_b,
+                number=number,
+                shortcoming="Hạn chế",
+                content=f"Biện pháp {number}",
+                owner="Bí thư",
+                deadline=self.yesterday,
+            )
+            # More than a page of them.
+            for number in range(2, PAGE_SIZE + 10)
+        )
+        response = self.client.get(self.url, {"org": self.cell_b.public_id})
+        self.assertContains(response, f"?org={self.cell_b.public_id}&amp;page=2")
+
+    def test_an_organization_the_reader_does_not_see_is_404(self):
+        self.client.force_login(self.secretary_a)
+        response = self.client.get(self.url, {"org": self.cell_b.public_id})
+        self.assertEqual(response.status_code, 404)
+
+    def test_a_malformed_or_unknown_id_is_404(self):
+        for value in ("khong-phai-ma", "00000000-0000-0000-0000-000000000000"):
+            with self.subTest(value=value):
+                response = self.client.get(self.url, {"org": value})
+                self.assertEqual(response.status_code, 404)
 
 
 class RemedyOverdueQueryTests(RemedyOverdueTestCase):

@@ -68,6 +68,21 @@ class FlagsTests(PersonasTestCase):
             reverse("reviews:person_results", args=[self.excellent.public_id]),
         )
 
+    def test_org_narrows_the_flags_to_one_organization(self):
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url(), {"org": self.cell_b.public_id})
+        excellent, failing = self.flagged(response)
+        self.assertEqual(excellent, {"Ngô Thị Bảy"})
+        self.assertEqual(failing, set())
+        self.assertEqual(response.context["chosen"], self.cell_b)
+        elsewhere = OrganizationFactory(
+            code="TU2", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
+        )
+        for value in ("khong-phai-ma", elsewhere.public_id):
+            with self.subTest(value=value):
+                response = self.client.get(self.url(), {"org": value})
+                self.assertEqual(response.status_code, 404)
+
     def test_a_broken_run_is_not_flagged(self):
         self.client.force_login(self.staff)
         excellent, failing = self.flagged(self.client.get(self.url()))
