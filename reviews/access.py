@@ -57,9 +57,7 @@ def narrowed(request, organizations):
         public_id = uuid.UUID(public_id)
     except ValueError:
         raise Http404 from None
-    chosen = organizations.filter(public_id=public_id).first()
-    if chosen is None:
-        raise Http404
+    chosen = get_object_or_404(organizations, public_id=public_id)
     return organizations.subtree_of(chosen), chosen
 
 

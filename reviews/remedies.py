@@ -91,6 +91,15 @@ def overdue_filter(today):
     return not_done() & Q(deadline__lt=today)
 
 
+def action_counts(today):
+    """Actions not done, done and overdue, as aggregates to annotate with."""
+    return {
+        "not_done": Count("pk", filter=not_done()),
+        "done": Count("pk", filter=Q(status=Status.DONE)),
+        "overdue": Count("pk", filter=overdue_filter(today)),
+    }
+
+
 def organization_counts(actions, today):
     """Actions not done, done and overdue per organization, in tree order."""
     return list(
@@ -100,11 +109,7 @@ def organization_counts(actions, today):
             "review__organization__name",
             "review__organization__path",
         )
-        .annotate(
-            not_done=Count("pk", filter=not_done()),
-            done=Count("pk", filter=Q(status=Status.DONE)),
-            overdue=Count("pk", filter=overdue_filter(today)),
-        )
+        .annotate(**action_counts(today))
         .order_by("review__organization__path")
     )
 

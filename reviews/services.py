@@ -402,10 +402,6 @@ def move_cycle(cycle, target, user):
 # Forms --------------------------------------------------------------------
 
 
-# What the statistics count of a form (reviews/statistics.py).
-COUNTED_FIELDS = ("status", "kind", "organization_id", "is_leader", "cycle_id")
-
-
 class StaleVersion(Exception):
     """Someone saved the form since this user loaded it."""
 
@@ -424,15 +420,13 @@ def save_review(review, changes, version, user, *, suggestion_answers=None):
     current = Review.objects.select_for_update().get(pk=review.pk)
     if current.version != version:
         raise StaleVersion(current)
-    counted_before = [getattr(current, name) for name in COUNTED_FIELDS]
+    counted_before = statistics.counted_state(current)
     for field, value in changes.items():
         setattr(current, field, value)
     if current.status == Review.Status.NEW:
         current.status = Review.Status.DRAFT
     # An autosave of the answers leaves the statistics as they were.
-    current.statistics_unchanged = counted_before == [
-        getattr(current, name) for name in COUNTED_FIELDS
-    ]
+    current.statistics_unchanged = counted_before == statistics.counted_state(current)
     current.version = version + 1
     current.saved_at = timezone.now()
     current.saved_by = user

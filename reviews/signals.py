@@ -19,9 +19,6 @@ from .models import (
     SuggestionItem,
 )
 
-# Review fields the statistics count; an autosave of the answers changes none.
-COUNTED_REVIEW_FIELDS = {"status", "kind", "organization", "is_leader", "cycle"}
-
 # A cascade starting from one of these was checked where it started.
 CHECKED_AT_ORIGIN = (ReviewCycle, *guards.CYCLE_PATHS)
 
@@ -88,7 +85,8 @@ def rating_written(sender, instance, **kwargs):
 
 
 def review_saved(sender, instance, update_fields=None, **kwargs):
-    if update_fields is not None and not COUNTED_REVIEW_FIELDS & set(update_fields):
+    counted = statistics.COUNTED_REVIEW_FIELDS
+    if update_fields is not None and not set(counted) & set(update_fields):
         return
     if getattr(instance, "statistics_unchanged", False):
         return

@@ -42,7 +42,7 @@ from .models import (
     ReviewCycle,
     SuggestionItem,
 )
-from .remedies import not_done, overdue_filter
+from .remedies import action_counts
 from .results import EXCELLENT_RUN, FAILING_RUN, QuotaUse, consecutive
 
 Stage = Rating.Stage
@@ -82,6 +82,16 @@ def share(count, total):
 
 
 # Cache versions ------------------------------------------------------------------
+
+# The review fields the statistics count: a save that changes none of them (an
+# autosave of the answers) leaves the cached figures as they are.
+COUNTED_REVIEW_FIELDS = ("status", "kind", "organization", "is_leader", "cycle")
+
+
+def counted_state(review):
+    """What the statistics count of a review, to compare before and after a save."""
+    fields = (Review._meta.get_field(name) for name in COUNTED_REVIEW_FIELDS)
+    return tuple(getattr(review, field.attname) for field in fields)
 
 
 def version_key(cycle_id):
@@ -309,7 +319,7 @@ class Row(NamedTuple):
 
 
 def send_reviews(cycle, root):
-    """Send the two queries of grouped_reviews; read them with read_reviews."""
+    """Send the two queries of review_rows; read them with read_reviews."""
     reviews = Review.objects.filter(cycle=cycle)
     meetings = Meeting.objects.filter(review__cycle=cycle, status=Meeting.Status.DONE)
     if root.pk != cycle.superior_id:
@@ -335,12 +345,7 @@ def send_reviews(cycle, root):
 
 
 def read_reviews(sent):
-    grouped, meetings = sent
-    return grouped.rows(), set(meetings.rows())
-
-
-def grouped_reviews(cycle, root):
-    """The cycle's reviews under `root`, grouped, and the meetings held.
+    """The cycle's reviews under the root, grouped, and the meetings held.
 
     Returns (rows, held). The rows are plain tuples (organization id, kind,
     leader, status, proposed code, decided code, number), a code "" where
@@ -351,25 +356,23 @@ def grouped_reviews(cycle, root):
     `held` is the (organization id, kind) of each collective whose meeting is
     done.
     """
-    return read_reviews(send_reviews(cycle, root))
+    grouped, meetings = sent
+    return grouped.rows(), set(meetings.rows())
 
 
 def review_rows(cycle, root):
-    """grouped_reviews as Rows: whether each one's meeting is held, None for no code."""
-    rows, held = grouped_reviews(cycle, root)
-    return [
-        Row(
-            org,
-            kind,
-            leader,
-            status,
-            (org, kind) in held,
-            proposed or None,
-            decided or None,
-            n,
-        )
-        for org, kind, leader, status, proposed, decided, n in rows
-    ]
+    """read_reviews as Rows, for the bench to check its hand-written SQL."""
+    rows, held = read_reviews(send_reviews(cycle, root))
+    return [as_row(row, held) for row in rows]
+
+
+def as_row(row, held):
+    """A grouped row of read_reviews, its meeting looked up, None for no code."""
+    org, kind, leader, status, proposed, decided, number = row
+    met = (org, kind) in held
+    return Row(
+        org, kind, leader, status, met, proposed or None, decided or None, number
+    )
 
 
 # Tables --------------------------------------------------------------------------
@@ -715,13 +718,10 @@ class CycleFigures:
     def rows_of(self, subject):
         if not hasattr(self, "by_subject"):
             self.by_subject = defaultdict(list)
-            held = self.held
-            for org, kind, leader, status, proposed, decided, n in self.rows:
-                met = (org, kind) in held
-                row = Row(
-                    org, kind, leader, status, met, proposed or None, decided or None, n
-                )
-                for name in subjects_of(kind, self.tree[org].kind, leader):
+            for row in self.rows:
+                row = as_row(row, self.held)
+                org_kind = self.tree[row.organization_id].kind
+                for name in subjects_of(row.kind, org_kind, row.is_leader):
                     self.by_subject[name].append(row)
         return self.by_subject.get(subject, ())
 
@@ -1055,11 +1055,7 @@ class CycleFigures:
             .filter(self.scoped("review__organization__"))
             .order_by()
             .values_list("review__organization_id")
-            .annotate(
-                open=Count("pk", filter=not_done()),
-                done=Count("pk", filter=Q(status=RemedyAction.Status.DONE)),
-                overdue=Count("pk", filter=overdue_filter(self.today)),
-            )
+            .annotate(**action_counts(self.today))
         )
 
     def remedies(self):

@@ -39,6 +39,7 @@ from ..models import (
     Review,
     ReviewCycle,
 )
+from ..remedies import overdue_filter
 
 Kind = ReportJob.Kind
 KINDS = (
@@ -574,7 +575,7 @@ def remedy_progress(cycle, today):
         open=Count("pk", filter=Q(status=RemedyAction.Status.OPEN)),
         in_progress=Count("pk", filter=Q(status=RemedyAction.Status.IN_PROGRESS)),
         done=Count("pk", filter=Q(status=done)),
-        overdue=Count("pk", filter=~Q(status=done) & Q(deadline__lt=today)),
+        overdue=Count("pk", filter=overdue_filter(today)),
     )
 
 
@@ -598,10 +599,8 @@ def summary_context(cycle, review, organization):
         for earlier in reversed(previous)
     ]
     history.append((cycle, overall))
-    organizations = statistics.LevelRow("")
-    for row in overall[:2]:
-        for code, number in row.counts.items():
-            organizations.add(code, number)
+    decided = {d.key: d.decided for d in figures.distributions()}
+    organizations = decided["organizations"]
     charts = [
         bar_chart_svg(
             "Tổ chức đảng theo mức xếp loại",
@@ -609,7 +608,10 @@ def summary_context(cycle, review, organization):
         ),
         bar_chart_svg(
             "Đảng viên theo mức xếp loại",
-            [(level.code, overall[2].counts.get(level.code, 0)) for level in levels],
+            [
+                (level.code, decided["members"].counts.get(level.code, 0))
+                for level in levels
+            ],
         ),
     ]
     return {

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -133,11 +133,9 @@ def read_scope(request, form_class=DashboardFilterForm):
     top = cycle.superior if user.is_superuser else top_of(cycle, roles)
     root = top
     if data.get("org"):
-        root = (
-            Organization.objects.subtree_of(top).filter(public_id=data["org"]).first()
+        root = get_object_or_404(
+            Organization.objects.subtree_of(top), public_id=data["org"]
         )
-        if root is None:
-            raise Http404
     org_type = next((t for t in types if t.code == data.get("type")), None)
     return Scope(
         form=form,
