@@ -14,6 +14,7 @@ from .models import (
     RemedyAction,
     Review,
     ReviewCycle,
+    StepExemption,
     Suggestion,
     SuggestionAnswer,
     SuggestionItem,
@@ -113,6 +114,7 @@ def connect_statistics():
             SuggestionItem,
             SuggestionAnswer,
             IndicatorValue,
+            StepExemption,
         ):
             signal.connect(
                 counted_row_written,
