@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from organizations.models import Organization, Role
+from organizations.models import Organization, OrganizationKind, Role
 
 from .models import Review, ReviewCycle
 from .services import EDITABLE_STATES
@@ -32,6 +32,27 @@ def is_cycle_staff(user, cycle):
 def require_cycle_staff(user, cycle):
     if not is_cycle_staff(user, cycle):
         raise PermissionDenied
+
+
+def staff_committees(user):
+    """The committees whose staff the user is: they add those committees' cycles."""
+    if user.is_superuser:
+        committees = Organization.objects.filter(
+            kind=OrganizationKind.SUPERIOR_COMMITTEE
+        )
+    else:
+        committees = Organization.objects.filter(
+            roles__user=user, roles__kind=Role.Kind.STAFF
+        ).distinct()
+    return committees.order_by("path")
+
+
+def require_staff_committees(user):
+    """The user's committees; someone who is staff of none gets 403."""
+    committees = staff_committees(user)
+    if not committees.exists():
+        raise PermissionDenied
+    return committees
 
 
 def get_cycle_organization(user, cycle, public_id):

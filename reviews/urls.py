@@ -16,6 +16,7 @@ app_name = "reviews"
 urlpatterns = [
     # Cycle overview, transitions and the opening job (committee staff).
     path("cycles/", cycles.cycle_list, name="cycle_list"),
+    path("cycles/new/", cycles.cycle_create, name="cycle_create"),
     path("cycles/<uuid:public_id>/", cycles.cycle_overview, name="cycle"),
     path(
         "cycles/<uuid:public_id>/move/<str:target>/",

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -21,8 +22,14 @@ from ..access import (
     get_cycle_organization,
     is_cycle_staff,
     require_cycle_staff,
+    require_staff_committees,
 )
-from ..forms.cycles import CycleMoveForm
+from ..forms.cycles import (
+    CommitteeChoiceForm,
+    CycleCreateForm,
+    CycleMoveForm,
+    next_cycle_initial,
+)
 from ..models import CycleJob, Meeting, Review, ReviewCycle
 
 PAGE_SIZE = 50
@@ -62,9 +69,9 @@ def require_cycle_reader(user, cycle):
     return runs
 
 
-def mark_links(user, cycles):
-    """Give each cycle the user's way in, from one query of the user's roles."""
-    roles = list(
+def user_roles(user):
+    """The user's roles as (kind, path, public id, name), in one query."""
+    return list(
         Role.objects.filter(user=user).values_list(
             "kind",
             "organization__path",
@@ -72,6 +79,10 @@ def mark_links(user, cycles):
             "organization__name",
         )
     )
+
+
+def mark_links(user, cycles, roles):
+    """Give each cycle the user's way in, from the user's roles."""
     own_forms = dict(
         Review.objects.individuals()
         .filter(member__user=user, cycle__in=cycles)
@@ -212,8 +223,46 @@ def cycle_list(request):
         .select_related("superior", "regime")
         .order_by("-starts_on", "-pk")
     )
-    mark_links(request.user, cycles)
-    return render(request, "reviews/cycle_list.html", {"cycles": cycles})
+    roles = user_roles(request.user)
+    mark_links(request.user, cycles, roles)
+    creates = request.user.is_superuser or any(
+        kind == Role.Kind.STAFF for kind, *_rest in roles
+    )
+    return render(
+        request, "reviews/cycle_list.html", {"cycles": cycles, "creates": creates}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_create(request):
+    committees = require_staff_committees(request.user)
+    choice = CommitteeChoiceForm(request.GET, committees=committees)
+    if not choice.is_valid():
+        raise Http404
+    committee = choice.chosen(committees)
+    initial, latest = next_cycle_initial(committee)
+    form = CycleCreateForm(request.POST or None, committees=committees, initial=initial)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                cycle = form.save()
+        except IntegrityError:
+            form.add_error(
+                None, _("This committee already has a cycle for this period.")
+            )
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is created as a draft; open it when ready.")
+                % {"name": cycle.name},
+            )
+            return redirect("reviews:cycle", public_id=cycle.public_id)
+    return render(
+        request,
+        "reviews/cycle_create.html",
+        {"form": form, "choice": choice, "committee": committee, "latest": latest},
+    )
 
 
 @login_required
