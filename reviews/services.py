@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from kontum_review.vietnamese import sort_key
 from members.models import Member
@@ -25,6 +26,7 @@ from .models import (
     RemedyAction,
     Review,
     ReviewCycle,
+    StepExemption,
     SuggestionAnswer,
 )
 
@@ -328,7 +330,7 @@ def blockers(cycle, target, limit=50):
         if not select_template(cycle, FormTemplate.Audience.MEMBER):
             found.append((_("The regime has no individual review form."), None))
     elif target == Status.MEETINGS:
-        unfinished = cycle.reviews.exclude(status=Review.Status.SUBMITTED).order_by(
+        unfinished = unsubmitted_reviews(cycle).order_by(
             "organization__path", "meeting_rank", "sort_key"
         )
         for review in unfinished[:limit]:
@@ -344,9 +346,7 @@ def blockers(cycle, target, limit=50):
             )
         found += more_line(unfinished.count() - limit)
     elif target == Status.APPRAISAL:
-        collectives = cycle.reviews.collectives().filter(
-            Q(meeting__isnull=True) | ~Q(meeting__status=Meeting.Status.DONE)
-        )
+        collectives = unheld_meetings(cycle)
         for review in collectives.order_by("organization__path")[:limit]:
             found.append(
                 (
@@ -357,7 +357,7 @@ def blockers(cycle, target, limit=50):
             )
         found += more_line(collectives.count() - limit)
     elif target == Status.DECIDED:
-        undecided = cycle.reviews.exclude(ratings__stage="decision").order_by(
+        undecided = undecided_reviews(cycle).order_by(
             "organization__path", "meeting_rank", "sort_key"
         )
         for review in undecided[:limit]:
@@ -370,6 +370,77 @@ def blockers(cycle, target, limit=50):
             )
         found += more_line(undecided.count() - limit)
     return found
+
+
+# What each guard waits for: one definition for the guard, the list of
+# unfinished work beside it and the exemption form that closes an item.
+
+
+def unsubmitted_reviews(cycle):
+    """Forms neither submitted nor recorded as not submitted, with a reason."""
+    return cycle.reviews.exclude(status=Review.Status.SUBMITTED).exclude(
+        exemptions__kind=StepExemption.Kind.NOT_SUBMITTED
+    )
+
+
+def unheld_meetings(cycle):
+    """Collectives whose meeting is neither recorded nor recorded as not held."""
+    return (
+        cycle.reviews.collectives()
+        .filter(Q(meeting__isnull=True) | ~Q(meeting__status=Meeting.Status.DONE))
+        .exclude(exemptions__kind=StepExemption.Kind.MEETING_NOT_HELD)
+    )
+
+
+def undecided_reviews(cycle):
+    """Subjects with no decided rating that nobody recorded as not rated."""
+    return cycle.reviews.exclude(ratings__stage="decision").exclude(
+        exemptions__kind__in=StepExemption.UNRATED_KINDS
+    )
+
+
+# The exemption each guarded step accepts, and what it waits for.
+STEP_EXEMPTIONS = {
+    Status.MEETINGS: (StepExemption.Kind.NOT_SUBMITTED, unsubmitted_reviews),
+    Status.APPRAISAL: (StepExemption.Kind.MEETING_NOT_HELD, unheld_meetings),
+    Status.DECIDED: (StepExemption.Kind.NOT_RATED, undecided_reviews),
+}
+
+
+def exemption_step(cycle):
+    """The exemption kind and the open work of the cycle's current step, if any."""
+    return STEP_EXEMPTIONS.get(NEXT_STATUS.get(cycle.status))
+
+
+@transaction.atomic
+def record_exemptions(cycle, reviews, kind, reason, user):
+    """Close each review's open work at this step without doing it, with the reason.
+
+    Only reviews still waiting at the cycle's current step are exempted, so a
+    stale selection cannot exempt work done meanwhile; returns how many were.
+    """
+    step = exemption_step(cycle)
+    if step is None or step[0] != kind:
+        message = _("This exemption cannot be recorded at the cycle's current step.")
+        raise TransitionRefused([(message, None)])
+    waiting = step[1](cycle).filter(pk__in=[r.pk for r in reviews])
+    created = bulk_create_with_history(
+        [
+            StepExemption(review=review, kind=kind, reason=reason, recorded_by=user)
+            for review in waiting.distinct()
+        ],
+        StepExemption,
+        default_user=user,
+    )
+    statistics.invalidate(cycle.pk)
+    return len(created)
+
+
+@transaction.atomic
+def withdraw_exemption(exemption, user):
+    """Put the work back on the step's list; history keeps the withdrawn row."""
+    exemption._history_user = user
+    exemption.delete()
 
 
 def more_line(hidden):
@@ -432,6 +503,12 @@ def save_review(review, changes, version, user, *, suggestion_answers=None):
     current.saved_by = user
     current._history_user = user
     current.save()
+    if current.is_submitted:
+        # Handed in after all: the form is no longer an exception of its step.
+        for exemption in current.exemptions.filter(
+            kind=StepExemption.Kind.NOT_SUBMITTED
+        ):
+            withdraw_exemption(exemption, user)
     for item_id, text in (suggestion_answers or {}).items():
         SuggestionAnswer.objects.update_or_create(
             review=current, item_id=item_id, defaults={"text": text}
@@ -484,27 +561,41 @@ def subjects_of_meeting(review):
     return [review, *members.in_meeting_order()]
 
 
+def invited_members(review, subjects):
+    """Who a collective's meeting calls: its members, or a committee's leaders."""
+    called = [s.member_id for s in subjects if s.member_id]
+    if review.kind == Review.Kind.ORGANIZATION and not called:
+        called = list(
+            Review.objects.filter(
+                leadership_review__organization=review.organization,
+                leadership_review__cycle=review.cycle,
+            ).values_list("member_id", flat=True)
+        )
+    return called
+
+
 @transaction.atomic
 def ensure_meeting(review):
-    """The meeting of a collective review, with its subjects and attendance list."""
-    meeting, created = Meeting.objects.get_or_create(review=review)
-    if created:
-        subjects = subjects_of_meeting(review)
-        MeetingItem.objects.bulk_create(
-            MeetingItem(meeting=meeting, review=subject, order=order)
-            for order, subject in enumerate(subjects)
-        )
-        called = [s.member_id for s in subjects if s.member_id]
-        if review.kind == Review.Kind.ORGANIZATION and not called:
-            called = list(
-                Review.objects.filter(
-                    leadership_review__organization=review.organization,
-                    leadership_review__cycle=review.cycle,
-                ).values_list("member_id", flat=True)
-            )
-        Attendance.objects.bulk_create(
-            Attendance(meeting=meeting, member_id=member_id) for member_id in called
-        )
+    """The meeting of a collective review, with its subjects and attendance list.
+
+    A collective with nobody in the register to invite gets no meeting (None):
+    a meeting nobody attends could never reach its quorum or be finished.
+    """
+    meeting = Meeting.objects.filter(review=review).first()
+    if meeting is not None:
+        return meeting
+    subjects = subjects_of_meeting(review)
+    called = invited_members(review, subjects)
+    if not called:
+        return None
+    meeting = Meeting.objects.create(review=review)
+    MeetingItem.objects.bulk_create(
+        MeetingItem(meeting=meeting, review=subject, order=order)
+        for order, subject in enumerate(subjects)
+    )
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, member_id=member_id) for member_id in called
+    )
     return meeting
 
 

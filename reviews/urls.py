@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     cycles,
     decisions,
+    exemptions,
     meetings,
     publishing,
     remedies,
@@ -30,6 +31,17 @@ urlpatterns = [
         "cycles/<uuid:public_id>/exclusions/",
         cycles.cycle_exclusions,
         name="cycle_exclusions",
+    ),
+    # Work a step closes undone, with the reason (staff; secretaries for forms).
+    path(
+        "cycles/<uuid:public_id>/exemptions/",
+        exemptions.exemptions,
+        name="exemptions",
+    ),
+    path(
+        "exemptions/<uuid:public_id>/withdraw/",
+        exemptions.exemption_withdraw,
+        name="exemption_withdraw",
     ),
     # An organization's checklist (secretaries).
     path(

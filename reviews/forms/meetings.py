@@ -14,9 +14,19 @@ class MeetingDetailsForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["held_on", "place", "chair", "recorder", "superior_attendee"]
+        fields = [
+            "held_on",
+            "starts_at",
+            "ends_at",
+            "place",
+            "chair",
+            "recorder",
+            "superior_attendee",
+        ]
         widgets = {
             "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
     def __init__(self, *args, cycle, **kwargs):
@@ -31,6 +41,17 @@ class MeetingDetailsForm(forms.ModelForm):
             "first": date_format(self.first_day, "SHORT_DATE_FORMAT"),
             "last": date_format(self.last_day, "SHORT_DATE_FORMAT"),
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error(
+                "ends_at",
+                _("The meeting must end after it starts (%(start)s).")
+                % {"start": starts.strftime("%H:%M")},
+            )
+        return cleaned
 
     def clean_held_on(self):
         day = self.cleaned_data["held_on"]

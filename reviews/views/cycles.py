@@ -30,9 +30,10 @@ from ..forms.cycles import (
     CycleMoveForm,
     next_cycle_initial,
 )
-from ..models import CycleJob, Meeting, Review, ReviewCycle
+from ..models import CycleJob, Meeting, Review, ReviewCycle, StepExemption
 
 PAGE_SIZE = 50
+EXEMPTIONS_SHOWN = 10
 Status = ReviewCycle.Status
 
 # The deadline that closes each step, shown on the step timeline.
@@ -199,12 +200,27 @@ def latest_job(cycle):
     return cycle.jobs.order_by("-created_at", "-pk").first()
 
 
+def mark_not_submitted(reviews, cycle, organization):
+    """Give each review the reason it was recorded as not submitted, or None."""
+    reasons = dict(
+        StepExemption.objects.filter(
+            review__cycle=cycle,
+            review__organization=organization,
+            kind=StepExemption.Kind.NOT_SUBMITTED,
+        ).values_list("review_id", "reason")
+    )
+    for review in reviews:
+        review.not_submitted_reason = reasons.get(review.pk)
+
+
 def checklist_counts(reviews):
-    """Forms still missing (not started or draft), returned and submitted."""
-    counts = {"missing": 0, "returned": 0, "submitted": 0}
+    """Forms missing (not started or draft), returned, submitted, and excused."""
+    counts = {"missing": 0, "returned": 0, "submitted": 0, "excused": 0}
     for review in reviews:
         if review.status == Review.Status.SUBMITTED:
             counts["submitted"] += 1
+        elif review.not_submitted_reason is not None:
+            counts["excused"] += 1
         elif review.status == Review.Status.RETURNED:
             counts["returned"] += 1
         else:
@@ -293,12 +309,30 @@ def cycle_overview(request, public_id):
             "status_rows": status_rows,
             "totals": totals,
             "exclusion_count": cycle.exclusions.filter(organization__in=scope).count(),
+            "exemptions": exemption_summary(cycle, scope),
             "page": page,
             "transitions": recent_transitions(cycle),
             "job": job,
             "opening": job is not None and not job.is_finished,
         },
     )
+
+
+def exemption_summary(cycle, scope):
+    """Work closed undone in the reader's part of the cycle: counts and the latest."""
+    recorded = StepExemption.objects.filter(
+        review__cycle=cycle, review__organization__in=scope.values("pk")
+    )
+    counts = dict(recorded.order_by().values_list("kind").annotate(count=Count("pk")))
+    return {
+        "counts": [(kind, counts.get(kind, 0)) for kind in StepExemption.Kind],
+        "total": sum(counts.values()),
+        "latest": list(
+            recorded.select_related("review__organization").order_by(
+                "-recorded_at", "-pk"
+            )[:EXEMPTIONS_SHOWN]
+        ),
+    }
 
 
 def move(cycle, target, user):
@@ -395,6 +429,7 @@ def organization_checklist(request, public_id, organization_id):
         key=lambda review: review.kind != Review.Kind.ORGANIZATION,
     )
     individuals = list(reviews.individuals().in_meeting_order())
+    mark_not_submitted(collectives + individuals, cycle, organization)
     children = services.scope_organizations(cycle).filter(parent=organization)
     ancestors = (
         Organization.objects.visible_to(request.user)

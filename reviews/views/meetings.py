@@ -40,6 +40,7 @@ from ..models import (
     Rating,
     Review,
     ReviewCycle,
+    StepExemption,
 )
 
 # A meeting may be recorded while members write their forms and during the
@@ -93,7 +94,11 @@ def meeting(request, public_id):
     if found is None:
         if request.method == "POST":
             raise PermissionDenied
-        return render(request, "reviews/meeting.html", {"review": review})
+        return render(
+            request,
+            "reviews/meeting.html",
+            {"review": review, "nobody_to_invite": recording, "manager": manager},
+        )
     found.review = review
     if request.method == "GET":
         edited = MeetingPageForm(request.GET).edited_order()
@@ -256,8 +261,21 @@ def write_subject(meeting, item, form, user, levels):
     current = lock_meeting(meeting)
     refuse_if_done(current)
     quorum = refuse_unless_ready(current)
+    if item.is_skipped:
+        raise Refused(
+            _("“%(name)s” did not submit a review form (%(reason)s): nothing is voted.")
+            % {"name": item.review.subject_name, "reason": item.skipped_reason}
+        )
+    if not item.review.is_submitted:
+        raise Refused(
+            _(
+                "“%(name)s” has not submitted the review form: the meeting reviews "
+                "a subject after the form is submitted."
+            )
+            % {"name": item.review.subject_name}
+        )
     earlier = (
-        current.items.filter(order__lt=item.order, recorded_at__isnull=True)
+        awaited(current.items.filter(order__lt=item.order))
         .select_related("review")
         .order_by("order")
         .first()
@@ -306,7 +324,7 @@ def write_finish(meeting, user):
     refuse_if_done(current)
     refuse_unless_ready(current)
     missing = list(
-        current.items.filter(recorded_at__isnull=True)
+        awaited(current.items.all())
         .select_related("review")
         .order_by("order")[: LISTED_MISSING + 1]
     )
@@ -333,6 +351,13 @@ def write_reopen(meeting, user):
         raise Refused(_("The meeting is still being recorded."))
     current.status = Meeting.Status.HELD
     save_meeting(current, user)
+
+
+def awaited(items):
+    """Subjects still to record: not recorded, and not excused from submitting."""
+    return items.filter(recorded_at__isnull=True).exclude(
+        review__exemptions__kind=StepExemption.Kind.NOT_SUBMITTED
+    )
 
 
 def lock_meeting(meeting):
@@ -426,7 +451,8 @@ def meeting_url(review):
 
 
 def load_items(meeting):
-    return list(
+    """The subjects in order, each marked if its member was excused from the form."""
+    items = list(
         meeting.items.select_related(
             "review__self_rating",
             "review__organization",
@@ -434,6 +460,16 @@ def load_items(meeting):
             "proposed_rating",
         ).order_by("order")
     )
+    reasons = dict(
+        StepExemption.objects.filter(
+            review__in=meeting.items.values("review"),
+            kind=StepExemption.Kind.NOT_SUBMITTED,
+        ).values_list("review_id", "reason")
+    )
+    for item in items:
+        item.skipped_reason = reasons.get(item.review_id, "")
+        item.is_skipped = item.review_id in reasons
+    return items
 
 
 def proposal_warnings(cycle, items):
@@ -518,12 +554,13 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
         and meeting.status != Meeting.Status.PLANNED
         and quorum.reached
     )
-    upcoming = next((item for item in items if not item.is_recorded), None)
+    awaited = [item for item in items if not item.is_skipped]
+    upcoming = next((item for item in awaited if not item.is_recorded), None)
     warnings = proposal_warnings(cycle, items)
     subjects = []
     for item in items:
         form = forms.get(item.order)
-        if form is None and ready and item is upcoming:
+        if form is None and ready and item is upcoming and item.review.is_submitted:
             form = SubjectForm(item=item, levels=levels)
         subjects.append(
             Subject(
@@ -534,7 +571,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
                 warnings=warnings.get(item.pk, []),
             )
         )
-    recorded = sum(item.is_recorded for item in items)
+    recorded = sum(item.is_recorded for item in awaited)
     return {
         "review": meeting.review,
         "cycle": cycle,
@@ -547,7 +584,8 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
         "levels": levels,
         "subjects": subjects,
         "recorded": recorded,
-        "all_recorded": recorded == len(items),
+        "awaited": len(awaited),
+        "all_recorded": recorded == len(awaited),
     }
 
 
@@ -621,6 +659,7 @@ def subject_recorded(request, meeting, manager, item):
     # A correction leaves the next subject's form alone, with what is typed in it.
     if not item.is_recorded:
         context["upcoming"] = next(
-            (s for s in subjects if not s.item.is_recorded), None
+            (s for s in subjects if not s.item.is_recorded and not s.item.is_skipped),
+            None,
         )
     return render(request, "reviews/_meeting_item_response.html", context)

@@ -40,6 +40,10 @@ class MeetingTestCase(CyclePersonasTestCase):
         )
         # Opening again adds the new members' reviews and nothing twice.
         services.open_cycle(CycleJob.objects.create(cycle=cls.cycle))
+        # The meeting reviews a subject once its form is submitted.
+        cls.cycle.reviews.update(
+            status=Review.Status.SUBMITTED, submitted_at=timezone.now()
+        )
         cls.url = reverse("reviews:meeting", args=[cls.collective_a.public_id])
 
     def use_english(self):
@@ -372,7 +376,7 @@ class MeetingQueryCountTests(CyclePersonasTestCase):
     # Session, user, review, manager check, meeting, subjects, attendance, levels,
     # assignment, and the savepoint pair of the request's transaction.
     # 11 for the page and 8 for the rules behind the warnings next to proposals.
-    QUERIES = 19
+    QUERIES = 20
 
     def assert_constant_queries(self, size):
         cell = OrganizationFactory(

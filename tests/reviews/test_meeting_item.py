@@ -5,7 +5,7 @@ from django.urls import reverse
 from members.models import Member
 from organizations.models import OrganizationKind
 from reviews import services
-from reviews.models import CycleJob, Meeting, MeetingItem
+from reviews.models import CycleJob, Meeting, MeetingItem, Review
 
 from ..factories import OrganizationFactory
 from .test_meeting import MeetingTestCase
@@ -237,6 +237,7 @@ class MajorityTests(MeetingTestCase):
                 organization=cls.cell,
             )
         services.open_cycle(CycleJob.objects.create(cycle=cls.cycle))
+        cls.cycle.reviews.update(status=Review.Status.SUBMITTED)
         cls.collective = cls.cycle.reviews.get(
             organization=cls.cell, kind="organization"
         )
