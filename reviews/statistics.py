@@ -40,6 +40,7 @@ from .models import (
     RemedyAction,
     Review,
     ReviewCycle,
+    StepExemption,
     SuggestionItem,
 )
 from .remedies import action_counts
@@ -954,6 +955,7 @@ class CycleFigures:
         if self.top.pk != self.root.pk and self.org_type is None:
             ahead["trend", self.top.pk] = self.trend_query(self.top, cycles)
         ahead["remedies"] = self.remedies_query()
+        ahead["exemptions"] = self.exemptions_query()
         flags = self.flags_query(cycles)
         if flags is not None:
             ahead["flags"] = flags
@@ -1093,6 +1095,33 @@ class CycleFigures:
             ],
             "with_plan": len(ranked),
         }
+
+    def exemptions_query(self):
+        return (
+            StepExemption.objects.filter(review__cycle=self.cycle)
+            .filter(self.scoped("review__organization__"))
+            .order_by()
+            .values_list("kind", "review__kind")
+            .annotate(Count("pk"))
+        )
+
+    def exemptions(self):
+        """Work closed undone with a reason, per kind, for organizations and members."""
+        counts = {kind: Counter() for kind in StepExemption.Kind}
+        for kind, review_kind, number in self.read(
+            "exemptions", self.exemptions_query
+        ):
+            subject = "members" if review_kind == Kind.INDIVIDUAL else "organizations"
+            counts[kind][subject] += number
+        return [
+            {
+                "kind": kind.value,
+                "label": str(kind.label),
+                "organizations": counts[kind]["organizations"],
+                "members": counts[kind]["members"],
+            }
+            for kind in StepExemption.Kind
+        ]
 
     def flag_years(self, cycles):
         """The consecutive yearly cycles ending with this one; None: no flags shown."""
@@ -1234,6 +1263,7 @@ def dashboard_figures(
                 "focus_areas": figures.focus_areas(),
                 "indicators": figures.indicators(),
                 "remedies": figures.remedies(),
+                "exemptions": figures.exemptions(),
                 "flags": figures.flag_counts(cycles),
             }
         return found

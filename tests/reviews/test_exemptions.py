@@ -326,3 +326,19 @@ class MeetingWithExemptionTests(MeetingTestCase):
         self.assertContains(response, "Giờ kết thúc hội nghị phải sau giờ bắt đầu")
         self.assertContains(response, 'value="14:00"')
         self.assertIsNone(Meeting.objects.get(review=self.collective_a).held_on)
+
+
+class DashboardCountTests(ExemptionTestCase):
+    def test_the_dashboard_counts_each_kind_for_organizations_and_members(self):
+        self.client.force_login(self.staff)
+        self.exempt(self.review_a, self.collective_a)
+
+        response = self.client.get(
+            reverse("dashboard"), {"cycle": self.cycle.public_id}
+        )
+
+        rows = {row["kind"]: row for row in response.context["figures"]["exemptions"]}
+        self.assertEqual(rows[Kind.NOT_SUBMITTED]["members"], 1)
+        self.assertEqual(rows[Kind.NOT_SUBMITTED]["organizations"], 1)
+        self.assertEqual(rows[Kind.MEETING_NOT_HELD]["members"], 0)
+        self.assertContains(response, "Việc khép lại không hoàn thành, có lý do")
