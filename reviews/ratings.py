@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from organizations.models import GRASSROOTS_KINDS, Organization
 
@@ -27,6 +28,7 @@ from .models import (
     Rating,
     Review,
     ReviewCycle,
+    StepExemption,
 )
 
 Stage = Rating.Stage
@@ -58,6 +60,63 @@ def previous_rating(review, stage, ratings=None):
         if before in ratings:
             return ratings[before]
     return None
+
+
+# Where chain_score found the score when no later stage set one: the form.
+SCORE_OF_FORM = "form"
+
+
+def chain_score(review, ratings=None, upto=Stage.DECISION):
+    """The score the points rule reads, and where it comes from.
+
+    The latest stage up to `upto` that set a score (decision, appraisal,
+    meeting), else the review's own self-score total, else the score copied on
+    the self-proposed rating. Returns (score or None, stage or SCORE_OF_FORM).
+    """
+    ratings = (
+        ratings if ratings is not None else {r.stage: r for r in review.ratings.all()}
+    )
+    later = STAGES[1 : STAGES.index(upto) + 1]
+    for stage in reversed(later):
+        rating = ratings.get(stage)
+        if rating is not None and rating.score is not None:
+            return rating.score, stage
+    if review.score_total is not None:
+        return review.score_total, SCORE_OF_FORM
+    own = ratings.get(Stage.SELF)
+    if own is not None and own.score is not None:
+        return own.score, Stage.SELF
+    return None, SCORE_OF_FORM
+
+
+def unrated_exemptions(cycle):
+    """Review id → its exemptions that take it out of rating: [(label, reason)]."""
+    found = defaultdict(list)
+    rows = (
+        StepExemption.objects.unrated()
+        .filter(review__cycle=cycle)
+        .order_by("review_id", "kind")
+        .values_list("review_id", "kind", "reason")
+    )
+    for review_id, kind, reason in rows:
+        found[review_id].append((exemption_label(kind), reason))
+    return dict(found)
+
+
+def exemption_label(kind):
+    # "Not rated" elsewhere reads "not yet rated"; an exemption is "not to be".
+    if kind == StepExemption.Kind.NOT_RATED:
+        return pgettext("exemption", "Not rated")
+    return str(StepExemption.Kind(kind).label)
+
+
+def exempt_refusal(review, exemptions):
+    """Why a level cannot be recorded for a subject exempted from rating."""
+    label, reason = exemptions[0]
+    return _(
+        "%(name)s is not rated (%(exemption)s: %(reason)s); no level can be "
+        "recorded for them."
+    ) % {"name": review.subject_name, "exemption": label, "reason": reason}
 
 
 def record_rating(review, stage, level, user, **details):
@@ -305,16 +364,24 @@ class RuleBook:
             found.append(self._collective_finding(review, exempt))
         if self.regime.uses_points:
             score = stage_score if stage_score is not None else review.score_total
-            found.append(
-                rules.points(
-                    score,
-                    self.thresholds,
-                    on_time=review.tasks_on_time_percent,
-                    exceeding=review.tasks_exceeding_percent,
-                    remedied=review.shortcomings_remedied_percent,
-                )
-            )
+            found.append(self._points(rules.points, review, score))
         return [finding for finding in found if finding]
+
+    def points_verdict(self, review, score):
+        """The highest level `score` allows under the points rule, with the
+        reason; None where the regime gives no points."""
+        if not self.regime.uses_points:
+            return None
+        return self._points(rules.points_verdict, review, score)
+
+    def _points(self, rule, review, score):
+        return rule(
+            score,
+            self.thresholds,
+            on_time=review.tasks_on_time_percent,
+            exceeding=review.tasks_exceeding_percent,
+            remedied=review.shortcomings_remedied_percent,
+        )
 
     def _collective_finding(self, review, exempt):
         organization = review.organization
@@ -386,9 +453,12 @@ def lock_group(cycle, key):
 
 
 def decided_counts(group, exclude=()):
+    """The group's decided levels by code, without the reviews in `exclude`."""
+    excluded = {r.pk for r in exclude}
     ratings = Rating.objects.filter(
-        review__in=[r.pk for r in group.reviews], stage=Stage.DECISION
-    ).exclude(review__in=[r.pk for r in exclude])
+        review__in=[r.pk for r in group.reviews if r.pk not in excluded],
+        stage=Stage.DECISION,
+    )
     return Counter(ratings.values_list("level__code", flat=True))
 
 
@@ -407,14 +477,20 @@ def decide(cycle, group, decisions, user):
             {None: [_("Ratings are decided while the cycle is in appraisal.")]}
         )
     lock_group(cycle, group.key)
-    counts = decided_counts(group, exclude=[d.review for d in decisions])
-    counts.update(d.level.code for d in decisions)
+    # Subjects exempted from rating need no decision and are never counted.
+    exempt = unrated_exemptions(cycle)
+    unrated = [r for r in group.reviews if r.pk in exempt]
+    counts = decided_counts(group, exclude=[d.review for d in decisions] + unrated)
+    counts.update(d.level.code for d in decisions if d.review.pk not in exempt)
     quota = quota_finding(group, counts, cycle.regime.quota_percent)
     book = RuleBook(cycle, [d.review for d in decisions])
     overridable = set(cycle.regime.overridable_rules or [])
     errors, plans = defaultdict(list), []
     for decision in decisions:
         review = decision.review
+        if review.pk in exempt:
+            errors[review.pk].append(exempt_refusal(review, exempt[review.pk]))
+            continue
         waiting = book.collective_waiting(review)
         if waiting:
             errors[review.pk].append(
@@ -422,7 +498,9 @@ def decide(cycle, group, decisions, user):
                 % {"name": review.subject_name, "collective": waiting}
             )
             continue
-        findings = book.findings(review)
+        # The rules read the latest score of the chain, which the decision keeps.
+        score, _source = chain_score(review)
+        findings = book.findings(review, stage_score=score)
         if quota and decision.level.code == rules.EXCELLENT:
             findings.append(quota)
         broken = [f for f in findings if f.broken_by(decision.level.code)]
@@ -432,11 +510,11 @@ def decide(cycle, group, decisions, user):
                 overridden.append(finding.rule)
             else:
                 errors[review.pk].append(f"{review.subject_name}: {finding.reason}")
-        plans.append((decision, overridden))
+        plans.append((decision, overridden, score))
     if errors:
         raise RatingRefused(dict(errors))
     ratings = []
-    for decision, overridden in plans:
+    for decision, overridden, score in plans:
         ratings.append(
             record_rating(
                 decision.review,
@@ -445,7 +523,7 @@ def decide(cycle, group, decisions, user):
                 user,
                 reason=decision.reason,
                 assessment=decision.assessment,
-                score=decision.review.score_total,
+                score=score,
                 overridden_rules=overridden,
                 override_reason=decision.override_reason if overridden else "",
             )

@@ -282,6 +282,27 @@ def points(score, thresholds, *, on_time, exceeding, remedied):
     return Finding("points", FAIL, reason % values)
 
 
+def points_verdict(score, thresholds, *, on_time, exceeding, remedied):
+    """The points rule's verdict, always: the highest level `score` allows.
+
+    Where `points` finds nothing to cap, the subject may be rated HTXSNV.
+    """
+    found = points(
+        score, thresholds, on_time=on_time, exceeding=exceeding, remedied=remedied
+    )
+    if found is not None:
+        return found
+    return Finding(
+        "points",
+        EXCELLENT,
+        _(
+            "Points: %(score)s points with every condition of HTXSNV met; the "
+            "score allows HTXSNV."
+        )
+        % {"score": _number(score)},
+    )
+
+
 def _number(value):
     value = Decimal(value).normalize()
     text = f"{value:f}"

@@ -28,7 +28,9 @@ class RatingRowForm(forms.Form):
     """One subject's level at the appraisal or decision stage, with the reasons.
 
     `current` is the subject's rating at this stage, if any; `previous` the
-    latest earlier stage, which a different level must explain.
+    latest earlier stage, which a different level must explain; `score` the
+    score the points rule reads so far (ratings.chain_score), offered on the
+    appraisal.
     """
 
     level = forms.ChoiceField(label=_("Level"), required=False)
@@ -50,8 +52,10 @@ class RatingRowForm(forms.Form):
         current=None,
         overridable=(),
         uses_points=False,
+        score=None,
         **kwargs,
     ):
+        self.score = score
         self.review = review
         self.stage = stage
         self.previous = previous
@@ -107,8 +111,7 @@ class RatingRowForm(forms.Form):
                 override_reason=current.override_reason,
             )
         if stage == Stage.APPRAISAL:
-            score = shown.score if shown and shown.score is not None else None
-            initial["score"] = score if score is not None else review.score_total
+            initial["score"] = self.score
         return initial
 
     def clean(self):

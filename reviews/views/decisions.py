@@ -119,10 +119,27 @@ class Row:
     caps: list = field(default_factory=list)
     waiting: str | None = None
     errors: list = field(default_factory=list)
+    # [(exemption, reason)] of a subject exempted from rating: no level.
+    exemptions: list = field(default_factory=list)
+    # The score the points rule reads, where it comes from, and the rule's
+    # verdict for it (the highest level it allows); None without points.
+    score: Decimal | None = None
+    score_source: str = ""
+    verdict: rules.Finding | None = None
+    verdict_broken: bool = False
+
+    @property
+    def suggested(self):
+        """The proposal the select offers when nothing is recorded at this stage."""
+        if self.form is None or self.current is not None:
+            return None
+        return self.previous
 
     @property
     def level(self):
         """The level the row stands at: as typed, else as recorded."""
+        if self.exemptions:
+            return ""
         if self.form is not None:
             value = self.form["level"].value()
             return value if value in rules.ORDER else ""
@@ -188,18 +205,30 @@ def group_view(request, cycle, scope, step):
 def render_group_list(request, cycle, scope, step, groups):
     percent = cycle.regime.quota_percent
     by_review = group_ratings(cycle.reviews.values("pk"))
-    counted = counted_levels(by_review, step)
+    exempt = ratings.unrated_exemptions(cycle)
+    counted = counted_levels(by_review, step, exempt)
     summaries = []
     for group in sorted(groups.values(), key=group_rank):
         shown = [r for r in group.reviews if scope.sees(r)]
         if not shown:
             continue
         codes = Counter(counted[r.pk] for r in group.reviews if r.pk in counted)
+        unrated = sum(r.pk in exempt for r in shown)
         summaries.append(
             {
                 "group": group,
                 "subjects": len(shown),
-                "done": sum(step.stage in by_review.get(r.pk, ()) for r in shown),
+                "done": sum(
+                    step.stage in by_review.get(r.pk, ())
+                    for r in shown
+                    if r.pk not in exempt
+                ),
+                "unrated": unrated,
+                "complete": sum(
+                    r.pk in exempt or step.stage in by_review.get(r.pk, ())
+                    for r in shown
+                )
+                == len(shown),
                 "meter": Meter(percent, codes[rules.GOOD], codes[rules.EXCELLENT]),
             }
         )
@@ -243,6 +272,7 @@ class Page:
     open: bool
     accept_count: int
     group_ratings: dict
+    exemptions: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
 
 
@@ -259,14 +289,26 @@ def load_page(cycle, scope, step, group, query, data=None):
     book = ratings.RuleBook(cycle, shown)
     levels = list(book.levels.values())
     is_open = cycle.status in step.open_states
+    exempt = ratings.unrated_exemptions(cycle)
     rows = [
-        build_row(review, step, levels, cycle, scope, data, is_open, query["subject"])
+        build_row(
+            review,
+            step,
+            levels,
+            cycle,
+            scope,
+            data,
+            is_open,
+            query["subject"],
+            exempt.get(review.pk, []),
+        )
         for review in shown
     ]
     for row in rows:
         add_caps(row, book, step)
     by_review = group_ratings([r.pk for r in group.reviews])
-    meter, counts = quota_meter(cycle, group, rows, counted_levels(by_review, step))
+    counted = counted_levels(by_review, step, exempt)
+    meter, counts = quota_meter(cycle, group, rows, counted)
     return Page(
         cycle=cycle,
         step=step,
@@ -277,8 +319,9 @@ def load_page(cycle, scope, step, group, query, data=None):
         meter=meter,
         quota=ratings.quota_finding(group, counts, meter.percent),
         open=is_open,
-        accept_count=len(acceptable(group, by_review)),
+        accept_count=len(acceptable(group, by_review, exempt)),
         group_ratings=by_review,
+        exemptions=exempt,
     )
 
 
@@ -313,13 +356,17 @@ def quota_meter(cycle, group, rows, counted):
     return meter, codes
 
 
-def build_row(review, step, levels, cycle, scope, data, is_open, subject):
+def build_row(
+    review, step, levels, cycle, scope, data, is_open, subject, exemptions=()
+):
     by_stage = {rating.stage: rating for rating in review.ratings.all()}
     current = by_stage.get(step.stage)
     previous = ratings.previous_rating(review, step.stage, by_stage)
     decided = step.stage != Stage.DECISION and Stage.DECISION in by_stage
     form = None
-    if is_open and scope.rates(review) and scope.writes and not decided:
+    writable = is_open and scope.rates(review) and scope.writes
+    # A subject exempted from rating is shown with the exemption, not a select.
+    if writable and not decided and not exemptions:
         form = RatingRowForm(
             data,
             review=review,
@@ -329,6 +376,7 @@ def build_row(review, step, levels, cycle, scope, data, is_open, subject):
             current=current,
             overridable=cycle.regime.overridable_rules or (),
             uses_points=cycle.regime.uses_points,
+            score=ratings.chain_score(review, by_stage, upto=step.stage)[0],
         )
     return Row(
         review=review,
@@ -345,6 +393,7 @@ def build_row(review, step, levels, cycle, scope, data, is_open, subject):
         current=current,
         form=form,
         highlighted=review.public_id == subject,
+        exemptions=list(exemptions),
     )
 
 
@@ -355,17 +404,35 @@ def votes(rating, levels):
 
 
 def add_caps(row, book, step):
-    """The rules that cap the subject, each marked broken by the row's level."""
-    score = None
+    """The rules that cap the subject, each marked broken by the row's level.
+
+    The points rule reads the score ratings.decide reads: the latest of the
+    chain (ratings.chain_score), or on the appraisal form the score typed.
+    """
+    if row.exemptions:
+        return
+    by_stage = {link["stage"]: link["rating"] for link in row.chain if link["rating"]}
+    score, source = ratings.chain_score(row.review, by_stage)
     if step.stage == Stage.APPRAISAL and row.form is not None:
-        score = score_value(row.form)
-    elif step.stage == Stage.APPRAISAL and (row.current or row.previous):
-        score = (row.current or row.previous).score
+        typed = score_value(row.form)
+        if typed is not None:
+            score, source = typed, Stage.APPRAISAL
+        else:
+            score, source = ratings.chain_score(row.review, by_stage, Stage.MEETING)
     level = row.level
     row.caps = [
         (finding, bool(level) and finding.broken_by(level))
         for finding in book.findings(row.review, stage_score=score)
     ]
+    row.verdict = book.points_verdict(row.review, score)
+    if row.verdict is not None:
+        row.score = score
+        row.score_source = (
+            _("the self-score of the form")
+            if source == ratings.SCORE_OF_FORM
+            else Stage(source).label
+        )
+        row.verdict_broken = bool(level) and row.verdict.broken_by(level)
     if step.stage == Stage.DECISION:
         row.waiting = book.collective_waiting(row.review)
 
@@ -391,20 +458,30 @@ def group_ratings(review_ids):
     return found
 
 
-def counted_levels(by_review, step):
-    """The level each subject counts with on the meter: its latest counted stage."""
+def counted_levels(by_review, step, exempt=()):
+    """The level each subject counts with on the meter: its latest counted stage.
+
+    Subjects exempted from rating (`exempt`) never count.
+    """
     counted = {}
     for review_id, stages in by_review.items():
+        if review_id in exempt:
+            continue
         latest = [stage for stage in step.counted if stage in stages]
         if latest:
             counted[review_id] = stages[latest[-1]][1]
     return counted
 
 
-def acceptable(group, by_review):
-    """Undecided subjects with a proposal, and the level of their latest proposal."""
+def acceptable(group, by_review, exempt=()):
+    """Undecided subjects with a proposal, and the level of their latest proposal.
+
+    Subjects exempted from rating (`exempt`) need no decision.
+    """
     found = []
     for review in group.reviews:
+        if review.pk in exempt:
+            continue
         stages = by_review.get(review.pk, {})
         proposals = [stage for stage in PROPOSALS if stage in stages]
         if Stage.DECISION not in stages and proposals:
@@ -474,6 +551,8 @@ def save(request, page):
     if not action.is_valid():
         page.errors.append(_("Choose whether to save or to accept the proposals."))
         return False
+    if refuse_exempt(page, request.POST):
+        return False
     deciding = page.step.stage == Stage.DECISION
     if deciding and action.cleaned_data["action"] == "accept":
         return write(request, page, accepted(page))
@@ -483,6 +562,16 @@ def save(request, page):
     if deciding:
         return write(request, page, [decision_of(row, page.levels) for row in rows])
     return write(request, page, rows)
+
+
+def refuse_exempt(page, data):
+    """Refuse a level posted for a subject exempted from rating; True if any."""
+    refused = False
+    for row in page.rows:
+        if row.exemptions and data.get(f"r{row.review.public_id.hex}-level"):
+            row.errors.append(ratings.exempt_refusal(row.review, row.exemptions))
+            refused = True
+    return refused
 
 
 def changed(page):
@@ -499,7 +588,9 @@ def accepted(page):
     levels = {level.pk: level for level in page.levels}
     return [
         ratings.Decision(review, levels[level_id])
-        for review, level_id in acceptable(page.group, page.group_ratings)
+        for review, level_id in acceptable(
+            page.group, page.group_ratings, page.exemptions
+        )
     ]
 
 
