@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
+from .. import rules
 from ..models import CarryOverItem, FormSection, Review, ScoreCriterion, SuggestionItem
 
 TEXT_MAX_LENGTH = 20_000
@@ -375,6 +377,43 @@ class ReviewForm(forms.Form):
                     )
                 )
         return found
+
+    def rating_above_score(self):
+        """(field, message) when the self-rating is above what the self-score
+        allows under the points rule (QĐ 366); checked on submitting.
+
+        Nothing is said while a score or a condition is missing: those are
+        named as missing first.
+        """
+        if "self_rating" not in self.fields or not self.content.criteria:
+            return []
+        data = self.cleaned_data
+        levels = {level.pk: level for level in self.content.levels}
+        level = levels.get(data.get("self_rating"))
+        names = [f"score_{c.code}" for c in self.content.criteria]
+        names += [f"cond_{name}" for name, _label in CONDITIONS]
+        if level is None or any(data.get(name) is None for name in names):
+            return []
+        score = self.score_totals(data)["all"]
+        verdict = rules.points_verdict(
+            score,
+            {code.code: code.min_points or 0 for code in levels.values()},
+            on_time=data["cond_tasks_on_time_percent"],
+            exceeding=data["cond_tasks_exceeding_percent"],
+            remedied=data["cond_shortcomings_remedied_percent"],
+        )
+        if not verdict.broken_by(level.code):
+            return []
+        message = _(
+            "The self-proposed rating %(level)s is above what the self-score "
+            "allows: %(score)s points allow at most %(highest)s. %(reason)s"
+        ) % {
+            "level": level.code,
+            "score": floatformat(score, -2),
+            "highest": verdict.highest,
+            "reason": verdict.reason,
+        }
+        return [("self_rating", message)]
 
     # Conflicts -----------------------------------------------------------
 

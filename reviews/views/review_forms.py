@@ -42,8 +42,10 @@ def review_form(request, public_id):
         return render_form(request, form, editable)
     submitting = not request.htmx and form.cleaned_data["action"] == "submit"
     missing = form.missing() if submitting else []
+    # A self-rating above what the self-score allows is not submitted either.
+    refused = form.rating_above_score() if submitting else []
     changes = form.changes()
-    if submitting and not missing:
+    if submitting and not missing and not refused:
         changes |= {"status": Review.Status.SUBMITTED, "submitted_at": timezone.now()}
     saved, conflict = save(request.user, form, changes)
     if conflict:
@@ -53,11 +55,15 @@ def review_form(request, public_id):
         )
     if request.htmx:
         return render(request, "reviews/_review_autosave.html", {"saved": saved})
-    if missing:
+    if missing or refused:
         form = rebound(form, saved.version)
         for name, _label in missing:
             form.add_error(name, REQUIRED_TO_SUBMIT)
-        return render_form(request, form, editable, missing=missing, saved=saved)
+        for name, message in refused:
+            form.add_error(name, message)
+        return render_form(
+            request, form, editable, missing=missing, refused=refused, saved=saved
+        )
     if saved.is_submitted:
         messages.success(request, _("The form has been submitted."))
     else:
@@ -65,7 +71,9 @@ def review_form(request, public_id):
     return redirect("reviews:review", public_id=review.public_id)
 
 
-def render_form(request, form, editable, *, conflict=None, missing=(), saved=None):
+def render_form(
+    request, form, editable, *, conflict=None, missing=(), refused=(), saved=None
+):
     review = saved or form.content.review
     if request.htmx:
         return render(
@@ -84,6 +92,7 @@ def render_form(request, form, editable, *, conflict=None, missing=(), saved=Non
             "cycle_open": review.cycle.status in services.EDITABLE_STATES,
             "conflict": conflict,
             "missing": missing,
+            "refused": refused,
             "can_return": can_return(request.user, review),
             "return_form": ReturnForm(),
             "is_author": access.is_author(request.user, review),
