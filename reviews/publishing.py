@@ -37,8 +37,9 @@ def publish_results(cycle, user):
     """Notify each organization and member of their final rating.
 
     Runs inside move_cycle's transaction. Each user gets one notice per review;
-    publishing again after a reopening changes only the notices whose result
-    changed, and e-mails only those, after the commit.
+    publishing again after a reopening tells (notice and e-mail, after the
+    commit) only those never told and those whose decided result changed since
+    the last publication, whatever else the notice's wording would now say.
     """
     decided = [
         Decided(*row)
@@ -46,6 +47,12 @@ def publish_results(cycle, user):
         .order_by("review__organization__path", "review__meeting_rank", "pk")
         .values_list(*Decided.lookups)
     ]
+    reopened = (
+        cycle.reopenings.order_by("-reopened_at")
+        .values_list("reopened_at", flat=True)
+        .first()
+    )
+    changed = changed_results(decided, reopened)
     secretaries = secretaries_of(cycle)
     wanted = {}
     with translation.override("vi"):
@@ -57,10 +64,10 @@ def publish_results(cycle, user):
                 users = [row.user_id] if row.user_id else []
             for user_id in users:
                 wanted[user_id, row.review_id] = text
-    mails = write_notices(cycle, wanted)
+    mails = write_notices(cycle, wanted, changed)
     mails += [
         (row.review_id, None)
-        for row in unnoticed(cycle, decided)
+        for row in unnoticed(cycle, decided, reopened, changed)
         if row.kind == Review.Kind.INDIVIDUAL and not row.user_id and row.email
     ]
     note_publication(cycle, len(mails))
@@ -87,6 +94,7 @@ class Decided(NamedTuple):
     level: str
     score: object
     set_at: object
+    level_id: int
 
     lookups = (
         "review_id",
@@ -98,21 +106,60 @@ class Decided(NamedTuple):
         "level__name",
         "score",
         "set_at",
+        "level_id",
     )
 
 
-def unnoticed(cycle, decided):
+class Changed(NamedTuple):
+    """Reviews whose decided result (level, score) changed since the last
+    publication, and those written since whose earlier result is unknown."""
+
+    known: set
+    unknown: set
+
+
+def changed_results(decided, reopened):
+    """What changed since the last publication, from the decisions' history.
+
+    The cycle is closed from a publication to its reopening, so the results
+    as they stood at the latest reopening are those last published. Only a
+    decision written since (its set_at) can differ; its history up to the
+    reopening tells what it was. Decisions bulk-written without history fall
+    in `unknown`.
+    """
+    if reopened is None:
+        return Changed(set(), set())
+    written = {row.review_id: row for row in decided if row.set_at > reopened}
+    if not written:
+        return Changed(set(), set())
+    before = {}
+    for review_id, kind, level_id, score in (
+        Rating.history.filter(
+            review_id__in=list(written),
+            stage=Stage.DECISION,
+            history_date__lte=reopened,
+        )
+        .order_by("history_date", "history_id")
+        .values_list("review_id", "history_type", "level_id", "score")
+    ):
+        before[review_id] = None if kind == "-" else (level_id, score)
+    known, unknown = set(), set()
+    for review_id, row in written.items():
+        if review_id not in before:
+            unknown.add(review_id)
+        elif before[review_id] != (row.level_id, row.score):
+            known.add(review_id)
+    return Changed(known, unknown)
+
+
+def unnoticed(cycle, decided, reopened, changed):
     """Decisions to e-mail to members without an account, who have no notice.
 
     The first publication tells everyone, one after a reopening only those whose
-    decision was set since; a publication already noted in the cycle's history
-    (see note_publication) tells nobody again.
+    result changed since (or was written since without a known earlier result);
+    a publication already noted in the cycle's history (see note_publication)
+    tells nobody again.
     """
-    reopened = (
-        cycle.reopenings.order_by("-reopened_at")
-        .values_list("reopened_at", flat=True)
-        .first()
-    )
     publications = cycle.history.filter(status=ReviewCycle.Status.PUBLISHED)
     if reopened is not None:
         publications = publications.filter(history_date__gt=reopened)
@@ -121,7 +168,11 @@ def unnoticed(cycle, decided):
     )
     if noted.exists():
         return []
-    return [row for row in decided if reopened is None or row.set_at > reopened]
+    return [
+        row
+        for row in decided
+        if reopened is None or row.review_id in changed.known | changed.unknown
+    ]
 
 
 def note_publication(cycle, count):
@@ -163,8 +214,9 @@ def notice_text(cycle, row):
     return text
 
 
-def write_notices(cycle, wanted):
-    """Create the missing notices and update the changed ones; whom to e-mail."""
+def write_notices(cycle, wanted, results):
+    """Create the missing notices and renew those whose result changed; whom to
+    e-mail. Where the earlier result is unknown, a changed text tells."""
     existing = {
         (user_id, review_id): (pk, text)
         for pk, user_id, review_id, text in Notice.objects.filter(
@@ -177,7 +229,9 @@ def write_notices(cycle, wanted):
         stored = existing.get((user_id, review_id))
         if stored is None:
             created.append(Notice(user_id=user_id, review_id=review_id, text=text))
-        elif stored[1] != text:
+        elif review_id in results.known or (
+            review_id in results.unknown and stored[1] != text
+        ):
             # A changed result reads as new: unread, at the top of the list.
             changed.append(
                 Notice(pk=stored[0], text=text, read_at=None, created_at=now)
