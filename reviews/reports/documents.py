@@ -38,8 +38,10 @@ from ..models import (
     ReportJob,
     Review,
     ReviewCycle,
+    StepExemption,
 )
 from ..remedies import overdue_filter
+from .pipeline import DECIDED_STATES
 
 Kind = ReportJob.Kind
 KINDS = (
@@ -85,6 +87,25 @@ PLACE_PREFIXES = (
     "đảng bộ",
     "chi bộ",
 )
+# The committee that issues a Party organization's documents (Hướng dẫn
+# 36-HD/VPTW): "Đảng bộ thành phố Kon Tum" issues as "Thành ủy Kon Tum",
+# "Đảng bộ phường Quyết Thắng" as "Đảng ủy phường Quyết Thắng"; a cell issues as
+# itself. The first match wins.
+COMMITTEE_PREFIXES = (
+    ("đảng bộ tỉnh ", "Tỉnh ủy "),
+    ("đảng bộ thành phố ", "Thành ủy "),
+    ("đảng bộ huyện ", "Huyện ủy "),
+    ("đảng bộ thị xã ", "Thị ủy "),
+    ("đảng bộ quận ", "Quận ủy "),
+    ("đảng bộ ", "Đảng ủy "),
+)
+# How the documents name each exemption (the documents are in Vietnamese
+# whatever the requester's language).
+EXEMPTION_LABELS = {
+    StepExemption.Kind.NOT_SUBMITTED: "Không nộp bản kiểm điểm",
+    StepExemption.Kind.MEETING_NOT_HELD: "Không tổ chức hội nghị kiểm điểm",
+    StepExemption.Kind.NOT_RATED: "Không đánh giá, xếp loại",
+}
 
 
 class DocumentUnavailable(Exception):
@@ -196,6 +217,15 @@ def place_of(name):
     return name
 
 
+def issuing_body(name):
+    """The committee that signs for a Party organization of this name."""
+    lowered = name.lower()
+    for prefix, committee in COMMITTEE_PREFIXES:
+        if lowered.startswith(prefix):
+            return committee + name[len(prefix) :]
+    return name
+
+
 def abbreviation(name):
     """Initials of the body's first two words for "Số …-BC/TU": Thành ủy → TU."""
     initials = []
@@ -218,7 +248,12 @@ def on_behalf_of(organization):
 
 @dataclass
 class Header:
-    """The two-column header of a Party document (Hướng dẫn 36-HD/VPTW)."""
+    """The two-column header of a Party document (Hướng dẫn 36-HD/VPTW).
+
+    Left: the Party organization directly above (upright caps), the issuing body
+    (bold caps), a star, the number; right: the Party's name over a rule, then
+    place and date.
+    """
 
     superior_name: str
     issuing_body: str
@@ -228,13 +263,15 @@ class Header:
 
 
 def header_for(organization, cycle, day, code=""):
+    """The header of a document issued by `organization`'s committee (or cell)."""
     parent = organization.parent
+    body = issuing_body(organization.name)
     # The office writes the number in by hand: keep the blank in front of it.
     blank = "\u00a0" * 8
-    number = f"Số{blank}-{code}/{abbreviation(organization.name)}" if code else ""
+    number = f"Số{blank}-{code}/{abbreviation(body)}" if code else ""
     return Header(
         superior_name=parent.name if parent else "",
-        issuing_body=organization.name,
+        issuing_body=body,
         place=place_of(cycle.superior.name),
         day=day,
         number=number,
@@ -412,9 +449,26 @@ def minutes_context(cycle, review, organization):
     attendance = list(
         meeting.attendance.select_related("member").order_by("member__sort_key")
     )
-    items = list(
-        meeting.items.select_related("review", "proposed_rating").order_by("order")
+    unsubmitted = Prefetch(
+        "review__exemptions",
+        queryset=StepExemption.objects.filter(
+            kind=StepExemption.Kind.NOT_SUBMITTED
+        ).order_by("pk"),
+        to_attr="unsubmitted",
     )
+    # Printed by position: `order` starts at 0 in meetings of earlier releases.
+    every_item = list(
+        meeting.items.select_related("review", "proposed_rating")
+        .prefetch_related(unsubmitted)
+        .order_by("order", "pk")
+    )
+    # A subject closed without a form is not reviewed: named with the reason.
+    not_submitted = [
+        (item.review, item.review.unsubmitted[0])
+        for item in every_item
+        if item.review.unsubmitted
+    ]
+    items = [item for item in every_item if not item.review.unsubmitted]
     for item in items:
         item.vote_rows = [(level, item.votes.get(level.code, 0)) for level in levels]
     present = [row for row in attendance if row.present]
@@ -432,6 +486,7 @@ def minutes_context(cycle, review, organization):
             len(present), len(attendance), cycle.regime.quorum_percent
         ),
         "items": items,
+        "not_submitted": not_submitted,
         "signer_on_behalf": on_behalf_of(organization),
         "header": header_for(
             organization, cycle, meeting.held_on or timezone.localdate(), code="BB"
@@ -469,6 +524,13 @@ def notification_context(cycle, review, organization):
     if organization is None and review is not None:
         organization = review.organization
     cycle = load_cycle(cycle)
+    if cycle.status not in DECIDED_STATES:
+        raise DocumentUnavailable(
+            _(
+                "The rating-result notification can be produced only after the "
+                "ratings are decided."
+            )
+        )
     levels = list(cycle.regime.levels.all())
     decisions = Rating.objects.filter(stage=Rating.Stage.DECISION).select_related(
         "level"
@@ -579,6 +641,25 @@ def remedy_progress(cycle, today):
     )
 
 
+def exemption_summary(cycle):
+    """Exemptions of the cycle: a count per kind, and each one listed."""
+    rows = list(
+        StepExemption.objects.filter(review__cycle=cycle)
+        .select_related("review__organization")
+        .order_by("review__organization__path", "review__sort_key", "pk")
+    )
+    # In the order of the steps: forms, meetings, ratings.
+    kinds = list(EXEMPTION_LABELS)
+    rows.sort(key=lambda row: kinds.index(row.kind))
+    for row in rows:
+        row.label = EXEMPTION_LABELS[row.kind]
+    counts = [
+        (label, sum(1 for row in rows if row.kind == kind))
+        for kind, label in EXEMPTION_LABELS.items()
+    ]
+    return {"rows": rows, "counts": counts, "total": len(rows)}
+
+
 def summary_context(cycle, review, organization):
     """The BTV's summary: every figure comes from reviews/statistics.py."""
     cycle = load_cycle(cycle)
@@ -630,6 +711,7 @@ def summary_context(cycle, review, organization):
         ],
         "focus_areas": figures.focus_areas(),
         "remedies": remedy_progress(cycle, today),
+        "exemptions": exemption_summary(cycle),
         "charts": charts,
         "header": header_for(cycle.superior, cycle, today, code="BC"),
     }

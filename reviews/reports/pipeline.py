@@ -10,6 +10,7 @@ thought dead wakes up and finishes its render late.
 import hashlib
 import io
 import json
+import threading
 import zipfile
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -47,13 +48,14 @@ from ..models import (
     ReportJob,
     Review,
     ReviewCycle,
+    StepExemption,
 )
 
 Kind = ReportJob.Kind
 Status = ReportJob.Status
 
 # Bump when the documents' layout changes, so earlier files are not reused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 TRANSIENT_ERRORS = (OSError, OperationalError)
 
@@ -64,6 +66,9 @@ ORGANIZATION_KINDS = {
     Kind.NOTIFICATION,
     Kind.ORGANIZATION_FORMS,
 }
+# A leadership collective's report and minutes are its own, apart from its
+# organization's: these kinds take a collective review as well as an organization.
+COLLECTIVE_KINDS = {Kind.COLLECTIVE_REPORT, Kind.MINUTES}
 CYCLE_KINDS = {Kind.SUMMARY, Kind.CYCLE_DOCUMENTS}
 BATCH_KINDS = {Kind.ORGANIZATION_FORMS, Kind.CYCLE_DOCUMENTS}
 SINGLE_KINDS = [kind for kind in Kind if kind not in BATCH_KINDS]
@@ -92,12 +97,46 @@ def default_render(kind, cycle, review=None, organization=None):
 # Who may ask ----------------------------------------------------------------
 
 
+# Ratings are decided from this step on; before it there is nothing to notify.
+DECIDED_STATES = (
+    ReviewCycle.Status.DECIDED,
+    ReviewCycle.Status.PUBLISHED,
+    ReviewCycle.Status.LOCKED,
+)
+
+
+class ReportRefused(Exception):
+    """The document cannot be asked for yet; the message says why."""
+
+
+def subject_of(kind, review=None, organization=None):
+    """The (review, organization) a job of `kind` is kept under.
+
+    A collective report or minutes asked for from an organization's own
+    collective review is the organization's document (one job for the form's
+    button, the checklist and the ZIP); a leadership collective's stays its own.
+    """
+    if kind in COLLECTIVE_KINDS and review is not None:
+        if review.kind == Review.Kind.ORGANIZATION:
+            return None, review.organization
+        return review, None
+    return review, organization
+
+
+def reviewed_subject(kind, cycle, review):
+    """Whether `review` is a subject the document of `kind` is made of."""
+    if review is None or review.cycle_id != cycle.pk:
+        return False
+    if kind in REVIEW_KINDS:
+        return review.kind == Review.Kind.INDIVIDUAL
+    return kind in COLLECTIVE_KINDS and review.is_collective
+
+
 def check_access(user, kind, cycle, review=None, organization=None):
     """Raise 404 unless the user may read the document's subject."""
-    if kind in REVIEW_KINDS:
+    if kind in REVIEW_KINDS or (kind in COLLECTIVE_KINDS and review is not None):
         allowed = (
-            review is not None
-            and review.cycle_id == cycle.pk
+            reviewed_subject(kind, cycle, review)
             and Review.objects.visible_to(user).filter(pk=review.pk).exists()
         )
     elif kind in ORGANIZATION_KINDS:
@@ -112,6 +151,29 @@ def check_access(user, kind, cycle, review=None, organization=None):
         allowed = is_cycle_staff(user, cycle)
     if not allowed:
         raise Http404
+
+
+def refusal(user, kind, cycle):
+    """Why the document cannot be asked for yet, or "" if it can.
+
+    A rating-result notification exists once ratings are decided, and only for
+    those who may see the decisions (before publication: staff and leaders).
+    """
+    if kind != Kind.NOTIFICATION:
+        return ""
+    from ..results import decisions_shown
+
+    if cycle.status not in DECIDED_STATES:
+        return _(
+            "The rating-result notification can be produced only after the "
+            "ratings are decided."
+        )
+    if cycle.pk not in decisions_shown(user, [cycle]):
+        return _(
+            "The rating-result notification can be produced only after the "
+            "results are published."
+        )
+    return ""
 
 
 def jobs_visible_to(user):
@@ -133,7 +195,7 @@ def jobs_visible_to(user):
     reviews = Review.objects.visible_to(user).values("pk")
     organizations = Organization.objects.visible_to(user).values("pk")
     return jobs.filter(
-        Q(kind__in=REVIEW_KINDS, review__in=reviews)
+        Q(kind__in=REVIEW_KINDS | COLLECTIVE_KINDS, review__in=reviews)
         | Q(kind__in=ORGANIZATION_KINDS, organization__in=organizations)
         | Q(Exists(staff_roles), kind__in=CYCLE_KINDS)
     )
@@ -146,6 +208,9 @@ def scope_reviews(kind, cycle, review=None, organization=None):
     reviews = Review.objects.filter(cycle=cycle)
     if kind in REVIEW_KINDS:
         return reviews.filter(pk=review.pk)
+    if kind in COLLECTIVE_KINDS and review is not None:
+        # A leadership collective's leaders sit in the cells below it.
+        return reviews.filter(organization__path__startswith=review.organization.path)
     if kind in ORGANIZATION_KINDS:
         return reviews.filter(organization__path__startswith=organization.path)
     return reviews
@@ -158,7 +223,7 @@ def input_hash(kind, cycle, review=None, organization=None):
     parts: a part changes only if one of these figures does.
     """
     reviews = scope_reviews(kind, cycle, review, organization)
-    if kind in REVIEW_KINDS:
+    if review is not None:
         meeting_path = review.organization.path
     elif kind in ORGANIZATION_KINDS:
         meeting_path = organization.path
@@ -193,13 +258,19 @@ def input_hash(kind, cycle, review=None, organization=None):
             count=Count("pk"),
             done=Count("pk", filter=Q(status=RemedyAction.Status.DONE)),
         ),
+        # Few and short: their reasons are printed, so they are hashed whole.
+        "exemptions": list(
+            StepExemption.objects.filter(review__in=reviews)
+            .order_by("pk")
+            .values_list("pk", "kind", "reason")
+        ),
     }
     canonical = json.dumps(state, sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def file_name(kind, cycle, review=None, organization=None):
-    if kind in REVIEW_KINDS:
+    if review is not None:
         subject = review.subject_name
     elif kind in ORGANIZATION_KINDS:
         subject = organization.name
@@ -214,14 +285,26 @@ def job_file_name(job):
     return file_name(job.kind, job.cycle, job.review, job.organization)
 
 
+# The file field holds 100 characters: "reports/2026/12/", the name, and the
+# suffix storage adds to a name already taken. The download keeps the full name.
+STORED_STEM_LENGTH = 60
+
+
+def stored_file_name(job):
+    stem, dot, extension = job_file_name(job).rpartition(".")
+    return f"{stem[:STORED_STEM_LENGTH].rstrip('-')}{dot}{extension}"
+
+
 # Requests -------------------------------------------------------------------
 
 
 def request_report(user, kind, cycle, review=None, organization=None):
     """Return a finished or running job for unchanged inputs, else enqueue one."""
-    from .tasks import render_report_task
-
     check_access(user, kind, cycle, review, organization)
+    reason = refusal(user, kind, cycle)
+    if reason:
+        raise ReportRefused(reason)
+    review, organization = subject_of(kind, review, organization)
     digest = input_hash(kind, cycle, review, organization)
     same = ReportJob.objects.filter(
         kind=kind,
@@ -241,8 +324,41 @@ def request_report(user, kind, cycle, review=None, organization=None):
         requested_by=user,
         input_hash=digest,
     )
-    transaction.on_commit(lambda: render_report_task.delay(job.pk))
+    transaction.on_commit(lambda: dispatch(job.pk))
     return job
+
+
+def dispatch(job_id):
+    """Send the job to the worker; on the embedded default, run it in a thread.
+
+    With Redis the worker renders and the request returns at once. Without it
+    (CELERY_TASK_ALWAYS_EAGER) `delay` would render inside the request, a cycle's
+    ZIP for minutes, so the embedded default renders in a daemon thread of the
+    web process instead, and the job page shows its progress the same way.
+    REPORT_JOBS_IN_THREAD = False (the tests) renders in the request.
+    """
+    from .tasks import render_report_task
+
+    eager = render_report_task.app.conf.task_always_eager
+    if eager and getattr(settings, "REPORT_JOBS_IN_THREAD", True):
+        threading.Thread(
+            target=run_in_thread,
+            args=(job_id,),
+            name=f"report-job-{job_id}",
+            daemon=True,
+        ).start()
+    else:
+        render_report_task.delay(job_id)
+
+
+def run_in_thread(job_id):
+    """The embedded default's worker: one job, then its database connection closed."""
+    from .tasks import render_report_task
+
+    try:
+        render_report_task.apply(args=[job_id])
+    finally:
+        connections.close_all()
 
 
 # The worker's side ----------------------------------------------------------
@@ -274,7 +390,7 @@ def load(job_id):
 def finish(job, token, content, error=""):
     """Store the file and mark the job done, if the claim still holds."""
     stored = default_storage.save(
-        job.file.field.generate_filename(job, job_file_name(job)),
+        job.file.field.generate_filename(job, stored_file_name(job)),
         ContentFile(content),
     )
     done = held(job.pk, token).update(
@@ -334,13 +450,19 @@ def batch_parts(job):
             .values_list("pk", flat=True)
         ]
     parts = [[Kind.SUMMARY.value, None, None]]
-    organizations = (
-        cycle.reviews.filter(kind=Review.Kind.ORGANIZATION)
-        .order_by("organization__path")
-        .values_list("organization_id", flat=True)
+    collectives = (
+        cycle.reviews.collectives()
+        .order_by("organization__path", "kind")
+        .values_list("pk", "kind", "organization_id")
     )
-    for organization_id in organizations:
-        parts.append([Kind.NOTIFICATION.value, None, organization_id])
+    # Notifications exist once the ratings are decided.
+    decided = cycle.status in DECIDED_STATES
+    for pk, kind, organization_id in collectives:
+        if kind == Review.Kind.LEADERSHIP:
+            parts.append([Kind.COLLECTIVE_REPORT.value, pk, None])
+            continue
+        if decided:
+            parts.append([Kind.NOTIFICATION.value, None, organization_id])
         parts.append([Kind.COLLECTIVE_REPORT.value, None, organization_id])
     members = (
         cycle.reviews.individuals()

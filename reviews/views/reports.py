@@ -1,9 +1,11 @@
 """Report requests, the job page that polls while a worker renders, the download."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +25,9 @@ class ReportRequestForm(forms.Form):
         kind = data.get("kind")
         if kind in pipeline.REVIEW_KINDS and not data.get("review"):
             raise forms.ValidationError(_("Choose the review form."))
+        if kind in pipeline.COLLECTIVE_KINDS and data.get("review"):
+            # A collective's own form or meeting: the review names the subject.
+            return data
         if kind in pipeline.ORGANIZATION_KINDS and not data.get("organization"):
             raise forms.ValidationError(_("Choose the organization."))
         return data
@@ -44,12 +49,30 @@ def request_report(request):
     kind, data = form.cleaned_data["kind"], form.cleaned_data
     cycle = get_cycle(request.user, data["cycle"])
     review = organization = None
-    if kind in pipeline.REVIEW_KINDS:
+    if kind in pipeline.REVIEW_KINDS or (
+        kind in pipeline.COLLECTIVE_KINDS and data.get("review")
+    ):
         review = get_review(request.user, data["review"])
     elif kind in pipeline.ORGANIZATION_KINDS:
         organization = get_cycle_organization(request.user, cycle, data["organization"])
-    job = pipeline.request_report(request.user, kind, cycle, review, organization)
+    try:
+        job = pipeline.request_report(request.user, kind, cycle, review, organization)
+    except pipeline.ReportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(refused_page(kind, cycle, review, organization))
     return redirect("reviews:report_job", public_id=job.public_id)
+
+
+def refused_page(kind, cycle, review, organization):
+    """Where a refused request goes back to: the page that offers the document."""
+    if organization is not None:
+        return reverse(
+            "reviews:organization_results",
+            args=[cycle.public_id, organization.public_id],
+        )
+    if review is not None:
+        return reverse("reviews:review", args=[review.public_id])
+    return reverse("reviews:cycle", args=[cycle.public_id])
 
 
 @login_required

@@ -12,7 +12,8 @@ from organizations.models import Organization
 
 from .. import results
 from ..access import get_cycle, get_cycle_organization, narrowed
-from ..models import Rating, ReviewCycle
+from ..models import Rating, ReportJob, ReviewCycle
+from ..reports import pipeline
 from .cycles import cycle_roles
 
 PAGE_SIZE = 100
@@ -56,6 +57,9 @@ def organization_results(request, public_id, organization_id):
             "cycle": cycle,
             "organization": organization,
             "show_decisions": show,
+            "notification_refused": pipeline.refusal(
+                request.user, ReportJob.Kind.NOTIFICATION, cycle
+            ),
             "reads_overview": cycle_roles(request.user, cycle)[1],
             "ancestors": ancestors,
             "collectives": [results.attach_chain(r, show) for r in collectives],

@@ -3,6 +3,8 @@ from pathlib import Path
 
 from django.core.management import CommandError, call_command
 
+from reviews.models import ReviewCycle
+
 from ..personas import CyclePersonasTestCase
 
 
@@ -23,8 +25,15 @@ class RenderReportCommandTests(CyclePersonasTestCase):
         self.assertTrue(content.startswith(b"%PDF"))
 
     def test_writes_an_organizations_notification_by_its_code(self):
+        self.cycle.status = ReviewCycle.Status.DECIDED
+        self.cycle.save()
         content = self.render("notification", "P01.A", str(self.cycle.public_id))
         self.assertTrue(content.startswith(b"%PDF"))
+
+    def test_notification_before_the_decision_is_an_error(self):
+        with self.assertRaisesMessage(CommandError, "quyết định xếp loại"):
+            self.render("notification", "P01.A")
+        self.assertFalse(self.output.exists())
 
     def test_writes_the_summary_for_the_superior_committee(self):
         self.assertTrue(self.render("summary", "TU").startswith(b"%PDF"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.test import SimpleTestCase, override_settings
 from django.utils import timezone
 
+from organizations.models import Organization
 from reviews.models import (
     Attendance,
     CarryOverItem,
@@ -19,11 +20,13 @@ from reviews.models import (
     ReportJob,
     Review,
     ReviewCycle,
+    StepExemption,
     Suggestion,
     SuggestionAnswer,
     SuggestionItem,
 )
 from reviews.reports import documents
+from tests.clicks import pdf_lines
 from tests.personas import CyclePersonasTestCase
 
 Kind = ReportJob.Kind
@@ -197,6 +200,9 @@ class DocumentData(CyclePersonasTestCase):
             level=levels["HTXSNV"],
             set_at=now,
         )
+        # The ratings are decided: the notification can be made.
+        cls.cycle.status = ReviewCycle.Status.DECIDED
+        cls.cycle.save()
 
     def render(self, kind, **subject):
         html = documents.render_html(kind, self.cycle, **subject)
@@ -346,9 +352,9 @@ class ReportDocumentsTests(DocumentData):
         expected = {
             Kind.INDIVIDUAL_FORM: 10,
             Kind.COLLECTIVE_REPORT: 11,
-            Kind.MINUTES: 4,
+            Kind.MINUTES: 5,
             Kind.NOTIFICATION: 4,
-            Kind.SUMMARY: 9,
+            Kind.SUMMARY: 10,
         }
         for kind, subject in self.subjects().items():
             with self.subTest(kind=kind), self.assertNumQueries(expected[kind]):
@@ -415,3 +421,258 @@ class RatingLevelNamesTests(DocumentData):
         for level in RatingLevel.objects.filter(regime=self.cycle.regime):
             with self.subTest(level=level.code):
                 self.assertIn(level.name, text)
+
+
+def header_of(pdf, count):
+    """The first `count` lines of the first page, spaces made single."""
+    return [" ".join(line.split()) for line in pdf_lines(pdf)][:count]
+
+
+class DocumentHeaderTests(DocumentData):
+    """Hướng dẫn 36-HD/VPTW: the Party organization above, the issuing body, a
+    star and the number on the left; the Party's name, place and date on the
+    right; then the document's type."""
+
+    def test_each_documents_header_lines_in_order(self):
+        party = ["ĐẢNG CỘNG SẢN VIỆT NAM"]
+        cell = ["ĐẢNG BỘ PHƯỜNG QUYẾT THẮNG", "CHI BỘ TỔ DÂN PHỐ 1", "*"]
+        committee = ["THÀNH ỦY KON TUM", "*"]
+        today = timezone.localdate()
+        dated = f"Kon Tum, ngày {today:%d} tháng {today:%m} năm {today:%Y}"
+        expected = {
+            Kind.INDIVIDUAL_FORM: (
+                {"review": self.review_a},
+                cell
+                + party
+                + ["Kon Tum, ngày 05 tháng 12 năm 2026", "BẢN KIỂM ĐIỂM CÁ NHÂN"],
+            ),
+            Kind.COLLECTIVE_REPORT: (
+                {"organization": self.cell_a},
+                [*cell, "Số -BC/CB", *party],
+            ),
+            Kind.MINUTES: (
+                {"organization": self.cell_a},
+                cell
+                + ["Số -BB/CB"]
+                + party
+                + ["Kon Tum, ngày 20 tháng 12 năm 2026", "BIÊN BẢN"],
+            ),
+            Kind.NOTIFICATION: (
+                {"organization": self.cell_a},
+                committee + ["Số -TB/TU"] + party + [dated, "THÔNG BÁO"],
+            ),
+            Kind.SUMMARY: (
+                {},
+                committee + ["Số -BC/TU"] + party + [dated, "BÁO CÁO"],
+            ),
+        }
+        for kind, (subject, lines) in expected.items():
+            with self.subTest(kind=kind):
+                pdf = self.render(kind, **subject)
+                self.assertEqual(header_of(pdf, len(lines)), lines)
+
+    def test_a_party_committee_issues_as_its_committee(self):
+        pdf = self.render(Kind.COLLECTIVE_REPORT, organization=self.ward)
+        self.assertEqual(
+            header_of(pdf, 4),
+            ["THÀNH ỦY KON TUM", "ĐẢNG ỦY PHƯỜNG QUYẾT THẮNG", "*", "Số -BC/ĐU"],
+        )
+
+    def test_signatures_and_recipients(self):
+        signed = {
+            Kind.COLLECTIVE_REPORT: ("T/M CHI BỘ", "Nơi nhận:"),
+            Kind.NOTIFICATION: ("T/M BAN THƯỜNG VỤ", "Nơi nhận:"),
+            Kind.SUMMARY: ("T/M BAN THƯỜNG VỤ", "Nơi nhận:"),
+        }
+        for kind, strings in signed.items():
+            subject = self.subjects()[kind]
+            text = pdf_text(self.render(kind, **subject))
+            for string in strings:
+                with self.subTest(kind=kind, string=string):
+                    self.assertIn(string, text)
+
+    def test_the_notification_speaks_for_the_standing_committee(self):
+        text = pdf_text(self.render(Kind.NOTIFICATION, organization=self.cell_a))
+        self.assertIn("Ban Thường vụ Thành ủy Kon Tum thông báo", text)
+
+
+class IssuingBodyTests(SimpleTestCase):
+    def test_a_party_organizations_committee_issues_its_documents(self):
+        cases = {
+            "Đảng bộ tỉnh Kon Tum": "Tỉnh ủy Kon Tum",
+            "Đảng bộ thành phố Kon Tum": "Thành ủy Kon Tum",
+            "Đảng bộ huyện Đăk Hà": "Huyện ủy Đăk Hà",
+            "Đảng bộ phường Quyết Thắng": "Đảng ủy phường Quyết Thắng",
+            "Đảng bộ Cơ quan Kho bạc Nhà nước thành phố": (
+                "Đảng ủy Cơ quan Kho bạc Nhà nước thành phố"
+            ),
+            "Chi bộ Tổ dân phố 1": "Chi bộ Tổ dân phố 1",
+            "Thành ủy Kon Tum": "Thành ủy Kon Tum",
+        }
+        for name, body in cases.items():
+            with self.subTest(name=name):
+                self.assertEqual(documents.issuing_body(name), body)
+
+    def test_header_names_the_organization_above_then_the_committee(self):
+        province = Organization(name="Đảng bộ tỉnh Kon Tum")
+        city = Organization(name="Đảng bộ thành phố Kon Tum", parent=province)
+        cycle = ReviewCycle(superior=city)
+        header = documents.header_for(city, cycle, datetime.date(2026, 12, 5), "TB")
+        self.assertEqual(header.superior_name, "Đảng bộ tỉnh Kon Tum")
+        self.assertEqual(header.issuing_body, "Thành ủy Kon Tum")
+        self.assertEqual(" ".join(header.number.split()), "Số -TB/TU")
+        self.assertEqual(header.place, "Kon Tum")
+
+
+class CarryOverSectionTests(DocumentData):
+    """Section III when no action was left open by earlier reviews."""
+
+    NOTHING_LEFT = (
+        "Không còn hạn chế, khuyết điểm nào từ các kỳ kiểm điểm trước phải tiếp tục "
+        "khắc phục."
+    )
+
+    def other_form_text(self, answers):
+        review = self.cycle.reviews.get(member=self.other_member_a)
+        review.answers = answers
+        review.save()
+        return pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=review))
+
+    def section_three(self, text):
+        start = text.index("III. ")
+        return text[start : text.index("IV. ", start)]
+
+    def test_without_an_answer_it_says_nothing_is_left_once(self):
+        part = self.section_three(self.other_form_text({}))
+        self.assertEqual(part.count(self.NOTHING_LEFT), 1)
+        self.assertNotIn("được chỉ ra ở các kỳ kiểm điểm trước.", part)
+
+    def test_the_subjects_own_account_is_printed_alone(self):
+        account = "Các hạn chế năm trước đã được khắc phục xong."
+        part = self.section_three(self.other_form_text({"III": account}))
+        self.assertIn(account, part)
+        self.assertNotIn("Không còn hạn chế", part)
+        self.assertNotIn("Không có hạn chế", part)
+
+    def test_open_items_are_printed_with_their_outcome(self):
+        part = self.section_three(
+            pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
+        )
+        self.assertIn("1. Chậm nộp báo cáo tháng", part)
+        self.assertIn("Đã nộp đúng hạn từ tháng 3. — Đã khắc phục.", part)
+        self.assertNotIn(self.NOTHING_LEFT, part)
+
+
+class MinutesDetailTests(DocumentData):
+    def minutes(self):
+        return pdf_text(self.render(Kind.MINUTES, organization=self.cell_a))
+
+    def test_known_times_are_printed(self):
+        Meeting.objects.filter(review=self.collective_a).update(
+            starts_at=datetime.time(7, 30), ends_at=datetime.time(11, 5)
+        )
+        text = self.minutes()
+        self.assertIn(
+            "Thời gian: bắt đầu vào hồi 7 giờ 30 phút, ngày 20 tháng 12 năm 2026.",
+            text,
+        )
+        self.assertIn("Hội nghị kết thúc vào hồi 11 giờ 05 phút cùng ngày.", text)
+        self.assertNotIn("……", text)
+
+    def test_unknown_times_are_left_blank_to_fill_in(self):
+        text = self.minutes()
+        self.assertIn("bắt đầu vào hồi …… giờ …… phút, ngày 20 tháng 12 năm 2026", text)
+        self.assertIn("kết thúc vào hồi …… giờ …… phút cùng ngày", text)
+
+    def test_subjects_are_numbered_from_one_whatever_their_order(self):
+        meeting = Meeting.objects.get(review=self.collective_a)
+        for position, item in enumerate(meeting.items.order_by("order")):
+            MeetingItem.objects.filter(pk=item.pk).update(order=position)
+        text = self.minutes()
+        self.assertIn(
+            "TT Tập thể, cá nhân được kiểm điểm 1 Chi bộ Tổ dân phố 1 2", text
+        )
+        self.assertIn("1. Chi bộ Tổ dân phố 1", text)
+        self.assertIn("2. Nguyễn Văn Ân", text)
+        self.assertNotIn("0 Chi bộ Tổ dân phố 1", text)
+
+    def test_a_member_exempted_from_submitting_is_named_with_the_reason(self):
+        meeting = Meeting.objects.get(review=self.collective_a)
+        other = self.cycle.reviews.get(member=self.other_member_a)
+        MeetingItem.objects.create(meeting=meeting, review=other, order=3)
+        StepExemption.objects.create(
+            review=other,
+            kind=StepExemption.Kind.NOT_SUBMITTED,
+            reason="Ốm dài ngày, đang điều trị tại bệnh viện",
+            recorded_by=self.staff,
+        )
+        text = self.minutes()
+        self.assertIn(
+            "Đồng chí Trần Thị Bình không nộp bản kiểm điểm, lý do: Ốm dài ngày, "
+            "đang điều trị tại bệnh viện; hội nghị không kiểm điểm đồng chí.",
+            text,
+        )
+        self.assertNotIn("3. Trần Thị Bình", text)
+        self.assertNotIn("3 Trần Thị Bình", text)
+        self.assertIn("2. Nguyễn Văn Ân", text)
+
+
+class SummaryExemptionTests(DocumentData):
+    HEADING = "7. Các trường hợp khép lại khi chưa thực hiện"
+
+    def summary(self):
+        return pdf_text(self.render(Kind.SUMMARY))
+
+    def test_none_says_so(self):
+        text = self.summary()
+        self.assertIn(f"{self.HEADING} Không có.", text)
+
+    def test_exemptions_are_counted_per_kind_and_listed(self):
+        other = self.cycle.reviews.get(member=self.other_member_a)
+        StepExemption.objects.create(
+            review=other,
+            kind=StepExemption.Kind.NOT_SUBMITTED,
+            reason="Ốm nằm viện",
+            recorded_by=self.staff,
+        )
+        StepExemption.objects.create(
+            review=self.cycle.reviews.get(member=self.member_b),
+            kind=StepExemption.Kind.NOT_RATED,
+            reason="Đang chuyển sinh hoạt",
+            recorded_by=self.staff,
+        )
+        text = self.summary()
+        part = text[text.index(self.HEADING) :]
+        self.assertIn(
+            "Không nộp bản kiểm điểm 1 Không tổ chức hội nghị kiểm điểm 0 "
+            "Không đánh giá, xếp loại 1 Tổng số 2",
+            part,
+        )
+        self.assertIn(
+            "1 Trần Thị Bình Chi bộ Tổ dân phố 1 Không nộp bản kiểm điểm Ốm nằm viện",
+            part,
+        )
+        self.assertIn(
+            "2 Lê Đức Cường Chi bộ Tổ dân phố 2 Không đánh giá, xếp loại "
+            "Đang chuyển sinh hoạt",
+            part,
+        )
+        self.assertNotIn("Không có.", part)
+
+
+class NotificationBeforeDecisionTests(DocumentData):
+    def test_the_notification_needs_decided_ratings(self):
+        for status in (
+            ReviewCycle.Status.SELF_REVIEW,
+            ReviewCycle.Status.MEETINGS,
+            ReviewCycle.Status.APPRAISAL,
+        ):
+            ReviewCycle.objects.filter(pk=self.cycle.pk).update(status=status)
+            self.cycle.refresh_from_db()
+            with (
+                self.subTest(status=status),
+                self.assertRaises(documents.DocumentUnavailable),
+            ):
+                documents.context_for(
+                    Kind.NOTIFICATION, self.cycle, organization=self.cell_a
+                )

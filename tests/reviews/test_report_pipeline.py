@@ -3,6 +3,7 @@ import shutil
 import tempfile
 import zipfile
 from datetime import timedelta
+from unittest import mock
 
 from django.core.files.storage import default_storage
 from django.http import Http404
@@ -14,7 +15,7 @@ from django.utils.translation import gettext
 
 from kontum_review import urls as project_urls
 from reviews import urls as reviews_urls
-from reviews.models import ReportJob
+from reviews.models import ReportJob, Review, ReviewCycle
 from reviews.reports import pipeline
 from reviews.reports.tasks import render_report_task
 from reviews.views import reports
@@ -230,6 +231,8 @@ class ReportBatchTests(ReportTestCase):
         self.assertIn("mẫu biểu bị hỏng", errors)
 
     def test_cycle_documents_put_each_organization_in_a_folder(self):
+        self.cycle.status = ReviewCycle.Status.DECIDED
+        self.cycle.save()
         job = self.request(self.staff, Kind.CYCLE_DOCUMENTS)
         self.assertEqual(job.status, Status.DONE, job.error)
         entries = self.zip_names(job)
@@ -367,3 +370,104 @@ class ReportViewTests(ReportTestCase):
         self.client.force_login(self.secretary_a)
         response = self.client.get(f"/review/reports/{job.public_id}/download/")
         self.assertEqual(response.status_code, 404)
+
+
+class ReportDispatchTests(ReportTestCase):
+    """The embedded default renders in a thread; the job page shows its progress."""
+
+    def job_partial(self, job):
+        return self.client.get(
+            f"/review/reports/{job.public_id}/", headers={"HX-Request": "true"}
+        )
+
+    @override_settings(REPORT_JOBS_IN_THREAD=True)
+    def test_cycle_zip_request_returns_at_once_and_the_page_follows_progress(self):
+        self.cycle.status = ReviewCycle.Status.DECIDED
+        self.cycle.save()
+        self.client.force_login(self.staff)
+        with (
+            mock.patch("reviews.reports.pipeline.threading.Thread") as thread,
+            mock.patch.object(render_report_task, "delay") as delay,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.post(
+                "/review/reports/request/",
+                {"kind": Kind.CYCLE_DOCUMENTS, "cycle": self.cycle.public_id},
+            )
+        job = ReportJob.objects.get()
+        self.assertRedirects(response, f"/review/reports/{job.public_id}/")
+        # Nothing was rendered in the request: a daemon thread was started.
+        delay.assert_not_called()
+        thread.assert_called_once()
+        self.assertIs(thread.call_args.kwargs["target"], pipeline.run_in_thread)
+        self.assertEqual(thread.call_args.kwargs["args"], (job.pk,))
+        self.assertTrue(thread.call_args.kwargs["daemon"])
+        thread.return_value.start.assert_called_once_with()
+        job.refresh_from_db()
+        self.assertEqual(job.status, Status.PENDING)
+
+        page = self.client.get(f"/review/reports/{job.public_id}/")
+        self.assertContains(page, "<html")
+        self.assertContains(page, f'hx-get="/review/reports/{job.public_id}/"')
+        self.assertContains(page, 'hx-trigger="every 1s"')
+        self.assertContains(page, '<progress id="report-job-progress"')
+        self.assertNotContains(page, "/download/")
+
+        # What the thread does, step by step, as the page polls.
+        token = pipeline.claim(job.pk)
+        parts = pipeline.start_batch(job.pk)
+        total = len(parts)
+        self.assertGreater(total, 3)
+        results = [pipeline.render_part(job.pk, part) for part in parts[:2]]
+        partial = self.job_partial(job)
+        self.assertContains(partial, f'value="2" max="{total}"')
+        self.assertContains(partial, f"2 / {total}")
+        self.assertContains(partial, 'hx-trigger="every 1s"')
+        self.assertNotContains(partial, "/download/")
+        self.assertNotContains(partial, "<html")
+
+        results += [pipeline.render_part(job.pk, part) for part in parts[2:]]
+        pipeline.write_zip(job.pk, token, results)
+        partial = self.job_partial(job)
+        self.assertContains(partial, f'value="{total}" max="{total}"')
+        self.assertContains(partial, f"/review/reports/{job.public_id}/download/")
+        self.assertNotContains(partial, "hx-trigger")
+
+    @override_settings(REPORT_JOBS_IN_THREAD=True)
+    def test_with_a_worker_the_job_is_sent_to_it(self):
+        self.addCleanup(
+            setattr,
+            render_report_task.app.conf,
+            "task_always_eager",
+            render_report_task.app.conf.task_always_eager,
+        )
+        render_report_task.app.conf.task_always_eager = False
+        with (
+            mock.patch("reviews.reports.pipeline.threading.Thread") as thread,
+            mock.patch.object(render_report_task, "delay") as delay,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            job = pipeline.request_report(self.staff, Kind.SUMMARY, self.cycle)
+        delay.assert_called_once_with(job.pk)
+        thread.assert_not_called()
+
+
+class StoredFileNameTests(ReportTestCase):
+    def test_a_long_subject_name_fits_the_file_field(self):
+        collective = self.cycle.reviews.get(
+            organization=self.ward, kind=Review.Kind.ORGANIZATION
+        )
+        leadership = Review.objects.create(
+            cycle=self.cycle,
+            kind=Review.Kind.LEADERSHIP,
+            organization=self.ward,
+            template=collective.template,
+            subject_name="Tập thể lãnh đạo, quản lý – Đảng bộ Cơ quan Phòng Lao động "
+            "– Thương binh và Xã hội thành phố Kon Tum",
+        )
+        job = self.request(self.staff, Kind.COLLECTIVE_REPORT, review=leadership)
+        self.assertEqual(job.status, Status.DONE, job.error)
+        self.assertLessEqual(len(job.file.name), 100)
+        self.assertTrue(job.file.name.startswith("reports/"))
+        self.assertEqual(job.review, leadership)
+        self.assertTrue(pipeline.job_file_name(job).endswith("kon-tum-2026.pdf"))

@@ -8,6 +8,7 @@ from organizations.models import Organization
 
 from ...models import ReportJob, Review
 from ...reports import pipeline
+from ...reports.documents import DocumentUnavailable
 
 
 class Command(BaseCommand):
@@ -33,9 +34,12 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(_("No review cycle %(cycle)s.") % {"cycle": cycle})
         review, organization = self.subject(kind, found, subject)
-        content = pipeline.default_render(
-            kind, found, review=review, organization=organization
-        )
+        try:
+            content = pipeline.default_render(
+                kind, found, review=review, organization=organization
+            )
+        except DocumentUnavailable as unavailable:
+            raise CommandError(str(unavailable)) from unavailable
         output.write_bytes(content)
         self.stdout.write(
             _("Wrote %(path)s (%(size)d bytes).")
