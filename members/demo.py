@@ -7,12 +7,14 @@ province-size run (30,000 members) must finish in well under two minutes.
 
 import datetime
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,16 +28,23 @@ from organizations.models import (
 from reviews import rules, services, statistics
 from reviews.guards import closed_cycle_writes
 from reviews.models import (
+    Attendance,
+    CarryOverItem,
+    CycleJob,
     FocusArea,
     FocusIndicator,
+    FormSection,
     FormTemplate,
     IndicatorValue,
     Meeting,
+    MeetingItem,
     Rating,
     Regime,
     RemedyAction,
     Review,
     ReviewCycle,
+    ScoreCriterion,
+    StepExemption,
     Suggestion,
     SuggestionAnswer,
     SuggestionItem,
@@ -366,11 +375,13 @@ def seed(
     create_indicator_values(rng, article_cycle, organizations)
     decided = create_history(seed_value, cycles[:-1], organizations)
     accounts = create_accounts(organizations)
+    current = run_current_cycle(seed_value, cycles, organizations, today)
     log(
         f"Tổ chức đảng: {Organization.objects.count()}; "
         f"đảng viên: {Member.objects.count()} (mới tạo {created}); "
         f"kỳ kiểm điểm: {ReviewCycle.objects.count()}; "
-        f"xếp loại đã quyết định (mới tạo): {decided}."
+        f"xếp loại đã quyết định (mới tạo): {decided}; "
+        f"kỳ năm {current.year}: {current.get_status_display()}."
     )
     return accounts
 
@@ -1014,3 +1025,820 @@ def create_accounts(organizations):
             member.save(update_fields=["user"])
         accounts.append((username, title, organization.name))
     return accounts
+
+
+# The current cycle -------------------------------------------------------------
+#
+# This year's cycle is opened by the opening job, as staff open it. Nearly every
+# form is then written and submitted; a few members could not write theirs, and
+# staff recorded why before moving the cycle to its meetings. About half of the
+# collectives have recorded their meeting; the others, the demo secretary's cell
+# among them, are planned, so the walkthrough can hold one and go on from there.
+
+EXEMPT_SHARE = 0.015
+MATERNITY = "Nghỉ thai sản"
+EXEMPTION_REASONS = [
+    ("Ốm dài ngày, điều trị tại bệnh viện", 4),
+    ("Đi công tác dài ngày ở nước ngoài", 2),
+    ("Đang làm thủ tục chuyển sinh hoạt đảng", 3),
+    (MATERNITY, 3),
+]
+HELD_SHARE = 0.5
+ABSENT_SHARE = 0.04
+ABSENCE_REASONS = ["Đi công tác", "Ốm, có đơn xin vắng", "Việc gia đình đột xuất"]
+RESIDENTIAL_TYPES = ("phuong", "xa")
+# How a level usually moves from last year's decision to this year's self-rating.
+SELF_RATING_DRIFT = [(0, 0.8), (-1, 0.1), (1, 0.1)]
+# Each level's self-score: share of every criterion's points, and its conditions
+# (tasks on time, tasks exceeding the requirement, shortcomings remedied; %).
+SELF_SCORES = {
+    rules.EXCELLENT: ((0.91, 0.98), (100, 100), (30, 60), (100, 100)),
+    rules.GOOD: ((0.73, 0.88), (100, 100), (5, 29), (80, 100)),
+    rules.PASS: ((0.56, 0.68), (80, 95), (0, 10), (50, 90)),
+    rules.FAIL: ((0.36, 0.48), (50, 75), (0, 0), (0, 50)),
+}
+CIVIL_SERVANT_RATINGS = {
+    rules.EXCELLENT: "Hoàn thành xuất sắc nhiệm vụ",
+    rules.GOOD: "Hoàn thành tốt nhiệm vụ",
+    rules.PASS: "Hoàn thành nhiệm vụ",
+    rules.FAIL: "Không hoàn thành nhiệm vụ",
+}
+
+MEMBER_ANSWERS = {
+    "I-1": [
+        "Luôn kiên định chủ nghĩa Mác - Lê-nin, tư tưởng Hồ Chí Minh; chấp hành "
+        "nghiêm chủ trương của Đảng, chính sách, pháp luật của Nhà nước. Giữ gìn "
+        "phẩm chất đạo đức, lối sống giản dị, lành mạnh; không có biểu hiện suy "
+        "thoái, “tự diễn biến”, “tự chuyển hóa”.",
+        "Có lập trường tư tưởng chính trị vững vàng, tin tưởng vào sự lãnh đạo của "
+        "Đảng. Chấp hành nghiêm Điều lệ Đảng và những điều đảng viên không được làm; "
+        "sinh hoạt đảng đầy đủ, đóng đảng phí đúng quy định.",
+        "Thường xuyên học tập, quán triệt nghị quyết của Đảng; giữ mối liên hệ với "
+        "chi ủy và nhân dân nơi cư trú; tác phong gần gũi quần chúng, đoàn kết với "
+        "đồng chí, đồng nghiệp.",
+    ],
+    "work": [
+        "Hoàn thành {on_time}% nhiệm vụ đúng tiến độ, {exceeding}% nhiệm vụ vượt "
+        "yêu cầu; chủ động tham mưu, đề xuất giải pháp nâng cao hiệu quả công việc "
+        "của cơ quan, đơn vị.",
+        "Thực hiện đầy đủ chức trách được giao; {on_time}% nhiệm vụ hoàn thành đúng "
+        "hạn, trong đó {exceeding}% vượt yêu cầu về chất lượng, tiến độ.",
+    ],
+    "home": [
+        "Tham gia đầy đủ sinh hoạt chi bộ và hoạt động của {place}; vận động gia "
+        "đình, bà con thực hiện tốt chủ trương của Đảng, chính sách, pháp luật của "
+        "Nhà nước và quy ước của khu dân cư.",
+        "Gương mẫu tham gia phong trào “Toàn dân đoàn kết xây dựng đời sống văn "
+        "hóa” ở {place}; hoàn thành các nhiệm vụ chi bộ phân công.",
+    ],
+    "I-3": [
+        "Thực hiện nghiêm túc bản cam kết tu dưỡng, rèn luyện, phấn đấu năm "
+        "{year}; học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh "
+        "gắn với nhiệm vụ được giao.",
+        "Hoàn thành các nội dung đã đăng ký trong bản cam kết đầu năm {year}; giữ "
+        "gìn đoàn kết, phát huy tinh thần trách nhiệm nêu gương.",
+    ],
+    "I-4": [
+        "Lãnh đạo, điều hành đơn vị hoàn thành các chỉ tiêu được giao; phát huy dân "
+        "chủ, giữ vững đoàn kết nội bộ; gương mẫu thực hiện trách nhiệm nêu gương "
+        "của người đứng đầu.",
+        "Phân công nhiệm vụ rõ người, rõ việc; kiểm tra, đôn đốc thường xuyên; được "
+        "cán bộ, công chức trong đơn vị tín nhiệm.",
+    ],
+    "II": {
+        rules.EXCELLENT: [
+            "Việc nghiên cứu, cập nhật kiến thức mới có lúc chưa thường xuyên. "
+            "Nguyên nhân: khối lượng công việc lớn, thời gian tự học còn ít.",
+        ],
+        rules.GOOD: [
+            "Tinh thần tự phê bình và phê bình có lúc còn nể nang. Nguyên nhân chủ "
+            "quan là bản thân chưa mạnh dạn góp ý.",
+            "Một số việc còn giải quyết chậm so với kế hoạch. Nguyên nhân: sắp xếp "
+            "công việc chưa thật khoa học.",
+        ],
+        rules.PASS: [
+            "Một số nhiệm vụ hoàn thành chậm so với thời hạn; tham gia sinh hoạt chi "
+            "bộ có lúc chưa đầy đủ. Nguyên nhân: chưa sắp xếp công việc khoa học, "
+            "ý thức trách nhiệm có lúc chưa cao.",
+        ],
+        rules.FAIL: [
+            "Không hoàn thành một số nhiệm vụ được giao, nhiều việc trễ hạn; chưa "
+            "khắc phục các hạn chế đã được chỉ ra. Nguyên nhân chủ yếu là chủ quan.",
+        ],
+    },
+    "V": [
+        "",
+        "",
+        "Bản thân chịu trách nhiệm về những hạn chế, khuyết điểm đã nêu.",
+    ],
+    "VI": [
+        "Tiếp tục học tập nâng cao trình độ lý luận chính trị, chuyên môn nghiệp vụ; "
+        "sắp xếp công việc khoa học, bảo đảm tiến độ; phát huy tự phê bình và phê "
+        "bình.",
+        "Xây dựng kế hoạch công việc hằng tháng, theo dõi tiến độ; tích cực góp ý "
+        "trong sinh hoạt chi bộ.",
+    ],
+    "III": "Không có hạn chế, khuyết điểm nào được cấp có thẩm quyền chỉ ra ở kỳ "
+    "kiểm điểm trước còn phải khắc phục.",
+}
+COLLECTIVE_ANSWERS = {
+    "I-1": [
+        "Lãnh đạo hoàn thành {met}/{targets} chỉ tiêu chủ yếu của nghị quyết năm "
+        "{year}; giữ vững ổn định chính trị, trật tự an toàn xã hội.",
+        "Ban hành kịp thời chương trình, kế hoạch thực hiện nghị quyết; {met}/"
+        "{targets} chỉ tiêu đạt và vượt kế hoạch năm {year}.",
+    ],
+    "I-2": [
+        "Duy trì sinh hoạt định kỳ hằng tháng, nội dung có đổi mới; thực hiện "
+        "nghiêm nguyên tắc tập trung dân chủ, tự phê bình và phê bình; thực hiện "
+        "đúng quy chế làm việc.",
+        "Sinh hoạt chuyên đề hằng quý theo hướng dẫn; các nghị quyết đều được "
+        "thảo luận dân chủ, biểu quyết theo đa số.",
+    ],
+    "I-3": [
+        "Thực hiện kế hoạch kiểm tra, giám sát năm {year}: kiểm tra {checked} đảng "
+        "viên, giám sát chuyên đề {watched} đảng viên; không phát hiện vi phạm. "
+        "Công tác phòng, chống tham nhũng, lãng phí, tiêu cực được quan tâm.",
+    ],
+    "II": [
+        "Chất lượng sinh hoạt chuyên đề chưa đều; công tác phát triển đảng viên "
+        "còn khó khăn về nguồn. Nguyên nhân: một số đảng viên chưa thật sự tích "
+        "cực.",
+        "Việc theo dõi, đôn đốc thực hiện nghị quyết có lúc chưa thường xuyên. "
+        "Nguyên nhân: cấp ủy chưa phân công cụ thể từng nội dung.",
+    ],
+    "V": ["", "Trách nhiệm chính thuộc về tập thể cấp ủy và đồng chí bí thư."],
+    "VI": [
+        "Nâng cao chất lượng sinh hoạt; tăng cường kiểm tra, giám sát; tạo nguồn "
+        "phát triển đảng viên mới.",
+        "Cụ thể hóa nghị quyết thành chương trình hằng quý, phân công rõ người, rõ "
+        "việc, rõ thời hạn.",
+    ],
+    "III": "Không có hạn chế, khuyết điểm được chỉ ra ở kỳ trước còn phải khắc phục.",
+}
+CARRY_ANSWERS = {
+    CarryOverItem.Outcome.REMEDIED: "Đã khắc phục: {content}; kết quả được chi bộ "
+    "ghi nhận.",
+    CarryOverItem.Outcome.CARRIED: "Đã có chuyển biến nhưng chưa dứt điểm; tiếp "
+    "tục thực hiện trong năm tới.",
+}
+MEETING_COMMENTS = {
+    rules.EXCELLENT: [
+        "Đồng chí gương mẫu, hoàn thành xuất sắc nhiệm vụ; cần tiếp tục phát huy.",
+        "Nhất trí với bản tự kiểm điểm; đồng chí là điển hình trong chi bộ.",
+    ],
+    rules.GOOD: [
+        "Nhất trí với bản tự kiểm điểm; đồng chí cần mạnh dạn góp ý hơn trong "
+        "sinh hoạt.",
+        "Đồng chí hoàn thành tốt nhiệm vụ; đề nghị chú ý tiến độ một số việc.",
+        "Không có ý kiến khác với bản tự kiểm điểm.",
+    ],
+    rules.PASS: [
+        "Đồng chí cần khắc phục việc chậm tiến độ và tham gia sinh hoạt đầy đủ hơn.",
+    ],
+    rules.FAIL: [
+        "Đồng chí chưa khắc phục khuyết điểm đã được chỉ ra; đề nghị có kế hoạch "
+        "khắc phục cụ thể.",
+    ],
+    "collective": [
+        "Các đảng viên nhất trí với báo cáo kiểm điểm; đề nghị bổ sung giải pháp "
+        "nâng cao chất lượng sinh hoạt.",
+        "Thống nhất với báo cáo; làm rõ thêm nguyên nhân chậm phát triển đảng viên.",
+    ],
+}
+
+
+@dataclass
+class Timeline:
+    """The current cycle's days: forms written from `first`, self-review closed
+    on `closed`, meetings held until `last` (never after yesterday, if it can)."""
+
+    first: datetime.date
+    closed: datetime.date
+    last: datetime.date
+
+
+def current_timeline(cycle, today):
+    day = datetime.timedelta(days=1)
+    first = (cycle.guidance_issued_on or datetime.date(cycle.year, 11, 20)) + day
+    last = min(cycle.meetings_due or cycle.ends_on, today - day)
+    # Seeded before the guidance is out: the dates lie in the coming weeks.
+    last = max(last, first + 9 * day)
+    closed = first + datetime.timedelta(days=(last - first).days * 3 // 5)
+    return Timeline(first, closed, last)
+
+
+def moment(day, hour, minute=0):
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(hour, minute))
+    )
+
+
+def run_current_cycle(seed_value, cycles, organizations, today):
+    """Open this year's cycle, write its forms and hold some meetings; each step
+    runs only while the cycle is at it, so running again creates nothing twice."""
+    cycle = cycles[-1]
+    staff = get_user_model().objects.get(username="staff")
+    timeline = current_timeline(cycle, today)
+    if cycle.status == ReviewCycle.Status.DRAFT:
+        open_current_cycle(cycle, staff)
+        cycle.refresh_from_db()
+    if cycle.status == ReviewCycle.Status.SELF_REVIEW:
+        previous = cycles[-2] if len(cycles) > 1 else None
+        write_forms(
+            random.Random(seed_value + 17),
+            cycle,
+            previous,
+            organizations,
+            staff,
+            timeline,
+        )
+        cycle = services.move_cycle(cycle, ReviewCycle.Status.MEETINGS, staff)
+    if cycle.status == ReviewCycle.Status.MEETINGS:
+        hold_meetings(
+            random.Random(seed_value + 19), cycle, organizations, staff, timeline
+        )
+    # Bulk writes send no signals: drop the figures cached before this import.
+    transaction.on_commit(partial(statistics.invalidate, cycle.pk))
+    return cycle
+
+
+def open_current_cycle(cycle, staff):
+    """Open the cycle as staff do: the opening job, run here in-process."""
+    from reviews.tasks import open_cycle_task
+
+    job = CycleJob.objects.create(cycle=cycle, requested_by=staff)
+    open_cycle_task(job.pk)
+    job.refresh_from_db()
+    if job.status != CycleJob.Status.DONE:
+        raise RuntimeError(f"Opening {cycle.name} failed: {job.message}")
+
+
+# Forms ---------------------------------------------------------------------
+
+
+def write_forms(rng, cycle, previous, organizations, staff, timeline):
+    """Submit every new form with its answers and self-rating, as the form page
+    does, except a few recorded as not submitted with the reason."""
+    regime = cycle.regime
+    levels = {level.code: level for level in regime.levels.all()}
+    thresholds = {code: level.min_points or 0 for code, level in levels.items()}
+    reviews = list(
+        cycle.reviews.filter(status=Review.Status.NEW)
+        .exclude(exemptions__kind=StepExemption.Kind.NOT_SUBMITTED)
+        .select_related("member")
+        .order_by("organization__code", "kind", "member__card_number")
+    )
+    template_ids = {review.template_id for review in reviews}
+    sections, criteria = defaultdict(list), defaultdict(list)
+    for section in FormSection.objects.filter(template__in=template_ids):
+        sections[section.template_id].append(section)
+    if regime.uses_points:
+        for criterion in ScoreCriterion.objects.filter(template__in=template_ids):
+            criteria[criterion.template_id].append(criterion)
+    carried = defaultdict(list)
+    for item in (
+        CarryOverItem.objects.filter(review__cycle=cycle)
+        .select_related("remedy_action")
+        .order_by("review_id", "number")
+    ):
+        carried[item.review_id].append(item)
+    before = {}
+    if previous is not None:
+        for member_id, organization_id, kind, code in previous.reviews.values_list(
+            "member_id", "organization_id", "kind", "decided_code"
+        ):
+            before[member_id or (organization_id, kind)] = code
+    by_id = {o.pk: o for o in organizations.values()}
+    types = dict(OrganizationType.objects.values_list("pk", "code"))
+
+    exempt = choose_exempted(rng, cycle, reviews, organizations)
+    written, ratings, items, actions = [], [], [], []
+    for review in reviews:
+        if review.pk in exempt:
+            continue
+        organization = by_id[review.organization_id]
+        key = review.member_id or (review.organization_id, review.kind)
+        code = self_level(rng, before.get(key), review.is_collective)
+        if review.is_collective:
+            day = timeline.closed - datetime.timedelta(days=rng.randint(1, 2))
+            submitted = moment(day, rng.randint(8, 16), rng.choice([0, 15, 30, 45]))
+        else:
+            days = (timeline.closed - timeline.first).days - 2
+            day = timeline.first + datetime.timedelta(days=rng.randint(0, days))
+            submitted = moment(day, rng.randint(7, 21), rng.randint(0, 59))
+        if criteria[review.template_id]:
+            code = self_score(rng, review, criteria[review.template_id], code)
+            code = max(code, points_ceiling(review, thresholds), key=rules.ORDER.index)
+        review.answers = form_answers(
+            rng,
+            review,
+            sections[review.template_id],
+            carried[review.pk],
+            code,
+            cycle.year,
+            organization,
+            types.get(organization.org_type_id),
+        )
+        if any(s.kind == FormSection.Kind.RATING for s in sections[review.template_id]):
+            review.self_rating = levels[code]
+            ratings.append(
+                Rating(
+                    review=review,
+                    stage=Rating.Stage.SELF,
+                    level=levels[code],
+                    score=review.score_total,
+                    set_by_id=review.member.user_id if review.member else None,
+                    set_at=submitted,
+                )
+            )
+        if not review.is_collective and (review.government_post or review.is_leader):
+            review.civil_servant_rating = CIVIL_SERVANT_RATINGS[code]
+        review.status = Review.Status.SUBMITTED
+        review.submitted_at = review.saved_at = submitted
+        review.saved_by_id = review.member.user_id if review.member else None
+        review.version = rng.randint(1, 3)
+        written.append(review)
+        for item in carried[review.pk]:
+            items.append(item)
+            action = answer_carried(rng, item, code, submitted)
+            if action is not None:
+                actions.append(action)
+    update_rows(
+        Review,
+        written,
+        [
+            "answers",
+            "self_rating",
+            "civil_servant_rating",
+            "scores",
+            "score_general",
+            "score_tasks",
+            "tasks_on_time_percent",
+            "tasks_exceeding_percent",
+            "shortcomings_remedied_percent",
+            "status",
+            "submitted_at",
+            "saved_at",
+            "saved_by",
+            "version",
+        ],
+    )
+    Rating.objects.bulk_create(ratings, batch_size=2000)
+    update_rows(CarryOverItem, items, ["answer", "outcome"])
+    update_rows(RemedyAction, actions, ["status", "closed_on", "evidence"])
+    record_not_submitted(rng, cycle, reviews, exempt, staff, timeline)
+
+
+def choose_exempted(rng, cycle, reviews, organizations):
+    """The forms left unsubmitted: a share of the members, one of them in the demo
+    secretary's cell; never the demo accounts' own."""
+    cell = organizations.get(f"{SUPERIOR_CODE}.P01.01")
+    accounts = set(
+        Member.objects.filter(user__isnull=False).values_list("pk", flat=True)
+    )
+    candidates = [r for r in reviews if r.member_id and r.member_id not in accounts]
+    own = [r for r in candidates if cell and r.organization_id == cell.pk]
+    others = [r for r in candidates if not (cell and r.organization_id == cell.pk)]
+    wanted = max(round(EXEMPT_SHARE * len(candidates)), 1)
+    chosen = rng.sample(others, min(wanted - bool(own), len(others)))
+    if own:
+        chosen.append(rng.choice(own))
+    return {review.pk for review in chosen}
+
+
+def self_level(rng, last_year, collective):
+    """This year's level: last year's decision, sometimes one step off."""
+    code = last_year or rules.GOOD
+    step = rng.choices(*zip(*SELF_RATING_DRIFT))[0]
+    index = max(rules.ORDER.index(code) + step, 0)
+    # Nobody proposes KHTNV for themselves unless they were rated so last year,
+    # and a collective never does.
+    if collective or code != rules.FAIL:
+        index = min(index, rules.ORDER.index(rules.PASS))
+    return rules.ORDER[min(index, len(rules.ORDER) - 1)]
+
+
+def self_score(rng, review, criteria, code):
+    """Points per criterion and the conditions, as the form takes them."""
+    share, on_time, exceeding, remedied = SELF_SCORES[code]
+    base = rng.uniform(*share)
+    scores, totals = {}, defaultdict(Decimal)
+    for criterion in criteria:
+        fraction = min(max(base + rng.gauss(0, 0.03), 0), 1)
+        points = Decimal(round(criterion.max_points * fraction * 2)) / 2
+        scores[criterion.code] = str(points)
+        totals[criterion.group] += points
+    review.scores = scores
+    review.score_general = totals.get(ScoreCriterion.Group.GENERAL)
+    review.score_tasks = totals.get(ScoreCriterion.Group.TASKS)
+    review.tasks_on_time_percent = Decimal(rng.randrange(on_time[0], on_time[1] + 1, 5))
+    review.tasks_exceeding_percent = Decimal(rng.randint(*exceeding))
+    review.shortcomings_remedied_percent = Decimal(
+        rng.randrange(remedied[0], remedied[1] + 1, 10)
+    )
+    return code
+
+
+def points_ceiling(review, thresholds):
+    """The highest level the self-score allows under QĐ 366."""
+    finding = rules.points(
+        review.score_total,
+        thresholds,
+        on_time=review.tasks_on_time_percent,
+        exceeding=review.tasks_exceeding_percent,
+        remedied=review.shortcomings_remedied_percent,
+    )
+    return finding.highest if finding else rules.EXCELLENT
+
+
+def form_answers(rng, review, sections, carried, code, year, organization, type_code):
+    """The text of every section the form shows a text box for (as it saves it)."""
+    bank = COLLECTIVE_ANSWERS if review.is_collective else MEMBER_ANSWERS
+    place = organization.name.removeprefix("Chi bộ ")
+    values = {
+        "year": year,
+        "on_time": int(review.tasks_on_time_percent or 100),
+        "exceeding": int(review.tasks_exceeding_percent or 0),
+        "place": place[0].lower() + place[1:],
+        "targets": (targets := rng.randint(8, 15)),
+        "met": targets - (rng.randint(0, 2) if code != rules.EXCELLENT else 0),
+        "checked": rng.randint(2, 6),
+        "watched": rng.randint(2, 8),
+    }
+    answers = {}
+    for section in sections:
+        key = section.key
+        if section.kind == FormSection.Kind.CARRY_OVER:
+            if not carried:
+                answers[key] = bank["III"]
+            continue
+        if section.kind != FormSection.Kind.TEXT:
+            continue
+        if key == "I-2" and not review.is_collective:
+            residential = type_code in RESIDENTIAL_TYPES and not review.is_leader
+            options = bank["home" if residential else "work"]
+        elif key == "II" and not review.is_collective:
+            options = bank["II"][code]
+        else:
+            options = bank.get(key, [""])
+        answers[key] = rng.choice(options).format(**values)
+    return answers
+
+
+def answer_carried(rng, item, code, submitted):
+    """Answer a carried-over item; a remedied action closes as submitting does."""
+    remedied = code != rules.FAIL and rng.random() < 0.75
+    outcome = (
+        CarryOverItem.Outcome.REMEDIED if remedied else CarryOverItem.Outcome.CARRIED
+    )
+    action = item.remedy_action
+    content = action.content if action else item.text
+    item.answer = CARRY_ANSWERS[outcome].format(
+        content=content[0].lower() + content[1:]
+    )
+    item.outcome = outcome
+    if action is None or not remedied or action.status == RemedyAction.Status.DONE:
+        return None
+    action.status = RemedyAction.Status.DONE
+    action.closed_on = timezone.localdate(submitted)
+    action.evidence = "\n".join(part for part in (action.evidence, item.answer) if part)
+    return action
+
+
+def record_not_submitted(rng, cycle, reviews, exempt, staff, timeline):
+    """Staff record why each remaining form was not submitted, on closing day."""
+    reasons = defaultdict(list)
+    for review in reviews:
+        if review.pk not in exempt:
+            continue
+        member = review.member
+        options = EXEMPTION_REASONS
+        if member.gender != Member.Gender.FEMALE or (
+            cycle.year - member.date_of_birth.year >= 45
+        ):
+            options = [(reason, w) for reason, w in options if reason != MATERNITY]
+        reasons[rng.choices(*zip(*options))[0]].append(review)
+    for reason, chosen in sorted(reasons.items()):
+        services.record_exemptions(
+            cycle, chosen, StepExemption.Kind.NOT_SUBMITTED, reason, staff
+        )
+    StepExemption.objects.filter(review__cycle=cycle).update(
+        recorded_at=moment(timeline.closed, 16)
+    )
+
+
+def update_rows(model, rows, fields):
+    """Write `fields` of each row, one UPDATE per row sent in one batch.
+
+    The same values bulk_update would write, without its CASE per field and row,
+    which on SQLite grows with the square of the batch.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(column.column)} = %s" for column in columns),
+        quote(model._meta.pk.column),
+    )
+    params = [
+        [
+            *(
+                column.get_db_prep_save(getattr(row, column.attname), connection)
+                for column in columns
+            ),
+            row.pk,
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 5000):
+            cursor.executemany(sql, params[start : start + 5000])
+
+
+# Meetings ------------------------------------------------------------------
+
+
+def hold_meetings(rng, cycle, organizations, staff, timeline):
+    """A meeting for every collective with someone to invite; about half held
+    and recorded subject by subject, as the meeting page records them."""
+    collectives = list(
+        cycle.reviews.collectives()
+        .select_related("organization", "cycle")
+        .order_by("organization__code", "kind")
+    )
+    meetings = {}
+    for review in collectives:
+        meeting = services.ensure_meeting(review)
+        if meeting is not None:
+            meeting.review = review
+            meetings[review.pk] = meeting
+    cycle_meetings = Meeting.objects.filter(review__cycle=cycle)
+    items = defaultdict(list)
+    for item in MeetingItem.objects.filter(meeting__in=cycle_meetings).order_by(
+        "meeting_id", "order"
+    ):
+        items[item.meeting_id].append(item)
+    rows = defaultdict(list)
+    for row in (
+        Attendance.objects.filter(meeting__in=cycle_meetings)
+        .select_related("member")
+        .order_by("meeting_id", "member__sort_key", "member__card_number", "pk")
+    ):
+        rows[row.meeting_id].append(row)
+    reviews = {
+        review.pk: review
+        for review in cycle.reviews.values_list(
+            "pk", "kind", "member_id", "meeting_rank", "self_rating_id", named=True
+        )
+    }
+    by_member = {r.member_id: r for r in reviews.values() if r.member_id}
+    exempted = dict(
+        StepExemption.objects.filter(
+            review__cycle=cycle, kind=StepExemption.Kind.NOT_SUBMITTED
+        ).values_list("review_id", "reason")
+    )
+    levels = list(cycle.regime.levels.order_by("rank"))
+    by_level = {level.pk: level.code for level in levels}
+    by_id = {o.pk: o for o in organizations.values()}
+    types = dict(OrganizationType.objects.values_list("pk", "code"))
+    cell = organizations.get(f"{SUPERIOR_CODE}.P01.01")
+
+    # Which meetings are held, and when: cells first, then the committees.
+    plans = []
+    cell_days = max((timeline.last - timeline.closed).days - 2, 1)
+    for review in collectives:
+        held = rng.random() < HELD_SHARE
+        if review.organization.kind == OrganizationKind.GRASSROOTS_COMMITTEE:
+            day = timeline.last - datetime.timedelta(days=rng.randint(0, 1))
+        else:
+            day = timeline.closed + datetime.timedelta(days=rng.randint(1, cell_days))
+        meeting = meetings.get(review.pk)
+        if meeting is not None and not (cell and review.organization_id == cell.pk):
+            plans.append([held, day, review.organization.code, meeting])
+    # However the draw falls, the demo shows a recorded meeting.
+    if plans and not any(plan[0] for plan in plans):
+        plans[0][0] = True
+    # Only a meeting still as planned is held: running again records nothing.
+    chosen = sorted(
+        (
+            plan
+            for plan in plans
+            if plan[0]
+            and plan[3].status == Meeting.Status.PLANNED
+            and not any(item.recorded_at for item in items[plan[3].pk])
+        ),
+        key=lambda plan: plan[1:3],
+    )
+
+    proposals, votes_at = {}, {}
+    written_items, written_rows, written_meetings = [], [], []
+    for _held, day, _code, meeting in chosen:
+        context = MeetingContext(
+            meeting,
+            items[meeting.pk],
+            rows[meeting.pk],
+            reviews,
+            by_member,
+            exempted,
+            by_id[meeting.review.organization_id],
+            by_id,
+            types,
+        )
+        changed = context.attend(rng, cycle.regime.quorum_percent)
+        if changed is None:
+            continue  # no quorum without the absent: the meeting waits
+        context.describe(rng, day)
+        recorded = context.record(
+            rng, levels, by_level, cycle.regime.vote_majority_percent, proposals
+        )
+        for item in recorded:
+            votes_at[item.review_id] = item
+        written_rows += changed
+        written_items += recorded
+        written_meetings.append(meeting)
+    update_rows(Attendance, written_rows, ["present", "absence_reason"])
+    update_rows(
+        MeetingItem,
+        written_items,
+        ["comments", "votes", "proposed_rating", "recorded_at"],
+    )
+    update_rows(
+        Meeting,
+        written_meetings,
+        [
+            "held_on",
+            "starts_at",
+            "ends_at",
+            "place",
+            "chair",
+            "recorder",
+            "superior_attendee",
+            "status",
+            "version",
+        ],
+    )
+    # A leader reviewed at two meetings keeps the later meeting's proposal.
+    Rating.objects.bulk_create(
+        [
+            Rating(
+                review_id=item.review_id,
+                stage=Rating.Stage.MEETING,
+                level_id=item.proposed_rating_id,
+                votes=item.votes,
+                set_by=staff,
+                set_at=item.recorded_at,
+            )
+            for item in votes_at.values()
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    # Bulk writes send no signals: copy the proposals onto the reviews.
+    refresh_outcomes(cycle.reviews.all())
+
+
+@dataclass
+class MeetingContext:
+    meeting: Meeting
+    items: list
+    rows: list
+    reviews: dict
+    by_member: dict
+    exempted: dict
+    organization: Organization
+    organizations: dict
+    types: dict
+
+    def rank(self, row):
+        review = self.by_member.get(row.member_id)
+        rank = review.meeting_rank if review else Review.Rank.MEMBER
+        return (rank, row.member.sort_key, row.member.card_number)
+
+    def attend(self, rng, quorum_percent):
+        """Mark who was absent and why; None if the meeting has no quorum."""
+        absent = {}
+        for row in self.rows:
+            review = self.by_member.get(row.member_id)
+            if review is not None and review.pk in self.exempted:
+                absent[row.pk] = self.exempted[review.pk]
+        called = len(self.rows)
+        if not rules.quorum_reached(called - len(absent), called, quorum_percent):
+            return None
+        for row in self.rows:
+            if row.pk in absent or rng.random() >= ABSENT_SHARE:
+                continue
+            if rules.quorum_reached(called - len(absent) - 1, called, quorum_percent):
+                absent[row.pk] = rng.choice(ABSENCE_REASONS)
+        changed = []
+        for row in self.rows:
+            if row.pk in absent:
+                row.present, row.absence_reason = False, absent[row.pk]
+                changed.append(row)
+        self.present = called - len(absent)
+        return changed
+
+    def describe(self, rng, day):
+        """The details the secretary enters before recording the subjects."""
+        organization = self.organization
+        type_code = self.types.get(organization.org_type_id)
+        name = organization.name
+        if organization.kind == OrganizationKind.GRASSROOTS_COMMITTEE:
+            place = f"Hội trường {name.replace('Đảng bộ ', 'Đảng ủy ', 1)}"
+        elif (
+            type_code in RESIDENTIAL_TYPES
+            and organization.kind == OrganizationKind.CELL
+        ):
+            place = f"Nhà văn hóa {name.removeprefix('Chi bộ ')}"
+        elif organization.kind == OrganizationKind.CELL:
+            parent = self.organizations[organization.parent_id]
+            place = f"Phòng họp {parent.name.removeprefix('Đảng bộ ')}"
+        else:
+            place = f"Phòng họp {name.removeprefix('Chi bộ ')}"
+        subjects = sum(1 for item in self.items if item.review_id not in self.exempted)
+        minutes = 45 + 5 * subjects
+        starts = rng.choice(
+            [(19, 30), (7, 30), (14, 0)]
+            if type_code in RESIDENTIAL_TYPES
+            else [(8, 0), (14, 0), (7, 30)]
+        )
+        if starts[0] * 60 + starts[1] + minutes > 22 * 60 + 30:
+            starts = (7, 30)
+        start = datetime.datetime.combine(day, datetime.time(*starts))
+        self.start, self.minutes = start, minutes
+        present = sorted((row for row in self.rows if row.present), key=self.rank)
+        meeting = self.meeting
+        meeting.held_on = day
+        meeting.starts_at = start.time()
+        meeting.ends_at = (start + datetime.timedelta(minutes=minutes)).time()
+        meeting.place = place
+        meeting.chair = present[0].member.full_name
+        meeting.recorder = (
+            present[1] if len(present) > 1 else present[0]
+        ).member.full_name
+        parent = self.organizations.get(organization.parent_id)
+        meeting.superior_attendee = f"Đại diện {parent.name}" if parent else ""
+        # Saved once with its details (held), once when finished (done).
+        meeting.status = Meeting.Status.DONE
+        meeting.version += 2
+
+    def record(self, rng, levels, by_level, majority, proposals):
+        """Comments and votes of each subject in order, but those not submitted."""
+        recorded = []
+        collective_code = None
+        waiting = [item for item in self.items if item.review_id not in self.exempted]
+        for number, item in enumerate(waiting, 1):
+            review = self.reviews[item.review_id]
+            code = proposals.get(review.pk)
+            if code is None:
+                code = meeting_level(rng, review, by_level, collective_code)
+                proposals[review.pk] = code
+            if review.kind == Review.Kind.ORGANIZATION:
+                collective_code = code
+            comments = MEETING_COMMENTS[
+                "collective" if review.member_id is None else code
+            ]
+            item.comments = rng.choice(comments)
+            item.votes = meeting_votes(rng, levels, code, self.present, majority)
+            item.proposed_rating = next(level for level in levels if level.code == code)
+            spent = 30 + (self.minutes - 45) * number // len(waiting)
+            item.recorded_at = timezone.make_aware(
+                self.start + datetime.timedelta(minutes=spent)
+            )
+            recorded.append(item)
+        return recorded
+
+
+def meeting_level(rng, review, by_level, collective_code):
+    """The meeting mostly keeps the self-rating, often cuts an HTXSNV, and rates
+    a head no higher than the cell they head."""
+    code = by_level.get(review.self_rating_id, rules.GOOD)
+    if review.member_id is not None:
+        if code == rules.EXCELLENT and rng.random() < 0.3:
+            code = rules.GOOD
+        elif code != rules.FAIL and rng.random() < 0.03:
+            code = rules.ORDER[rules.ORDER.index(code) + 1]
+        if review.meeting_rank == Review.Rank.HEAD and collective_code:
+            code = max(code, collective_code, key=rules.ORDER.index)
+    return code
+
+
+def meeting_votes(rng, levels, code, present, majority):
+    """Everyone present votes; more than the majority for `code`."""
+    codes = [level.code for level in levels]
+    index = codes.index(code)
+    higher = rng.randint(0, present // 10) if index > 0 else 0
+    lower = rng.randint(0, present // 8) if index < len(codes) - 1 else 0
+    votes = dict.fromkeys(codes, 0)
+    votes[code] = present - higher - lower
+    if higher:
+        votes[codes[index - 1]] = higher
+    if lower:
+        votes[codes[index + 1]] = lower
+    proposed = rules.proposed_level(levels, votes, present, majority)
+    if proposed is None or proposed.code != code:
+        votes = dict.fromkeys(codes, 0) | {code: present}
+    return votes
