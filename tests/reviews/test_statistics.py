@@ -406,6 +406,7 @@ class SentTogetherTests(StatisticsTestCase):
                     ahead.trend(root, cycles),
                     ahead.trend(self.committee, cycles),
                     ahead.remedies(),
+                    ahead.exemptions(),
                     ahead.flag_counts(cycles),
                 )
             self.assertEqual(ahead.sent, {})
@@ -414,6 +415,7 @@ class SentTogetherTests(StatisticsTestCase):
                 alone.trend(root, cycles),
                 alone.trend(self.committee, cycles),
                 alone.remedies(),
+                alone.exemptions(),
                 alone.flag_counts(cycles),
             )
             self.assertEqual(sent, read)
