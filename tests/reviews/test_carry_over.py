@@ -100,8 +100,11 @@ class CarryOverTestCase(PersonasTestCase):
         for name, field in form.fields.items():
             if name.startswith("text_"):
                 data[name] = f"Nội dung {name}"
-            elif name.startswith(("score_", "cond_")):
+            elif name.startswith("score_"):
                 data[name] = field.max_value - 1 if field.max_value else 1
+            elif name.startswith("cond_"):
+                # Every condition met, so the score allows the HTTNV below.
+                data[name] = 100
         data["self_rating"] = self.next.regime.levels.get(code="HTTNV").pk
         return data | overrides
 
