@@ -41,6 +41,7 @@ from ..models import (
     StepExemption,
 )
 from ..remedies import overdue_filter
+from ..results import PUBLISHED_STATES
 from .pipeline import DECIDED_STATES
 
 Kind = ReportJob.Kind
@@ -366,6 +367,10 @@ def review_context(review_id):
         .first()
     )
     chain = {rating.stage: rating for rating in review.ratings.all()}
+    # A form is one file for every reader, and before publication only staff
+    # and leaders may see the decision: the forms print it once it is published.
+    if cycle.status not in PUBLISHED_STATES:
+        chain.pop(Rating.Stage.DECISION, None)
     stages = [
         (stage, chain.get(stage)) for stage in Rating.Stage.values if stage in chain
     ]

@@ -55,7 +55,7 @@ Kind = ReportJob.Kind
 Status = ReportJob.Status
 
 # Bump when the documents' layout changes, so earlier files are not reused.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 TRANSIENT_ERRORS = (OSError, OperationalError)
 

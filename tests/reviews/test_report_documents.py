@@ -258,11 +258,23 @@ class ReportDocumentsTests(DocumentData):
             "Tổng điểm 100 87",
             "Đồng chí Ân cần báo cáo đúng hạn hơn.",
             "Hội nghị đề nghị xếp loại: Hoàn thành tốt nhiệm vụ",
-            "Đồng chí Ân hoàn thành tốt nhiệm vụ được giao.",
             "NGƯỜI TỰ KIỂM ĐIỂM",
             "T/M CHI BỘ",
             "BÍ THƯ",
         )
+
+    def test_the_decision_is_printed_only_once_the_results_are_published(self):
+        # One file serves every reader, and before publication a member may not
+        # see the decision.
+        decided = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
+        self.cycle.status = ReviewCycle.Status.PUBLISHED
+        self.cycle.save()
+
+        published = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
+
+        assessment = "Đồng chí Ân hoàn thành tốt nhiệm vụ được giao."
+        self.assertNotIn(assessment, decided)
+        self.assertIn(assessment, published)
 
     def test_hostile_answer_is_printed_literally(self):
         text = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
