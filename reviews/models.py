@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from organizations.models import TREE_ROLE_KINDS, Organization, Role
@@ -1498,7 +1499,7 @@ class StepExemption(models.Model):
     class Kind(models.TextChoices):
         NOT_SUBMITTED = "not_submitted", _("Form not submitted")
         MEETING_NOT_HELD = "meeting_not_held", _("Review meeting not held")
-        NOT_RATED = "not_rated", _("Not rated")
+        NOT_RATED = "not_rated", pgettext_lazy("exemption", "Not rated")
 
     # A subject that did not review, or that staff chose not to rate, needs no
     # decision; a collective whose meeting was not held is still decided.

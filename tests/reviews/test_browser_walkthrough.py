@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from organizations.models import OrganizationKind, Role
@@ -181,6 +182,11 @@ class BrowserWalkthroughTests(BrowserTestCase):
             (self.collective.score_general, self.collective.score_tasks), (25, 67)
         )
 
+        # The members hand in their own forms meanwhile: a meeting reviews a
+        # subject once the form is submitted.
+        self.cycle.reviews.individuals().update(
+            status=Review.Status.SUBMITTED, submitted_at=timezone.now()
+        )
         page.goto(checklist)
         meeting = reverse("reviews:meeting", args=[self.collective.public_id])
         page.locator(f'main a[href="{meeting}"]').click()
