@@ -75,7 +75,7 @@ def exemptions(request, public_id):
         waiting = (
             open_work(cycle)
             .filter(organization__in=organizations)
-            .select_related("organization")
+            .select_related("organization__parent", "meeting")
             .order_by("organization__path", "meeting_rank", "sort_key", "pk")
         )
         form = ExemptionForm(request.POST or None, waiting=waiting)
@@ -109,7 +109,7 @@ def exemptions_context(request, cycle, organizations, chosen, step, waiting, for
         StepExemption.objects.filter(
             review__cycle=cycle, review__organization__in=organizations
         )
-        .select_related("review__organization", "recorded_by")
+        .select_related("review__organization__parent", "recorded_by")
         .order_by("kind", "review__organization__path", "review__sort_key", "pk")
     )
     return {
