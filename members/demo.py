@@ -1312,7 +1312,7 @@ def write_forms(rng, cycle, previous, organizations, staff, timeline):
     by_id = {o.pk: o for o in organizations.values()}
     types = dict(OrganizationType.objects.values_list("pk", "code"))
 
-    exempt = choose_exempted(rng, cycle, reviews, organizations)
+    exempt = choose_exempted(rng, reviews, organizations)
     written, ratings, items, actions = [], [], [], []
     for review in reviews:
         if review.pk in exempt:
@@ -1390,7 +1390,7 @@ def write_forms(rng, cycle, previous, organizations, staff, timeline):
     record_not_submitted(rng, cycle, reviews, exempt, staff, timeline)
 
 
-def choose_exempted(rng, cycle, reviews, organizations):
+def choose_exempted(rng, reviews, organizations):
     """The forms left unsubmitted: a share of the members, one of them in the demo
     secretary's cell; never the demo accounts' own."""
     cell = organizations.get(f"{SUPERIOR_CODE}.P01.01")
