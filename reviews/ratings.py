@@ -10,6 +10,7 @@ at the same moment cannot together exceed it.
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -187,11 +188,30 @@ def refresh_outcomes(reviews):
 # Comparison groups ------------------------------------------------------------
 
 
+class Subject(NamedTuple):
+    """What grouping and counting need of a review, without loading it whole."""
+
+    pk: int
+    public_id: object
+    organization_id: int
+
+
 @dataclass
 class Group:
     key: str
     name: str
-    reviews: list = field(default_factory=list)
+    reviews: list = field(default_factory=list)  # Subjects, in meeting order
+
+    def load(self, subjects):
+        """The reviews of `subjects` whole, in the group's order, for the page."""
+        found = Review.objects.select_related(
+            "organization__org_type", "leadership_review__organization"
+        ).in_bulk([subject.pk for subject in subjects])
+        return [found[subject.pk] for subject in subjects if subject.pk in found]
+
+    def whole(self):
+        """Every review of the group, loaded whole."""
+        return self.load(self.reviews)
 
 
 def comparison_groups(cycle):
@@ -200,58 +220,56 @@ def comparison_groups(cycle):
     Grassroots organizations are compared within their type; the cells of one
     grassroots organization among themselves; its members among themselves;
     leadership collectives together; leaders together (equivalent posts).
+    Every review of the cycle is grouped, so each is read as a few columns;
+    the page loads whole only the reviews it shows.
     """
-    reviews = list(
-        cycle.reviews.select_related(
-            "organization__org_type", "leadership_review__organization"
-        ).order_by("organization__path", "meeting_rank", "sort_key", "pk")
-    )
-    organizations = {
-        o.pk: o
-        for o in Organization.objects.subtree_of(cycle.superior).filter(
-            kind__in=GRASSROOTS_KINDS
-        )
+    rows = cycle.reviews.order_by(
+        "organization__path", "meeting_rank", "sort_key", "pk"
+    ).values_list("pk", "public_id", "organization_id", "kind", "is_leader")
+    tree = Organization.objects.subtree_of(cycle.superior).select_related("org_type")
+    organizations = {o.pk: o for o in tree}
+    grassroots_ids = {
+        o.pk for o in organizations.values() if o.kind in GRASSROOTS_KINDS
     }
     groups = {}
 
-    def add(key, name, review):
-        groups.setdefault(key, Group(key, name)).reviews.append(review)
+    def add(key, name, subject):
+        groups.setdefault(key, Group(key, name)).reviews.append(subject)
 
-    for review in reviews:
-        organization = review.organization
+    for pk, public_id, organization_id, kind, is_leader in rows:
+        subject = Subject(pk, public_id, organization_id)
+        organization = organizations[organization_id]
         grassroots = next(
             (
                 organizations[i]
                 for i in [organization.pk, *organization.ancestor_ids][::-1]
-                if i in organizations
+                if i in grassroots_ids
             ),
             None,
         )
-        if review.kind == Review.Kind.LEADERSHIP:
-            add("leadership", _("Leadership collectives"), review)
-        elif (
-            review.kind == Review.Kind.ORGANIZATION and organization.pk in organizations
-        ):
+        if kind == Review.Kind.LEADERSHIP:
+            add("leadership", _("Leadership collectives"), subject)
+        elif kind == Review.Kind.ORGANIZATION and organization.pk in grassroots_ids:
             type_name = organization.org_type.name if organization.org_type else "—"
             code = organization.org_type.code if organization.org_type else "none"
             add(
                 f"type-{code}",
                 _("Grassroots organizations: %(type)s") % {"type": type_name},
-                review,
+                subject,
             )
-        elif review.kind == Review.Kind.ORGANIZATION and grassroots:
+        elif kind == Review.Kind.ORGANIZATION and grassroots:
             add(
                 f"cells-{grassroots.public_id}",
                 _("Cells of %(name)s") % {"name": grassroots.name},
-                review,
+                subject,
             )
-        elif review.is_leader:
-            add("leaders", _("Leaders and managers"), review)
+        elif is_leader:
+            add("leaders", _("Leaders and managers"), subject)
         elif grassroots:
             add(
                 f"members-{grassroots.public_id}",
                 _("Members of %(name)s") % {"name": grassroots.name},
-                review,
+                subject,
             )
     return groups
 

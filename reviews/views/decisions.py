@@ -19,6 +19,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from organizations.models import Organization
@@ -30,6 +31,7 @@ from ..models import Rating, ReviewCycle
 from .cycles import require_cycle_reader
 
 PAGE_SIZE = 100
+REFUSALS_LISTED = 5
 Stage = Rating.Stage
 Status = ReviewCycle.Status
 PROPOSALS = (Stage.SELF, Stage.MEETING, Stage.APPRAISAL)
@@ -281,7 +283,7 @@ def load_page(cycle, scope, step, group, query, data=None):
     if not reviews:
         raise Http404
     paginated = Paginator(reviews, PAGE_SIZE).get_page(page_number(reviews, query))
-    shown = list(paginated.object_list)
+    shown = group.load(paginated.object_list)
     prefetch_related_objects(
         shown,
         Prefetch("ratings", queryset=Rating.objects.select_related("level", "set_by")),
@@ -555,7 +557,7 @@ def save(request, page):
         return False
     deciding = page.step.stage == Stage.DECISION
     if deciding and action.cleaned_data["action"] == "accept":
-        return write(request, page, accepted(page))
+        return accept(request, page)
     rows = changed(page)
     if rows is None:
         return False
@@ -586,11 +588,11 @@ def changed(page):
 
 def accepted(page):
     levels = {level.pk: level for level in page.levels}
+    found = acceptable(page.group, page.group_ratings, page.exemptions)
+    reviews = page.group.load([subject for subject, _level in found])
     return [
         ratings.Decision(review, levels[level_id])
-        for review, level_id in acceptable(
-            page.group, page.group_ratings, page.exemptions
-        )
+        for review, (_subject, level_id) in zip(reviews, found, strict=True)
     ]
 
 
@@ -603,6 +605,58 @@ def decision_of(row, levels):
         assessment=cleaned.get("assessment", ""),
         override_reason=cleaned.get("override_reason", ""),
     )
+
+
+def accept(request, page):
+    """Decide every proposal the rules allow; leave the others to a person.
+
+    A proposal that breaks a rule (over the quota, above the collective, a
+    disciplined member…) is never lowered for the person: it stays undecided,
+    with the rule's reason on its row, and the others are decided at once.
+    """
+    proposals = accepted(page)
+    refusals = {}
+    # Leaving out a refused proposal can only free the others (a lower count
+    # of HTXSNV, one subject fewer waiting): a few rounds settle it.
+    while proposals:
+        try:
+            ratings.decide(page.cycle, page.group, proposals, request.user)
+        except ratings.RatingRefused as refused:
+            if None in refused.errors:
+                spread_errors(page, refused.errors)
+                return False
+            refusals.update(refused.errors)
+            proposals = [d for d in proposals if d.review.pk not in refused.errors]
+            continue
+        break
+    if proposals:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s proposal accepted.",
+                "%(count)s proposals accepted.",
+                len(proposals),
+            )
+            % {"count": len(proposals)},
+        )
+    if not refusals:
+        if not proposals:
+            messages.info(request, _("No proposal is waiting for a decision."))
+        return True
+    reasons = [reason for found in refusals.values() for reason in found]
+    listed = "; ".join(reasons[:REFUSALS_LISTED])
+    if len(reasons) > REFUSALS_LISTED:
+        listed += " …"
+    messages.warning(
+        request,
+        ngettext(
+            "%(count)s proposal breaks a rule and waits for your decision: %(reasons)s",
+            "%(count)s proposals break a rule and wait for your decision: %(reasons)s",
+            len(refusals),
+        )
+        % {"count": len(refusals), "reasons": listed},
+    )
+    return True
 
 
 def write(request, page, changes):

@@ -65,7 +65,7 @@ class DecideTests(TestCase):
         group = member_group(self.cycle)
         decisions = [
             ratings.Decision(review, level(code), **details)
-            for review, code in zip(group.reviews, codes)
+            for review, code in zip(group.whole(), codes)
         ]
         return ratings.decide(self.cycle, group, decisions, self.staff)
 
@@ -100,7 +100,7 @@ class DecideTests(TestCase):
             member=self.people[0], form="warning", decided_on=datetime.date(2024, 5, 1)
         )
         group = member_group(self.cycle)
-        review = next(r for r in group.reviews if r.member_id == self.people[0].pk)
+        review = next(r for r in group.whole() if r.member_id == self.people[0].pk)
         with self.assertRaises(ratings.RatingRefused) as refused:
             ratings.decide(
                 self.cycle, group, [ratings.Decision(review, level("HTNV"))], self.staff
@@ -125,7 +125,7 @@ class DecideTests(TestCase):
 
     def test_a_changed_level_needs_a_reason(self):
         group = member_group(self.cycle)
-        review = group.reviews[0]
+        review = group.whole()[0]
         ratings.record_rating(review, Rating.Stage.MEETING, level("HTTNV"), self.staff)
         with self.assertRaises(ratings.RatingRefused):
             ratings.decide(
@@ -143,7 +143,7 @@ class DecideTests(TestCase):
         )
 
     def test_the_chain_keeps_every_stage(self):
-        review = member_group(self.cycle).reviews[0]
+        review = member_group(self.cycle).whole()[0]
         for stage, code in (
             ("self", "HTXSNV"),
             ("meeting", "HTTNV"),
@@ -170,13 +170,13 @@ class ConcurrentDecisionTests(TransactionTestCase):
         reseed_reference_data()
         self.cycle, self.cell, self.people = build_cycle(members=10)
         group = member_group(self.cycle)
-        good = [ratings.Decision(r, level("HTTNV")) for r in group.reviews[2:]]
+        good = [ratings.Decision(r, level("HTTNV")) for r in group.whole()[2:]]
         ratings.decide(self.cycle, group, good, UserFactory(username="a"))
         self.users = [UserFactory(username="b"), UserFactory(username="c")]
 
     def test_two_excellent_decisions_at_once_leave_one(self):
         group = member_group(self.cycle)
-        candidates = group.reviews[:2]
+        candidates = group.whole()[:2]
         barrier = threading.Barrier(2)
         outcomes = []
 
@@ -219,7 +219,7 @@ class DecisionOrderTests(TestCase):
     def test_the_head_is_decided_after_the_collective_and_not_above_it(self):
         groups = ratings.comparison_groups(self.cycle)
         members = next(g for k, g in groups.items() if k.startswith("members-"))
-        head = next(r for r in members.reviews if r.member_id == self.people[0].pk)
+        head = next(r for r in members.whole() if r.member_id == self.people[0].pk)
         decision = [ratings.Decision(head, level("HTTNV"))]
         with self.assertRaises(ratings.RatingRefused):
             ratings.decide(self.cycle, members, decision, self.staff)
@@ -227,7 +227,7 @@ class DecisionOrderTests(TestCase):
         ratings.decide(
             self.cycle,
             cells,
-            [ratings.Decision(cells.reviews[0], level("HTNV"))],
+            [ratings.Decision(cells.whole()[0], level("HTNV"))],
             self.staff,
         )
         with self.assertRaises(ratings.RatingRefused) as refused:

@@ -346,14 +346,42 @@ class DecideSaveTests(DecisionsTestCase):
         self.assertIn("reason", row.form.errors)
         self.assertContains(response, "give the reason")
 
-    def test_a_head_is_refused_before_the_collective(self):
+    def test_accepting_leaves_a_head_before_the_collective_to_a_person(self):
         Review.objects.filter(pk=self.review_a.pk).update(meeting_rank=Review.Rank.HEAD)
+        self.use_english()
 
         response = self.post_rows(action="accept")
 
-        self.assertEqual(self.decided(), {})
-        row = next(r for r in response.context["rows"] if r.review == self.review_a)
-        self.assertIn(self.cell_a.name, row.errors[0])
+        decided = self.decided()
+        self.assertEqual(len(decided), 9)
+        self.assertNotIn(self.review_a.pk, decided)
+        page = self.client.get(response["Location"])
+        self.assertContains(page, f"decide {self.cell_a.name} first")
+
+    def test_accepting_leaves_the_proposals_over_the_quota_to_a_person(self):
+        first, second = self.members[:2]
+        for review in (first, second):
+            ratings.record_rating(
+                review,
+                Rating.Stage.APPRAISAL,
+                self.level("HTXSNV"),
+                self.staff,
+                reason="Thành tích nổi bật",
+            )
+        self.use_english()
+
+        response = self.post_rows(action="accept")
+
+        decided = self.decided()
+        self.assertEqual(len(decided), 8)
+        self.assertNotIn("HTXSNV", decided.values())
+        page = self.client.get(response["Location"])
+        warning = next(
+            str(m) for m in page.context["messages"] if "break a rule" in str(m)
+        )
+        self.assertTrue(warning.startswith("2 proposals break a rule"))
+        self.assertIn(f"{first.subject_name}: ", warning)
+        self.assertIn(f"{second.subject_name}: ", warning)
 
     def test_the_head_follows_the_decided_collective(self):
         Review.objects.filter(pk=self.review_a.pk).update(meeting_rank=Review.Rank.HEAD)
@@ -387,8 +415,10 @@ class DecidePageQueryTests(DecisionsTestCase):
     """The page of a group costs the same number of queries at any size."""
 
     url_name = "reviews:decide"
-    # The exemptions from rating cost one query, at any size.
-    QUERIES = 16
+    # The exemptions from rating cost one query, at any size; the group is
+    # made from a few columns of every review, and the page's reviews are
+    # then loaded whole.
+    QUERIES = 17
 
     def assert_constant_queries(self, size):
         self.add_members(size)

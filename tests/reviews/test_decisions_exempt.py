@@ -117,7 +117,7 @@ class DecideExemptRuleTests(ExemptTestCase):
 
     def test_decide_refuses_a_level_for_them(self):
         group = self.group()
-        review = next(r for r in group.reviews if r.pk == self.not_rated.pk)
+        review = next(r for r in group.whole() if r.pk == self.not_rated.pk)
 
         with self.assertRaises(ratings.RatingRefused) as refused:
             ratings.decide(
@@ -140,7 +140,7 @@ class DecideExemptRuleTests(ExemptTestCase):
         group = self.group()
         others = [
             r
-            for r in group.reviews
+            for r in group.whole()
             if r.pk not in (self.not_rated.pk, self.not_submitted.pk)
         ]
         # One HTXSNV of six HTTNV is within 20%; counting the exempted

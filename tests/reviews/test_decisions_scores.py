@@ -125,7 +125,7 @@ class DecideScoreTests(ScoredTestCase):
 
     def test_the_decision_keeps_the_score_the_rule_read(self):
         group = ratings.comparison_groups(self.cycle)[self.members_key]
-        review = next(r for r in group.reviews if r.pk == self.review_a.pk)
+        review = next(r for r in group.whole() if r.pk == self.review_a.pk)
 
         ratings.decide(
             self.cycle,
@@ -159,7 +159,7 @@ class DecideScoreTests(ScoredTestCase):
             if review.pk != self.review_a.pk
         )
         group = ratings.comparison_groups(self.cycle)[self.members_key]
-        review = next(r for r in group.reviews if r.pk == self.review_a.pk)
+        review = next(r for r in group.whole() if r.pk == self.review_a.pk)
 
         ratings.decide(
             self.cycle,
