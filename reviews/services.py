@@ -14,7 +14,7 @@ from kontum_review.vietnamese import sort_key
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 
-from . import rules, statistics
+from . import background, rules, statistics
 from .models import (
     Attendance,
     CarryOverItem,
@@ -116,7 +116,7 @@ def request_cycle_opening(cycle, user):
     job = running.first()
     if job is None:
         job = CycleJob.objects.create(cycle=cycle, requested_by=user)
-        transaction.on_commit(lambda: open_cycle_task.delay(job.pk))
+        transaction.on_commit(lambda: background.start(open_cycle_task, job.pk))
     return job
 
 

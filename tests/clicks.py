@@ -7,7 +7,7 @@ The page is loaded, the button's <form> (the one whose hidden `kind` input has
 that value) is read out of the HTML, its hidden inputs (the CSRF token too) are
 posted to its action, the redirect is followed to the job page, and the job
 page's download link is fetched. In the tests the job renders inside the request
-(REPORT_JOBS_IN_THREAD = False); with a real worker the job page is polled
+(JOBS_IN_THREAD = False); with a real worker the job page is polled
 until it offers the download.
 """
 

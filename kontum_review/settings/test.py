@@ -24,9 +24,9 @@ WHITENOISE_AUTOREFRESH = True
 # Tasks run in-process in tests, whatever REDIS_URL says; the tests that claim a
 # real worker start one and switch this off for themselves.
 CELERY_TASK_ALWAYS_EAGER = True
-# Report jobs render inside the request (not in a background thread), so a test
-# sees the finished job in its own transaction.
-REPORT_JOBS_IN_THREAD = False
+# Jobs (openings, documents) run inside the request, not in a background thread,
+# so a test sees the finished job in its own transaction.
+JOBS_IN_THREAD = False
 
 # The cache gets a Redis database of its own, which tests/conftest.py empties
 # before each test without touching the broker's queues.

@@ -10,7 +10,6 @@ thought dead wakes up and finishes its render late.
 import hashlib
 import io
 import json
-import threading
 import zipfile
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -329,36 +328,11 @@ def request_report(user, kind, cycle, review=None, organization=None):
 
 
 def dispatch(job_id):
-    """Send the job to the worker; on the embedded default, run it in a thread.
-
-    With Redis the worker renders and the request returns at once. Without it
-    (CELERY_TASK_ALWAYS_EAGER) `delay` would render inside the request, a cycle's
-    ZIP for minutes, so the embedded default renders in a daemon thread of the
-    web process instead, and the job page shows its progress the same way.
-    REPORT_JOBS_IN_THREAD = False (the tests) renders in the request.
-    """
+    """Send the job to the worker, or to a thread on the embedded default."""
+    from .. import background
     from .tasks import render_report_task
 
-    eager = render_report_task.app.conf.task_always_eager
-    if eager and getattr(settings, "REPORT_JOBS_IN_THREAD", True):
-        threading.Thread(
-            target=run_in_thread,
-            args=(job_id,),
-            name=f"report-job-{job_id}",
-            daemon=True,
-        ).start()
-    else:
-        render_report_task.delay(job_id)
-
-
-def run_in_thread(job_id):
-    """The embedded default's worker: one job, then its database connection closed."""
-    from .tasks import render_report_task
-
-    try:
-        render_report_task.apply(args=[job_id])
-    finally:
-        connections.close_all()
+    background.start(render_report_task, job_id)
 
 
 # The worker's side ----------------------------------------------------------

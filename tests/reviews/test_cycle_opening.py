@@ -1,8 +1,13 @@
+from unittest import mock
+
 from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 
 from organizations.models import OrganizationKind, Role
+from reviews import background
 from reviews.models import CycleJob, Regime, ReviewCycle
+from reviews.tasks import open_cycle_task
 
 from ..factories import OrganizationFactory, UserFactory, grant
 from ..personas import PersonasTestCase
@@ -97,3 +102,48 @@ class CycleOpeningTests(PersonasTestCase):
         grant(stranger, other, Role.Kind.STAFF)
         self.client.force_login(stranger)
         self.assertEqual(self.client.get(self.url()).status_code, 404)
+
+
+class OpeningInTheBackgroundTests(PersonasTestCase):
+    """Without a worker, the opening runs beside the request, not inside it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.cycle = ReviewCycle.objects.create(
+            name="Kiểm điểm năm 2026",
+            year=2026,
+            starts_on="2026-01-01",
+            ends_on="2026-12-31",
+            regime=Regime.objects.get(code="qd366"),
+            superior=cls.committee,
+        )
+
+    @override_settings(JOBS_IN_THREAD=True)
+    def test_the_request_returns_at_once_and_a_thread_opens_the_cycle(self):
+        self.client.force_login(self.staff)
+        move = reverse("reviews:cycle_move", args=[self.cycle.public_id, "self_review"])
+        with (
+            mock.patch("reviews.background.threading.Thread") as thread,
+            mock.patch.object(open_cycle_task, "delay") as delay,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.post(move, {"confirm": "on"})
+
+        self.assertRedirects(
+            response, reverse("reviews:cycle", args=[self.cycle.public_id])
+        )
+        job = CycleJob.objects.get()
+        self.assertEqual(job.status, CycleJob.Status.PENDING)
+        self.assertFalse(self.cycle.reviews.exists())
+        delay.assert_not_called()
+        self.assertEqual(thread.call_args.kwargs["args"], (open_cycle_task, job.pk))
+        thread.return_value.start.assert_called_once_with()
+
+        # The task the thread runs opens the cycle (the thread then closes its own
+        # database connection, which here is the test's).
+        self.assertIs(thread.call_args.kwargs["target"], background.run_in_thread)
+        open_cycle_task.apply(args=[job.pk])
+        self.cycle.refresh_from_db()
+        self.assertEqual(self.cycle.status, ReviewCycle.Status.SELF_REVIEW)
+        self.assertTrue(self.cycle.reviews.exists())

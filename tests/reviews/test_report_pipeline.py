@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from kontum_review import urls as project_urls
+from reviews import background
 from reviews import urls as reviews_urls
 from reviews.models import ReportJob, Review, ReviewCycle
 from reviews.reports import pipeline
@@ -380,13 +381,13 @@ class ReportDispatchTests(ReportTestCase):
             f"/review/reports/{job.public_id}/", headers={"HX-Request": "true"}
         )
 
-    @override_settings(REPORT_JOBS_IN_THREAD=True)
+    @override_settings(JOBS_IN_THREAD=True)
     def test_cycle_zip_request_returns_at_once_and_the_page_follows_progress(self):
         self.cycle.status = ReviewCycle.Status.DECIDED
         self.cycle.save()
         self.client.force_login(self.staff)
         with (
-            mock.patch("reviews.reports.pipeline.threading.Thread") as thread,
+            mock.patch("reviews.background.threading.Thread") as thread,
             mock.patch.object(render_report_task, "delay") as delay,
             self.captureOnCommitCallbacks(execute=True),
         ):
@@ -399,8 +400,8 @@ class ReportDispatchTests(ReportTestCase):
         # Nothing was rendered in the request: a daemon thread was started.
         delay.assert_not_called()
         thread.assert_called_once()
-        self.assertIs(thread.call_args.kwargs["target"], pipeline.run_in_thread)
-        self.assertEqual(thread.call_args.kwargs["args"], (job.pk,))
+        self.assertIs(thread.call_args.kwargs["target"], background.run_in_thread)
+        self.assertEqual(thread.call_args.kwargs["args"], (render_report_task, job.pk))
         self.assertTrue(thread.call_args.kwargs["daemon"])
         thread.return_value.start.assert_called_once_with()
         job.refresh_from_db()
@@ -433,7 +434,7 @@ class ReportDispatchTests(ReportTestCase):
         self.assertContains(partial, f"/review/reports/{job.public_id}/download/")
         self.assertNotContains(partial, "hx-trigger")
 
-    @override_settings(REPORT_JOBS_IN_THREAD=True)
+    @override_settings(JOBS_IN_THREAD=True)
     def test_with_a_worker_the_job_is_sent_to_it(self):
         self.addCleanup(
             setattr,
@@ -443,7 +444,7 @@ class ReportDispatchTests(ReportTestCase):
         )
         render_report_task.app.conf.task_always_eager = False
         with (
-            mock.patch("reviews.reports.pipeline.threading.Thread") as thread,
+            mock.patch("reviews.background.threading.Thread") as thread,
             mock.patch.object(render_report_task, "delay") as delay,
             self.captureOnCommitCallbacks(execute=True),
         ):
