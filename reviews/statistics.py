@@ -1108,9 +1108,7 @@ class CycleFigures:
     def exemptions(self):
         """Work closed undone with a reason, per kind, for organizations and members."""
         counts = {kind: Counter() for kind in StepExemption.Kind}
-        for kind, review_kind, number in self.read(
-            "exemptions", self.exemptions_query
-        ):
+        for kind, review_kind, number in self.read("exemptions", self.exemptions_query):
             subject = "members" if review_kind == Kind.INDIVIDUAL else "organizations"
             counts[kind][subject] += number
         return [
