@@ -427,17 +427,22 @@ def batch_parts(job):
     collectives = (
         cycle.reviews.collectives()
         .order_by("organization__path", "kind")
-        .values_list("pk", "kind", "organization_id")
+        .values_list("pk", "kind", "organization_id", "meeting__status")
     )
-    # Notifications exist once the ratings are decided.
+    # Notifications exist once the ratings are decided, minutes once recorded.
     decided = cycle.status in DECIDED_STATES
-    for pk, kind, organization_id in collectives:
+    for pk, kind, organization_id, meeting in collectives:
+        recorded = meeting == Meeting.Status.DONE
         if kind == Review.Kind.LEADERSHIP:
             parts.append([Kind.COLLECTIVE_REPORT.value, pk, None])
+            if recorded:
+                parts.append([Kind.MINUTES.value, pk, None])
             continue
         if decided:
             parts.append([Kind.NOTIFICATION.value, None, organization_id])
         parts.append([Kind.COLLECTIVE_REPORT.value, None, organization_id])
+        if recorded:
+            parts.append([Kind.MINUTES.value, None, organization_id])
     members = (
         cycle.reviews.individuals()
         .order_by("organization__path", "meeting_rank", "sort_key", "pk")

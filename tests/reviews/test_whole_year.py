@@ -418,7 +418,12 @@ class WholeYearTests(TestCase):
         )
         self.client.force_login(self.staff)
         _job, content = click_report_button(self.client, overview, "cycle_documents")
-        self.assertGreater(len(zip_entries(content)), cycle.reviews.count())
+        entries = zip_entries(content)
+        self.assertGreater(len(entries), cycle.reviews.count())
+        minutes = [name for name in entries if "bien-ban" in name]
+        self.assertEqual(len(minutes), cycle.reviews.collectives().count())
+        for name in minutes:
+            self.assertIn("BIÊN BẢN", pdf_text(entries[name]))
         if published:
             # The member reads the published result in the notification too.
             self.assertIn(self.member_a.full_name, pdf_text(self.notification(cycle)))
