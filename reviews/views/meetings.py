@@ -337,6 +337,11 @@ def write_finish(meeting, user):
         )
     current.status = Meeting.Status.DONE
     save_meeting(current, user)
+    # Held after all: the meeting is no longer an exception of its step.
+    for exemption in current.review.exemptions.filter(
+        kind=StepExemption.Kind.MEETING_NOT_HELD
+    ):
+        services.withdraw_exemption(exemption, user)
 
 
 @transaction.atomic
@@ -620,8 +625,15 @@ def render_page(
             instance=meeting, cycle=cycle, initial=details_initial(meeting, items)
         )
         attendance = AttendanceFormSet(rows=rows)
+    not_held = meeting.review.exemptions.filter(
+        kind=StepExemption.Kind.MEETING_NOT_HELD
+    ).first()
     context.update(
-        details=details, attendance=attendance, rows=rows, status_errors=status_errors
+        details=details,
+        attendance=attendance,
+        rows=rows,
+        status_errors=status_errors,
+        not_held=not_held,
     )
     return render(request, "reviews/meeting.html", context)
 

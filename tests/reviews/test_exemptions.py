@@ -342,3 +342,22 @@ class DashboardCountTests(ExemptionTestCase):
         self.assertEqual(rows[Kind.NOT_SUBMITTED]["organizations"], 1)
         self.assertEqual(rows[Kind.MEETING_NOT_HELD]["members"], 0)
         self.assertContains(response, "Việc khép lại không hoàn thành, có lý do")
+
+
+class MeetingNotHeldAfterAllTests(MeetingTestCase):
+    def test_recording_the_meeting_to_the_end_withdraws_the_not_held_record(self):
+        StepExemption.objects.create(
+            review=self.collective_a,
+            kind=Kind.MEETING_NOT_HELD,
+            reason="Chưa đủ số lượng",
+            recorded_by=self.staff,
+        )
+        meeting = self.hold_meeting()
+        self.assertContains(self.client.get(self.url), "Chưa đủ số lượng")
+        self.record_all(meeting)
+
+        self.client.post(self.url, {"action": "finish"})
+
+        meeting.refresh_from_db()
+        self.assertEqual(meeting.status, Meeting.Status.DONE)
+        self.assertFalse(self.collective_a.exemptions.exists())

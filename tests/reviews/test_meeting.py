@@ -375,8 +375,9 @@ class MeetingQueryCountTests(CyclePersonasTestCase):
 
     # Session, user, review, manager check, meeting, subjects, attendance, levels,
     # assignment, and the savepoint pair of the request's transaction.
-    # 11 for the page and 8 for the rules behind the warnings next to proposals.
-    QUERIES = 20
+    # 11 for the page and 8 for the rules behind the warnings next to proposals;
+    # the subjects excused from the form, and a record that it was not held.
+    QUERIES = 21
 
     def assert_constant_queries(self, size):
         cell = OrganizationFactory(
