@@ -5,7 +5,7 @@ Usage (PostgreSQL; the database is created, migrated and seeded on the first run
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kr_bench \\
         .venv/bin/python bench/dashboard.py [--repeat 20] [--url-only]
 
-The dataset is the province of DOMAIN.md §8 (650 grassroots organizations, 1,900
+The dataset is the province of docs/process.md §8 (650 grassroots organizations, 1,900
 cells, 31,000 members and the decided past years); a second run reuses it. The
 demo `leader` reads the last decided year, first with the cache cleared before
 each request, then warm. The floor is the same grouped figures from one

@@ -1,4 +1,4 @@
-"""Vietnamese name order and accent-free search keys (DOMAIN.md §9).
+"""Vietnamese name order and accent-free search keys (docs/process.md §9).
 
 Both are stored on the row, so sorting and searching behave the same on
 PostgreSQL and SQLite whatever the database collation is.

@@ -1,4 +1,4 @@
-"""A realistic, repeatable demo of Thành ủy Kon Tum (DOMAIN.md §8).
+"""A realistic, repeatable demo of Thành ủy Kon Tum (docs/process.md §8).
 
 The same seed always yields the same codes and card numbers, so running the
 generator again creates only what is missing. Rows are written in bulk: the
@@ -57,7 +57,7 @@ DEFAULT_MEMBERS = 8000
 DEMO_PASSWORD = "kontum-demo"
 SUPERIOR_CODE = "TU-KT"
 # Decided yearly cycles kept as history before the current one, and the regime
-# each year was rated under (DOMAIN.md §6).
+# each year was rated under (docs/process.md §6).
 FIRST_HISTORY_YEAR = 2021
 REGIME_UNTIL = [(2022, "qd132"), (2024, "qd124"), (None, "qd366")]
 
@@ -360,7 +360,7 @@ def seed(
 ):
     """Build the demo; `grassroots` and `cells` fix the tree's size exactly.
 
-    The province (DOMAIN.md §8) is about grassroots=650, cells=1900,
+    The province (docs/process.md §8) is about grassroots=650, cells=1900,
     members=31000; without them the tree grows with the members, as the city.
     """
     today = today or datetime.date.today()
@@ -506,7 +506,7 @@ def create_indicator_values(rng, cycle, organizations):
 # The last decided year's suggestions and indicators ---------------------------
 #
 # The BTV suggested focus areas to a share of the grassroots organizations
-# (DOMAIN.md §4); most answered them in section IV. Wards and communes report
+# (docs/process.md §4); most answered them in section IV. Wards and communes report
 # the recruitment target and their overdue land-certificate dossiers.
 
 SUGGESTED_SHARE = 0.15
@@ -589,7 +589,7 @@ def create_focus_areas(rng, cycle, organizations):
 # organization and member of that year. Levels follow a lasting merit of each
 # subject plus a yearly chance, so that some members stay HTXSNV five years
 # running and a few are KHTNV twice; within each comparison group about 90% are
-# HTTNV or better, HTXSNV fills the quota (DOMAIN.md §6, §8) and under 1% fail.
+# HTTNV or better, HTXSNV fills the quota (docs/process.md §6, §8) and under 1% fail.
 
 YEARLY_CHANCE = 1.0  # spread of a year's result around the lasting merit
 FAIL_BELOW = -3.55  # ≈0.6% KHTNV

@@ -40,7 +40,7 @@ class OrganizationKind(models.TextChoices):
     PARTY_GROUP = "party_group", _("Party group")
 
 
-# Which kind may sit directly under which (DOMAIN.md §2).
+# Which kind may sit directly under which (docs/process.md §2).
 ALLOWED_PARENT_KINDS = {
     OrganizationKind.SUPERIOR_COMMITTEE: {None, OrganizationKind.SUPERIOR_COMMITTEE},
     OrganizationKind.GRASSROOTS_COMMITTEE: {OrganizationKind.SUPERIOR_COMMITTEE},

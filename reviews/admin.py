@@ -287,7 +287,7 @@ class RatingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 @admin.register(Discipline)
 class DisciplineAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
-    """Disciplinary decisions, which cap ratings (DOMAIN.md §6 rules 2 and 4)."""
+    """Disciplinary decisions, which cap ratings (docs/process.md §6 rules 2 and 4)."""
 
     list_display = ["__str__", "form", "decided_on", "self_detected", "remedied"]
     list_filter = ["form", "self_detected", "remedied", "leadership"]

@@ -743,7 +743,7 @@ class Review(models.Model):
     score_tasks = models.DecimalField(
         _("task results score"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    # Conditions of the points thresholds under QĐ 366 (DOMAIN.md §6).
+    # Conditions of the points thresholds under QĐ 366 (docs/process.md §6).
     tasks_on_time_percent = models.DecimalField(
         _("tasks done on time (%)"),
         max_digits=5,

@@ -2,7 +2,7 @@
 
 Every subject keeps one Rating per stage (self, meeting, appraisal, decision);
 a stage may differ from the one before only with a reason, and history keeps
-every change. Decisions re-check the rules of DOMAIN.md §6 and count the quota
+every change. Decisions re-check the rules of docs/process.md §6 and count the quota
 across the whole comparison group under a lock, so that two people deciding
 at the same moment cannot together exceed it.
 """

@@ -9,7 +9,7 @@ from .models import Rating, RemedyAction, Review, ReviewCycle
 
 Status = RemedyAction.Status
 # A plan is drawn up once the superior has decided and is followed during the
-# year, so it stays open after publication and locking (DOMAIN.md §1 step 9).
+# year, so it stays open after publication and locking (docs/process.md §1 step 9).
 PLAN_STATES = (
     ReviewCycle.Status.DECIDED,
     ReviewCycle.Status.PUBLISHED,

@@ -26,7 +26,7 @@ BEFORE_DECISIONS = (
     ReviewCycle.Status.MEETINGS,
 )
 # HTXSNV five years running qualifies for commendation; KHTNV two years running
-# is a personnel matter (DOMAIN.md §6).
+# is a personnel matter (docs/process.md §6).
 EXCELLENT_RUN, FAILING_RUN = 5, 2
 FLAG_YEARS = max(EXCELLENT_RUN, FAILING_RUN)
 

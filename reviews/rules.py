@@ -61,7 +61,7 @@ def meeting_rank(party_post):
     return Review.Rank.MEMBER
 
 
-# Rating caps (DOMAIN.md §6) ------------------------------------------------
+# Rating caps (docs/process.md §6) ------------------------------------------------
 #
 # Each rule looks at plain facts and returns a Finding: the highest level the
 # subject may receive under that rule and a reason that names the rule and the

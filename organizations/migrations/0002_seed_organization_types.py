@@ -1,6 +1,6 @@
 from django.db import migrations
 
-# Loại hình tổ chức cơ sở đảng (DOMAIN.md §2); staff add more in the admin.
+# Loại hình tổ chức cơ sở đảng (docs/process.md §2); staff add more in the admin.
 TYPES = [
     ("xa", "Xã"),
     ("phuong", "Phường"),

@@ -1,4 +1,4 @@
-"""Form templates of each regime (DOMAIN.md §5); staff adjust the wording later."""
+"""Form templates of each regime (docs/process.md §5); staff adjust the wording later."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""The Party office documents of a cycle as HTML, and their PDF (DOMAIN.md §5, §7).
+"""The Party office documents of a cycle as HTML, and their PDF (process.md §5, §7).
 
 Everything a document shows is read in a fixed number of queries by
 `context_for`; the templates under templates/reports/ only lay it out, and

@@ -1,5 +1,5 @@
 """Appraisal (thẩm định, đề xuất) and decision (quyết định) of ratings, per
-comparison group (DOMAIN.md §1 steps 6–7 and §6).
+comparison group (docs/process.md §1 steps 6–7 and §6).
 
 Both pages list a group's subjects with their rating chain, the rules each
 level breaks and the quota meter. An appraisal only warns; a decision is

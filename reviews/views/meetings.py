@@ -1,7 +1,7 @@
 """The review meeting of a collective, recorded by the secretary.
 
 The collective is reviewed first, then the head, the deputies and the members
-(DOMAIN.md §1 step 5); each subject gets comments and a vote per rating level,
+(docs/process.md §1 step 5); each subject gets comments and a vote per rating level,
 and the level the majority supports is the meeting's proposal.
 """
 
@@ -478,7 +478,7 @@ def load_items(meeting):
 
 
 def proposal_warnings(cycle, items):
-    """Rules the meeting's proposals break, shown next to them (DOMAIN.md §6)."""
+    """Rules the meeting's proposals break, shown next to them (docs/process.md §6)."""
     recorded = [item for item in items if item.proposed_rating_id]
     if not recorded:
         return {}
