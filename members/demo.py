@@ -56,6 +56,7 @@ from .models import Member
 DEFAULT_MEMBERS = 8000
 DEMO_PASSWORD = "kontum-demo"
 SUPERIOR_CODE = "TU-KT"
+PROVINCE_CODE = "TinhU-KT"
 # Decided yearly cycles kept as history before the current one, and the regime
 # each year was rated under (docs/process.md §6).
 FIRST_HISTORY_YEAR = 2021
@@ -163,13 +164,22 @@ def build_tree(rng, scale, grassroots_total=None, cell_total=None):
     grassroots organizations and subordinate cells.
     """
     specs = [
+        # The province above the city runs no cycle here; its name heads the
+        # city committee's documents (Hướng dẫn 36-HD/VPTW).
+        OrgSpec(
+            PROVINCE_CODE,
+            "Đảng bộ tỉnh Kon Tum",
+            OrganizationKind.SUPERIOR_COMMITTEE,
+            None,
+            None,
+        ),
         OrgSpec(
             SUPERIOR_CODE,
             "Đảng bộ thành phố Kon Tum",
             OrganizationKind.SUPERIOR_COMMITTEE,
             None,
-            None,
-        )
+            PROVINCE_CODE,
+        ),
     ]
     # (type code, name after "Đảng bộ"/"Chi bộ", is a committee, code, weight)
     grassroots = [

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from members import demo
 from members.demo import FIRST_HISTORY_YEAR
 from members.models import Member
 from organizations.models import Organization, OrganizationKind, Role
@@ -84,9 +85,11 @@ class SeedDemoTests(TestCase):
         self.assertEqual(secretary.organization.kind, OrganizationKind.CELL)
         member = Member.objects.get(user__username="member")
         self.assertEqual(member.organization, secretary.organization)
-        self.assertEqual(
-            Role.objects.get(user__username="staff").organization.parent, None
-        )
+        staff = Role.objects.get(user__username="staff").organization
+        self.assertEqual(staff.code, demo.SUPERIOR_CODE)
+        # The province above heads the city committee's documents, runs nothing.
+        self.assertEqual(staff.parent.code, demo.PROVINCE_CODE)
+        self.assertFalse(staff.parent.review_cycles.exists())
 
     def test_if_empty_leaves_an_existing_database_alone(self):
         Organization.objects.create(
