@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from reviews.models import (
     CarryOverItem,
@@ -218,6 +219,20 @@ class ReviewFormPageTests(ReviewFormTestCase):
         with self.assertNumQueries(13):
             response = self.client.get(url)
         self.assertEqual(len(response.context["form"].content.carry_items), 10)
+
+
+class SavedWithoutAnAccountTests(ReviewFormTestCase):
+    def test_a_form_saved_by_no_account_shows_when_but_not_who(self):
+        # Imported or seeded forms carry a save time and no account.
+        Review.objects.filter(pk=self.review_a.pk).update(
+            saved_at=timezone.now(), saved_by=None, status=Review.Status.SUBMITTED
+        )
+        self.client.force_login(self.secretary_a)
+
+        response = self.client.get(self.url(self.review_a))
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, " · —")
 
 
 class GradedRegimeFormTests(ReviewFormTestCase):
