@@ -544,12 +544,17 @@ def notification_context(cycle, review, organization):
         cycle.reviews.filter(organization__path__startswith=organization.path)
         .exclude(kind=Review.Kind.LEADERSHIP)
         .select_related("organization")
-        .prefetch_related(Prefetch("ratings", queryset=decisions))
+        .prefetch_related(
+            Prefetch("ratings", queryset=decisions),
+            Prefetch("exemptions", queryset=StepExemption.objects.unrated()),
+        )
         .order_by("organization__path", "meeting_rank", "sort_key", "pk")
     )
     for row in reviews:
         found = list(row.ratings.all())
         row.decision = found[0] if found else None
+        # Not rated on purpose, with the reason staff recorded.
+        row.unrated = next(iter(row.exemptions.all()), None)
     own = next(
         (
             row
@@ -576,6 +581,9 @@ def notification_context(cycle, review, organization):
         "subordinates": subordinates,
         "member_counts": member_counts,
         "members_unrated": members_unrated,
+        "members_exempt": sum(
+            row.decision is None and row.unrated is not None for row in members
+        ),
         "levels": levels,
         "header": header_for(cycle.superior, cycle, timezone.localdate(), code="TB"),
     }

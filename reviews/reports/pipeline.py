@@ -54,7 +54,7 @@ Kind = ReportJob.Kind
 Status = ReportJob.Status
 
 # Bump when the documents' layout changes, so earlier files are not reused.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 TRANSIENT_ERRORS = (OSError, OperationalError)
 

@@ -428,6 +428,20 @@ class PlaceAndAbbreviationTests(SimpleTestCase):
 
 
 class RatingLevelNamesTests(DocumentData):
+    def test_notification_names_a_member_not_rated_and_why(self):
+        StepExemption.objects.create(
+            review=self.cycle.reviews.get(member=self.other_member_a),
+            kind=StepExemption.Kind.NOT_RATED,
+            reason="Nghỉ ốm dài ngày",
+            recorded_by=self.staff,
+        )
+
+        text = pdf_text(self.render(Kind.NOTIFICATION, organization=self.cell_a))
+
+        self.assertIn("Không xếp loại (Nghỉ ốm dài ngày)", text)
+        self.assertIn("Không xếp loại 1", text)
+        self.assertNotIn("Chưa xếp loại", text)
+
     def test_notification_prints_every_level_name(self):
         text = pdf_text(self.render(Kind.NOTIFICATION, organization=self.cell_a))
         for level in RatingLevel.objects.filter(regime=self.cycle.regime):
