@@ -1,13 +1,31 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 MAX_REASON = 500
 
 
+class ReviewsField(forms.ModelMultipleChoiceField):
+    """Reviews ticked by their public id; a malformed id gets the field's message."""
+
+    def _check_values(self, value):
+        for key in value:
+            try:
+                uuid.UUID(str(key))
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": key},
+                ) from None
+        return super()._check_values(value)
+
+
 class ExemptionForm(forms.Form):
     """Close open work of the cycle's step without doing it, for a stated reason."""
 
-    reviews = forms.ModelMultipleChoiceField(
+    reviews = ReviewsField(
         label=_("items"),
         queryset=None,
         to_field_name="public_id",

@@ -97,6 +97,18 @@ class NotSubmittedTests(ExemptionTestCase):
         self.assertContains(response, "Hãy đánh dấu")
         self.assertFalse(StepExemption.objects.exists())
 
+    def test_garbage_in_the_form_or_the_address_is_refused_plainly(self):
+        self.client.force_login(self.staff)
+
+        posted = self.client.post(self.url, {"reviews": "x'--", "reason": "Ốm"})
+        address = self.client.get(self.url, {"org": "not-an-id", "page": "abc"})
+        too_long = self.exempt(self.review_a, reason="x" * 501)
+
+        self.assertContains(posted, "không hợp lệ")
+        self.assertEqual(address.status_code, 404)
+        self.assertEqual(too_long.status_code, 200)
+        self.assertFalse(StepExemption.objects.exists())
+
     def test_a_submitted_form_cannot_be_exempted(self):
         self.submit_all_but()
         self.client.force_login(self.staff)
