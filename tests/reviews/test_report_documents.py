@@ -365,7 +365,7 @@ class ReportDocumentsTests(DocumentData):
             Kind.INDIVIDUAL_FORM: 10,
             Kind.COLLECTIVE_REPORT: 11,
             Kind.MINUTES: 5,
-            Kind.NOTIFICATION: 4,
+            Kind.NOTIFICATION: 5,  # with the exemptions from rating
             Kind.SUMMARY: 10,
         }
         for kind, subject in self.subjects().items():
