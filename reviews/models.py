@@ -1485,6 +1485,13 @@ class ExemptionQuerySet(models.QuerySet):
         """Exemptions that take a subject out of the decision step."""
         return self.filter(kind__in=StepExemption.UNRATED_KINDS)
 
+    def not_submitted(self):
+        return self.filter(kind=StepExemption.Kind.NOT_SUBMITTED)
+
+    def reasons(self):
+        """Review id → the reason recorded, in one query."""
+        return dict(self.values_list("review_id", "reason"))
+
 
 class StepExemption(models.Model):
     """Work of a cycle step closed without being done, with the reason.

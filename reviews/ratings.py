@@ -17,7 +17,6 @@ from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from organizations.models import GRASSROOTS_KINDS, Organization
 
@@ -100,15 +99,8 @@ def unrated_exemptions(cycle):
         .values_list("review_id", "kind", "reason")
     )
     for review_id, kind, reason in rows:
-        found[review_id].append((exemption_label(kind), reason))
+        found[review_id].append((str(StepExemption.Kind(kind).label), reason))
     return dict(found)
-
-
-def exemption_label(kind):
-    # "Not rated" elsewhere reads "not yet rated"; an exemption is "not to be".
-    if kind == StepExemption.Kind.NOT_RATED:
-        return pgettext("exemption", "Not rated")
-    return str(StepExemption.Kind(kind).label)
 
 
 def exempt_refusal(review, exemptions):

@@ -5,16 +5,13 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from . import access
-from .models import Rating, RemedyAction, Review, ReviewCycle
+from .models import Rating, RemedyAction, Review
+from .results import DECIDED_STATES
 
 Status = RemedyAction.Status
 # A plan is drawn up once the superior has decided and is followed during the
 # year, so it stays open after publication and locking (docs/process.md §1 step 9).
-PLAN_STATES = (
-    ReviewCycle.Status.DECIDED,
-    ReviewCycle.Status.PUBLISHED,
-    ReviewCycle.Status.LOCKED,
-)
+PLAN_STATES = DECIDED_STATES
 DEADLINE_YEARS = 2
 
 

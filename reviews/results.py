@@ -20,6 +20,8 @@ from .models import Rating, Review, ReviewCycle
 Stage = Rating.Stage
 CHAIN = (Stage.SELF, Stage.MEETING, Stage.APPRAISAL, Stage.DECISION)
 PUBLISHED_STATES = (ReviewCycle.Status.PUBLISHED, ReviewCycle.Status.LOCKED)
+# Ratings are decided from this step on: notifications and remedy plans.
+DECIDED_STATES = (ReviewCycle.Status.DECIDED, *PUBLISHED_STATES)
 BEFORE_DECISIONS = (
     ReviewCycle.Status.DRAFT,
     ReviewCycle.Status.SELF_REVIEW,

@@ -443,6 +443,12 @@ def withdraw_exemption(exemption, user):
     exemption.delete()
 
 
+def withdraw_exemptions(review, kind, user):
+    """The work was done after all: withdraw the review's exemption of `kind`."""
+    for exemption in review.exemptions.filter(kind=kind):
+        withdraw_exemption(exemption, user)
+
+
 def more_line(hidden):
     if hidden <= 0:
         return []
@@ -505,10 +511,7 @@ def save_review(review, changes, version, user, *, suggestion_answers=None):
     current.save()
     if current.is_submitted:
         # Handed in after all: the form is no longer an exception of its step.
-        for exemption in current.exemptions.filter(
-            kind=StepExemption.Kind.NOT_SUBMITTED
-        ):
-            withdraw_exemption(exemption, user)
+        withdraw_exemptions(current, StepExemption.Kind.NOT_SUBMITTED, user)
     for item_id, text in (suggestion_answers or {}).items():
         SuggestionAnswer.objects.update_or_create(
             review=current, item_id=item_id, defaults={"text": text}

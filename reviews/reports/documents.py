@@ -41,8 +41,7 @@ from ..models import (
     StepExemption,
 )
 from ..remedies import overdue_filter
-from ..results import PUBLISHED_STATES
-from .pipeline import DECIDED_STATES
+from ..results import DECIDED_STATES, PUBLISHED_STATES
 
 Kind = ReportJob.Kind
 KINDS = (

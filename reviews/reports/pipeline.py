@@ -49,6 +49,7 @@ from ..models import (
     ReviewCycle,
     StepExemption,
 )
+from ..results import DECIDED_STATES, decisions_shown
 
 Kind = ReportJob.Kind
 Status = ReportJob.Status
@@ -94,14 +95,6 @@ def default_render(kind, cycle, review=None, organization=None):
 
 
 # Who may ask ----------------------------------------------------------------
-
-
-# Ratings are decided from this step on; before it there is nothing to notify.
-DECIDED_STATES = (
-    ReviewCycle.Status.DECIDED,
-    ReviewCycle.Status.PUBLISHED,
-    ReviewCycle.Status.LOCKED,
-)
 
 
 class ReportRefused(Exception):
@@ -160,8 +153,6 @@ def refusal(user, kind, cycle):
     """
     if kind != Kind.NOTIFICATION:
         return ""
-    from ..results import decisions_shown
-
     if cycle.status not in DECIDED_STATES:
         return _(
             "The rating-result notification can be produced only after the "

@@ -202,12 +202,10 @@ def latest_job(cycle):
 
 def mark_not_submitted(reviews, cycle, organization):
     """Give each review the reason it was recorded as not submitted, or None."""
-    reasons = dict(
-        StepExemption.objects.filter(
-            review__cycle=cycle,
-            review__organization=organization,
-            kind=StepExemption.Kind.NOT_SUBMITTED,
-        ).values_list("review_id", "reason")
+    reasons = (
+        StepExemption.objects.not_submitted()
+        .filter(review__cycle=cycle, review__organization=organization)
+        .reasons()
     )
     for review in reviews:
         review.not_submitted_reason = reasons.get(review.pk)

@@ -590,6 +590,10 @@ def accepted(page):
     levels = {level.pk: level for level in page.levels}
     found = acceptable(page.group, page.group_ratings, page.exemptions)
     reviews = page.group.load([subject for subject, _level in found])
+    # The rules and the chain read each review's ratings: once, not per review.
+    prefetch_related_objects(
+        reviews, Prefetch("ratings", queryset=Rating.objects.select_related("level"))
+    )
     return [
         ratings.Decision(review, levels[level_id])
         for review, (_subject, level_id) in zip(reviews, found, strict=True)

@@ -338,10 +338,9 @@ def write_finish(meeting, user):
     current.status = Meeting.Status.DONE
     save_meeting(current, user)
     # Held after all: the meeting is no longer an exception of its step.
-    for exemption in current.review.exemptions.filter(
-        kind=StepExemption.Kind.MEETING_NOT_HELD
-    ):
-        services.withdraw_exemption(exemption, user)
+    services.withdraw_exemptions(
+        current.review, StepExemption.Kind.MEETING_NOT_HELD, user
+    )
 
 
 @transaction.atomic
@@ -465,11 +464,10 @@ def load_items(meeting):
             "proposed_rating",
         ).order_by("order")
     )
-    reasons = dict(
-        StepExemption.objects.filter(
-            review__in=meeting.items.values("review"),
-            kind=StepExemption.Kind.NOT_SUBMITTED,
-        ).values_list("review_id", "reason")
+    reasons = (
+        StepExemption.objects.not_submitted()
+        .filter(review__in=meeting.items.values("review"))
+        .reasons()
     )
     for item in items:
         item.skipped_reason = reasons.get(item.review_id, "")
