@@ -4,8 +4,17 @@ from simple_history.admin import SimpleHistoryAdmin
 from kontum_review.admin import FoldedSearchMixin
 from organizations.admin import SpreadsheetImportExportMixin
 
-from .models import Member
+from .models import Member, Post
 from .resources import MemberResource
+
+
+class PostInline(admin.TabularInline):
+    """The member's posts in Party leaderships, which the rating rules read."""
+
+    model = Post
+    extra = 0
+    fields = ["organization", "kind", "started_on", "ended_on"]
+    autocomplete_fields = ["organization"]
 
 
 @admin.register(Member)
@@ -32,6 +41,7 @@ class MemberAdmin(FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistory
     autocomplete_fields = ["organization", "user"]
     ordering = ["sort_key", "card_number"]
     readonly_fields = ["public_id"]
+    inlines = [PostInline]
     fieldsets = [
         (
             None,
@@ -74,3 +84,15 @@ class MemberAdmin(FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistory
             },
         ),
     ]
+
+
+@admin.register(Post)
+class PostAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+    """Who holds which post in which leadership; opening a cycle copies them."""
+
+    list_display = ["member", "organization", "kind", "started_on", "ended_on"]
+    list_filter = ["kind"]
+    list_select_related = ["member", "organization"]
+    # Both keys are stored folded: name and card number, name and code.
+    search_fields = ["member__search_text", "organization__search_text"]
+    autocomplete_fields = ["member", "organization"]

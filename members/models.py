@@ -167,3 +167,83 @@ class Member(models.Model):
     @property
     def is_reviewable(self):
         return self.status == self.Status.ACTIVE
+
+
+class PostQuerySet(models.QuerySet):
+    def held_on(self, day):
+        """Posts held on `day`: started by then (or undated) and not yet ended."""
+        return self.filter(
+            Q(started_on__isnull=True) | Q(started_on__lte=day),
+            Q(ended_on__isnull=True) | Q(ended_on__gte=day),
+        )
+
+
+class PostKind(models.TextChoices):
+    """Posts of a Party organization's leadership, the head's first."""
+
+    SECRETARY = "secretary", _("Secretary")
+    DEPUTY = "deputy_secretary", _("Deputy secretary")
+    STANDING = "standing_member", _("Standing committee member")
+    COMMITTEE = "committee_member", _("Committee member")
+
+
+# The head of an organization holds its secretary post (người đứng đầu); those
+# who lead it, for the leader's-unit rule, hold its secretary or deputy posts.
+# Every post belongs to the organization's leadership (docs/process.md §6.4).
+HEAD_POST = PostKind.SECRETARY
+LEADING_POSTS = (PostKind.SECRETARY, PostKind.DEPUTY)
+
+
+class Post(models.Model):
+    """A member's post in the leadership of one Party organization (chức vụ Đảng).
+
+    The rules read who heads and who leads an organization from these rows, not
+    from the free text of `Member.party_post`; opening a cycle copies the posts
+    held that day, so later changes never rewrite a past year.
+    """
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("Party member"),
+        on_delete=models.CASCADE,
+        related_name="posts",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="posts",
+        help_text=_("The organization whose leadership the post belongs to."),
+    )
+    kind = models.CharField(_("post"), max_length=20, choices=PostKind.choices)
+    started_on = models.DateField(_("held from"), null=True, blank=True)
+    ended_on = models.DateField(_("held until"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__path", "kind"]
+        verbose_name = _("Party post")
+        verbose_name_plural = _("Party posts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(kind="secretary", ended_on__isnull=True),
+                name="post_one_current_secretary",
+                violation_error_message=_(
+                    "This organization already has a secretary; end the current "
+                    "secretary's post first."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(started_on__isnull=True)
+                | Q(ended_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
+                name="post_ends_after_start",
+                violation_error_message=_("A post cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.organization}: {self.member}"

@@ -9,6 +9,7 @@ from organizations.resources import (
 )
 
 from .models import Member
+from .posts import add_posts_from_text
 
 CITIZEN_ID_LENGTH = 12
 
@@ -65,3 +66,22 @@ class MemberResource(SpreadsheetResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        # The Party post as stored, before the row's values are set.
+        instance.stored_party_post = "" if new else instance.party_post
+
+    def after_save_instance(self, instance, row, **kwargs):
+        """Read a new or changed Party post into posts, unless some are held.
+
+        Posts staff entered or checked stay as they are; a secretary post is
+        left out when the organization already has a current secretary, which
+        staff settle in the admin. The posts are written in the import's
+        transaction, so a refused file leaves none behind.
+        """
+        super().after_save_instance(instance, row, **kwargs)
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return  # nothing was saved, and nothing would be rolled back
+        if instance.party_post != getattr(instance, "stored_party_post", ""):
+            add_posts_from_text(instance)

@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from members.models import Member
+from members.posts import add_posts_from_text
 from organizations.models import Organization, OrganizationKind, OrganizationType, Role
 
 
@@ -39,6 +40,13 @@ class MemberFactory(factory.django.DjangoModelFactory):
     standing = Member.Standing.FULL
     organization = factory.SubFactory(OrganizationFactory)
 
+    @factory.post_generation
+    def posts(self, create, extracted, **kwargs):
+        """The posts the Party post's text names, as the member import reads
+        them: "Bí thư" heads the member's cell."""
+        if create:
+            add_posts_from_text(self)
+
 
 def grant(user, organization, kind):
     return Role.objects.create(user=user, organization=organization, kind=kind)
@@ -54,5 +62,19 @@ def reseed_reference_data():
         "organizations.migrations.0002_seed_organization_types",
         "reviews.migrations.0002_seed_regimes_and_focus_areas",
         "reviews.migrations.0004_seed_form_templates",
+        "reviews.migrations.0011_seed_posts_and_collective_criteria",
     ):
         import_module(module).seed(apps, None)
+
+
+def make_head(review):
+    """Record the subject of `review` as the secretary of the cell reviewing
+    them, in its cycle, as opening the cycle copies a secretary's post."""
+    from reviews.models import CyclePost
+
+    return CyclePost.objects.create(
+        cycle=review.cycle,
+        review=review,
+        organization=review.organization,
+        kind="secretary",
+    )
