@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from kontum_review.admin import FoldedSearchMixin
@@ -11,6 +12,7 @@ from .models import (
     Conclusion,
     CycleExclusion,
     CycleJob,
+    CyclePost,
     CycleReopening,
     Discipline,
     FocusArea,
@@ -87,6 +89,62 @@ class RegimeAdmin(SimpleHistoryAdmin):
     list_filter = ["scoring_model", "history_only"]
     search_fields = ["code", "name", "regulation", "guidance"]
     inlines = [RatingLevelInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "regulation",
+                    "guidance",
+                    "first_year",
+                    "last_year",
+                    "history_only",
+                ]
+            },
+        ),
+        (
+            _("Scoring and quota"),
+            {
+                "fields": [
+                    "scoring_model",
+                    "general_criteria_max",
+                    "task_results_max",
+                    "quota_percent",
+                    "quota_grouping",
+                ]
+            },
+        ),
+        (
+            _("Conditions of the points bands"),
+            {
+                "fields": [
+                    "excellent_on_time_percent",
+                    "excellent_exceeding_percent",
+                    "excellent_remedied_percent",
+                    "good_on_time_percent",
+                    "pass_late_percent",
+                ]
+            },
+        ),
+        (
+            _("Rating conditions"),
+            {
+                "fields": [
+                    "subordinate_discipline_percent",
+                    "unit_targets_percent",
+                    "leader_unit_minimums",
+                    "self_remedied_discipline_exempt",
+                    "overridable_rules",
+                ]
+            },
+        ),
+        (
+            _("Review meeting"),
+            {"fields": ["quorum_percent", "vote_majority_percent"]},
+        ),
+    ]
 
 
 @admin.register(RatingLevel)
@@ -160,8 +218,15 @@ class ScoreCriterionInline(admin.TabularInline):
 
 @admin.register(FormTemplate)
 class FormTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "title", "audience", "regime", "cycle"]
-    list_filter = ["regime", "audience"]
+    list_display = [
+        "code",
+        "title",
+        "audience",
+        "regime",
+        "cycle",
+        "criteria_provisional",
+    ]
+    list_filter = ["regime", "audience", "criteria_provisional"]
     list_select_related = ["regime", "cycle"]
     search_fields = ["code", "title"]
     autocomplete_fields = ["regime", "cycle"]
@@ -211,6 +276,21 @@ class ReviewAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
         "saved_by",
     ]
     readonly_fields = ["public_id", "version", "saved_at", "submitted_at"]
+
+
+@admin.register(CyclePost)
+class CyclePostAdmin(ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin):
+    """The posts a cycle copied when it opened; the rating rules read these."""
+
+    list_display = ["organization", "kind", "holder", "cycle"]
+    list_filter = ["cycle", "kind"]
+    list_select_related = ["organization", "review", "cycle"]
+    search_fields = ["review__member__search_text", "organization__search_text"]
+    autocomplete_fields = ["cycle", "review", "organization"]
+
+    @admin.display(description=_("holder"), ordering="review__subject_name")
+    def holder(self, obj):
+        return obj.review.subject_name
 
 
 @admin.register(CarryOverItem)
@@ -299,11 +379,17 @@ class DisciplineAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
 @admin.register(Conclusion)
 class ConclusionAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
-    list_display = ["member", "kind", "concluded_on", "concluded_by"]
+    """Conclusions about a member or, for a collective, an organization."""
+
+    list_display = ["subject", "kind", "concluded_on", "concluded_by"]
     list_filter = ["kind"]
-    list_select_related = ["member"]
-    search_fields = ["member__search_text"]
-    autocomplete_fields = ["member"]
+    list_select_related = ["member", "organization"]
+    search_fields = ["member__search_text", "organization__search_text"]
+    autocomplete_fields = ["member", "organization"]
+
+    @admin.display(description=_("Member or organization"))
+    def subject(self, obj):
+        return obj.member or obj.organization
 
 
 @admin.register(RemedyAction)

@@ -17,6 +17,7 @@ from .models import (
     Attendance,
     CarryOverItem,
     CycleExclusion,
+    CyclePost,
     IndicatorValue,
     Meeting,
     MeetingItem,
@@ -46,6 +47,7 @@ CYCLE_PATHS = {
     SuggestionItem: "suggestion__cycle",
     Assignment: "cycle",
     CycleExclusion: "cycle",
+    CyclePost: "cycle",
     IndicatorValue: "cycle",
 }
 

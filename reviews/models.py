@@ -10,7 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from members.models import PostKind
 from organizations.models import TREE_ROLE_KINDS, Organization, Role
+
+
+def percent_field(verbose_name, default):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(default),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
 
 
 class Regime(models.Model):
@@ -86,6 +97,41 @@ class Regime(models.Model):
             "written reason."
         ),
     )
+    # The conditions of each points band and of the collective rules (§6.3, §6.4).
+    excellent_on_time_percent = percent_field(
+        _("HTXSNV: tasks on time at least (%)"), 100
+    )
+    excellent_exceeding_percent = percent_field(
+        _("HTXSNV: tasks exceeding the requirement at least (%)"), 30
+    )
+    excellent_remedied_percent = percent_field(
+        _("HTXSNV: earlier shortcomings remedied at least (%)"), 100
+    )
+    good_on_time_percent = percent_field(_("HTTNV: tasks on time at least (%)"), 100)
+    pass_late_percent = percent_field(_("HTNV: tasks late at most (%)"), 20)
+    subordinate_discipline_percent = percent_field(
+        _(
+            "KHTNV when more than this share of subordinate organizations was "
+            "disciplined (%)"
+        ),
+        20,
+    )
+    unit_targets_percent = percent_field(
+        _(
+            "KHTNV for a leader whose unit met fewer than this share of its "
+            "targets (%)"
+        ),
+        50,
+    )
+    leader_unit_minimums = models.JSONField(
+        _("lowest level of the unit led, per level of its leader"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'For example {"HTXSNV": "HTTNV", "HTTNV": "HTNV"}: a leader is rated '
+            "HTXSNV only if the unit they lead is rated HTTNV or better."
+        ),
+    )
     quorum_percent = models.DecimalField(
         _("quorum of a review meeting (%)"),
         max_digits=5,
@@ -119,6 +165,36 @@ class Regime(models.Model):
     @property
     def uses_points(self):
         return self.scoring_model == self.ScoringModel.POINTS
+
+    def clean(self):
+        minimums = self.leader_unit_minimums
+        codes = LEVEL_CODES
+        if not isinstance(minimums, dict) or any(
+            key not in codes or value not in codes for key, value in minimums.items()
+        ):
+            raise ValidationError(
+                {
+                    "leader_unit_minimums": _(
+                        "Give pairs of level codes (%(codes)s), for example "
+                        '{"HTXSNV": "HTTNV"}.'
+                    )
+                    % {"codes": ", ".join(codes)}
+                }
+            )
+
+    def missing_thresholds(self):
+        """Codes of the levels a points regime gives no minimum score, best first."""
+        if not self.uses_points:
+            return []
+        return [
+            level.code
+            for level in self.levels.all()
+            if level.min_points is None and level.code != LEVEL_CODES[-1]
+        ]
+
+
+# The four level codes of every regime, best first (docs/process.md §6.1).
+LEVEL_CODES = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
 
 
 class RatingLevel(models.Model):
@@ -439,6 +515,14 @@ class FormTemplate(models.Model):
         max_length=120,
         blank=True,
         help_text=_("For example: Hướng dẫn 25-HD/BTCTW."),
+    )
+    criteria_provisional = models.BooleanField(
+        _("score criteria are a default"),
+        default=False,
+        help_text=_(
+            "The split of the 100 points is the app's default, not yet checked "
+            "against the official guidance; the form says so."
+        ),
     )
 
     history = HistoricalRecords()
@@ -861,6 +945,72 @@ class Review(models.Model):
         if self.score_general is None or self.score_tasks is None:
             return None
         return self.score_general + self.score_tasks
+
+
+class CyclePostQuerySet(models.QuerySet):
+    def heads(self):
+        return self.filter(kind=PostKind.SECRETARY)
+
+
+class CyclePost(models.Model):
+    """A post held in an organization's leadership for one cycle.
+
+    Copied from the register's posts when the cycle opens, so the rules of a past
+    year read the leadership of that year; staff correct them in the admin while
+    the cycle is open. The holder is named by their individual review.
+    """
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="posts",
+    )
+    review = models.ForeignKey(
+        Review,
+        verbose_name=_("holder"),
+        on_delete=models.CASCADE,
+        related_name="posts",
+        limit_choices_to={"kind": "individual"},
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="cycle_posts",
+    )
+    kind = models.CharField(_("post"), max_length=20, choices=PostKind.choices)
+
+    history = HistoricalRecords()
+    objects = CyclePostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization__path", "kind"]
+        verbose_name = _("post in the cycle")
+        verbose_name_plural = _("posts in the cycle")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "organization", "kind"],
+                name="cycle_post_once",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "organization"],
+                condition=Q(kind="secretary"),
+                name="cycle_post_one_head",
+                violation_error_message=_(
+                    "This organization already has a secretary in this cycle."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.organization}: {self.review}"
+
+    def clean(self):
+        if self.review_id and self.cycle_id and self.review.cycle_id != self.cycle_id:
+            raise ValidationError(
+                {"review": _("The holder's review belongs to another cycle.")}
+            )
 
 
 class CarryOverItem(models.Model):
@@ -1355,7 +1505,12 @@ class Discipline(models.Model):
 
 
 class Conclusion(models.Model):
-    """A competent body's conclusion that caps a member's rating (DOMAIN §6 rule 6)."""
+    """A competent body's conclusion that caps a rating at KHTNV (§6.4 rule 6).
+
+    A member's: degeneration, a prohibited act, a failed example duty. A
+    collective's (QĐ 124 Art. 12): fewer than half its targets and tasks met, or
+    internal disunity.
+    """
 
     class Kind(models.TextChoices):
         DEGENERATION = (
@@ -1364,12 +1519,28 @@ class Conclusion(models.Model):
         )
         PROHIBITED = "prohibited", _("Did what Party members must not do")
         EXAMPLE = "example", _("Failed the duty to set an example")
+        TARGETS = "targets", _("Met fewer than half of its targets and tasks")
+        DISUNITY = "disunity", _("Internal disunity")
+
+    MEMBER_KINDS = (Kind.DEGENERATION, Kind.PROHIBITED, Kind.EXAMPLE)
+    COLLECTIVE_KINDS = (Kind.TARGETS, Kind.DISUNITY)
 
     member = models.ForeignKey(
         "members.Member",
         verbose_name=_("Party member"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="conclusions",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conclusions",
+        help_text=_("For a collective: the organization concluded about."),
     )
     kind = models.CharField(_("conclusion"), max_length=20, choices=Kind.choices)
     concluded_on = models.DateField(_("concluded on"))
@@ -1381,9 +1552,29 @@ class Conclusion(models.Model):
     class Meta:
         verbose_name = _("conclusion")
         verbose_name_plural = _("conclusions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=True, organization__isnull=False)
+                | Q(member__isnull=False, organization__isnull=True),
+                name="conclusion_has_one_subject",
+                violation_error_message=_(
+                    "A conclusion concerns one member or one organization."
+                ),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.member} – {self.get_kind_display()}"
+        return f"{self.member or self.organization} – {self.get_kind_display()}"
+
+    def clean(self):
+        if self.member_id and self.kind in self.COLLECTIVE_KINDS:
+            raise ValidationError(
+                {"kind": _("This conclusion concerns an organization, not a member.")}
+            )
+        if self.organization_id and self.kind in self.MEMBER_KINDS:
+            raise ValidationError(
+                {"kind": _("This conclusion concerns a member, not an organization.")}
+            )
 
 
 class RemedyAction(models.Model):

@@ -11,15 +11,16 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from kontum_review.vietnamese import sort_key
-from members.models import Member
+from members.models import Member, Post
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 
-from . import background, rules, statistics
+from . import background, ratings, rules, statistics
 from .models import (
     Attendance,
     CarryOverItem,
     CycleExclusion,
     CycleJob,
+    CyclePost,
     FormTemplate,
     Meeting,
     MeetingItem,
@@ -150,6 +151,7 @@ def open_cycle(job):
         cycle.reviews.filter(member__isnull=False).values_list("member_id", flat=True)
     )
     excluded = set(cycle.exclusions.values_list("member_id", flat=True))
+    posts = posts_held(cycle)
     for start in range(0, len(members), BATCH):
         batch = members[start : start + BATCH]
         reviews, exclusions = [], []
@@ -188,7 +190,11 @@ def open_cycle(job):
                     mass_post=member.mass_post,
                     workplace=member.workplace,
                     is_leader=member.is_leader,
-                    meeting_rank=rules.meeting_rank(member.party_post),
+                    meeting_rank=rules.meeting_rank(
+                        kind
+                        for organization_id, kind in posts.get(member.pk, ())
+                        if organization_id == cell.pk
+                    ),
                     sort_key=member.sort_key,
                 )
             )
@@ -196,11 +202,54 @@ def open_cycle(job):
             Review.objects.bulk_create(reviews, ignore_conflicts=True)
             CycleExclusion.objects.bulk_create(exclusions, ignore_conflicts=True)
             carry_over_open_actions(cycle, [r.member_id for r in reviews])
+            copy_posts(cycle, posts, [r.member_id for r in reviews])
         # Bulk writes send no signals.
         statistics.invalidate(cycle.pk)
         CycleJob.objects.filter(pk=job.pk).update(
             progress=len(organizations) + start + len(batch)
         )
+
+
+def posts_held(cycle, day=None):
+    """Member id → [(organization id, post kind)] held on `day` (today), by the
+    tree's members in the tree's organizations."""
+    found = {}
+    rows = (
+        Post.objects.held_on(day or timezone.localdate())
+        .filter(
+            member__organization__path__startswith=cycle.superior.path,
+            organization__path__startswith=cycle.superior.path,
+        )
+        .order_by("pk")
+        .values_list("member_id", "organization_id", "kind")
+    )
+    for member_id, organization_id, kind in rows:
+        found.setdefault(member_id, []).append((organization_id, kind))
+    return found
+
+
+def copy_posts(cycle, posts, member_ids):
+    """The cycle's posts of these members: their reviews name the holders."""
+    member_ids = [pk for pk in member_ids if pk in posts]
+    reviews = dict(
+        cycle.reviews.filter(
+            member__in=member_ids, kind=Review.Kind.INDIVIDUAL
+        ).values_list("member_id", "pk")
+    )
+    CyclePost.objects.bulk_create(
+        [
+            CyclePost(
+                cycle=cycle,
+                review_id=reviews[member_id],
+                organization_id=org,
+                kind=kind,
+            )
+            for member_id in member_ids
+            if member_id in reviews
+            for org, kind in posts.get(member_id, ())
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def carry_over_open_actions(cycle, member_ids=None):
@@ -369,6 +418,25 @@ def blockers(cycle, target, limit=50):
                 )
             )
         found += more_line(undecided.count() - limit)
+    if target in (Status.DECIDED, Status.PUBLISHED):
+        broken = ratings.out_of_line(cycle)
+        for review, findings in broken[:limit]:
+            found.append(
+                (
+                    _(
+                        "Decision out of line with the rules: %(name)s (%(level)s): "
+                        "%(reasons)s"
+                    )
+                    % {
+                        "name": review.subject_name,
+                        "level": review.decided_code,
+                        "reasons": " ".join(f.reason for f in findings),
+                    },
+                    reverse("reviews:decide", args=[cycle.public_id])
+                    + f"?subject={review.public_id}",
+                )
+            )
+        found += more_line(len(broken) - limit)
     return found
 
 

@@ -8,6 +8,7 @@ from organizations.models import Organization, OrganizationType
 
 from . import guards, ratings, statistics
 from .models import (
+    CyclePost,
     IndicatorValue,
     Meeting,
     Rating,
@@ -115,6 +116,8 @@ def connect_statistics():
             SuggestionAnswer,
             IndicatorValue,
             StepExemption,
+            # The dashboard's quota groups of leaders follow the cycle's posts.
+            CyclePost,
         ):
             signal.connect(
                 counted_row_written,
