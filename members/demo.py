@@ -25,7 +25,7 @@ from organizations.models import (
     OrganizationType,
     Role,
 )
-from reviews import rules, services, statistics
+from reviews import ratings, rules, services, statistics
 from reviews.guards import closed_cycle_writes
 from reviews.models import (
     Attendance,
@@ -51,7 +51,8 @@ from reviews.models import (
 )
 from reviews.ratings import refresh_outcomes
 
-from .models import Member
+from .models import Member, Post, PostKind
+from .posts import posts_from_text
 
 DEFAULT_MEMBERS = 8000
 DEMO_PASSWORD = "kontum-demo"
@@ -379,6 +380,7 @@ def seed(
     specs = build_tree(rng, scale, grassroots, cells)
     organizations = create_organizations(specs)
     created = create_members(rng, specs, organizations, members, today)
+    create_posts(organizations)
     cycles = create_cycles(organizations[SUPERIOR_CODE], today)
     # The source article's cycle (2023) carries the recruitment indicator.
     article_cycle = next((c for c in cycles if c.year == 2023), cycles[0])
@@ -452,6 +454,65 @@ def create_members(rng, specs, organizations, total, today):
     return len(rows)
 
 
+COMMITTEE_SEATS = 5  # a committee's secretary, deputy and committee members
+COMMITTEE_TITLES = {
+    OrganizationKind.GRASSROOTS_COMMITTEE: "Đảng ủy",
+    OrganizationKind.PARTIAL_COMMITTEE: "Đảng ủy bộ phận",
+}
+SEAT_POSTS = [PostKind.SECRETARY, PostKind.DEPUTY] + [PostKind.COMMITTEE] * 3
+
+
+def create_posts(organizations):
+    """Each cell's posts from its members' Party posts, and each committee's:
+    the secretaries of the first cells under it sit on it, the first heading it.
+
+    Members that already hold posts (a second run) are left as they are.
+    """
+    holding = set(Post.objects.values_list("member_id", flat=True))
+    by_pk = {o.pk: o for o in organizations.values()}
+    chains = {
+        o.pk: [o, *(by_pk[i] for i in o.ancestor_ids[::-1] if i in by_pk)]
+        for o in organizations.values()
+    }
+    posts, secretaries = [], defaultdict(list)
+    rows = (
+        Member.objects.exclude(party_post="")
+        .filter(organization__in=[o.pk for o in organizations.values()])
+        .order_by("organization__path", "pk")
+    )
+    for member in rows.select_related("organization"):
+        if member.pk in holding:
+            continue
+        for organization, kind in posts_from_text(
+            member.party_post, chains[member.organization_id]
+        ):
+            posts.append(Post(member=member, organization=organization, kind=kind))
+            if kind == PostKind.SECRETARY:
+                secretaries[organization.pk].append(member)
+    changed = []
+    for committee in sorted(organizations.values(), key=lambda o: o.path):
+        title = COMMITTEE_TITLES.get(committee.kind)
+        if title is None:
+            continue
+        seated = [
+            member
+            for cell_id in sorted(secretaries, key=lambda pk: chains[pk][0].path)
+            if committee.pk in chains[cell_id][0].ancestor_ids
+            for member in secretaries[cell_id]
+        ][:COMMITTEE_SEATS]
+        for member, kind in zip(seated, SEAT_POSTS):
+            posts.append(Post(member=member, organization=committee, kind=kind))
+            label = {
+                PostKind.SECRETARY: f"Bí thư {title}",
+                PostKind.DEPUTY: f"Phó Bí thư {title}",
+            }.get(kind, f"Ủy viên {title}")
+            member.party_post = f"{label}; {member.party_post}"
+            if member not in changed:
+                changed.append(member)
+    Post.objects.bulk_create(posts, batch_size=2000)
+    Member.objects.bulk_update(changed, ["party_post"], batch_size=2000)
+
+
 def regime_code(year):
     return next(code for last, code in REGIME_UNTIL if last is None or year <= last)
 
@@ -488,6 +549,12 @@ def create_cycles(superior, today):
     return cycles
 
 
+# Most units meet their recruitment target; a leader whose unit met under half
+# its targets is rated KHTNV (docs/process.md §6.4 rule 5).
+SHORTFALLS = [0] * 49 + [1]
+OVERDUE_DOSSIERS = [0] * 6 + [1, 2, 3, 5]
+
+
 def create_indicator_values(rng, cycle, organizations):
     indicator = FocusIndicator.objects.get(code="new-members")
     grassroots = [o for o in organizations.values() if o.is_grassroots]
@@ -499,7 +566,7 @@ def create_indicator_values(rng, cycle, organizations):
     rows = []
     for organization in sorted(grassroots, key=lambda o: o.code):
         target = rng.randint(1, 6)
-        actual = max(target - rng.choice([0, 0, 0, 1, 2]), 0)
+        actual = max(target - rng.choice(SHORTFALLS), 0)
         if organization.pk not in done:
             rows.append(
                 IndicatorValue(
@@ -556,7 +623,7 @@ def create_focus_areas(rng, cycle, organizations):
                 cycle=cycle,
                 organization=organization,
                 target=target,
-                actual=max(target - rng.choice([0, 0, 0, 1, 2]), 0),
+                actual=max(target - rng.choice(SHORTFALLS), 0),
             )
         )
         type_code = organization.org_type.code if organization.org_type else ""
@@ -567,7 +634,7 @@ def create_focus_areas(rng, cycle, organizations):
                     cycle=cycle,
                     organization=organization,
                     target=0,
-                    actual=rng.choice([0, 0, 1, 2, 3, 5]),
+                    actual=rng.choice(OVERDUE_DOSSIERS),
                 )
             )
     IndicatorValue.objects.bulk_create(values, ignore_conflicts=True)
@@ -602,13 +669,19 @@ def create_focus_areas(rng, cycle, organizations):
 # HTTNV or better, HTXSNV fills the quota (docs/process.md §6, §8) and under 1% fail.
 
 YEARLY_CHANCE = 1.0  # spread of a year's result around the lasting merit
-FAIL_BELOW = -3.55  # ≈0.6% KHTNV
+FAIL_BELOW = -3.75  # ≈0.4% KHTNV, and the leaders of units rated KHTNV
 PASS_BELOW = -1.81  # ≈10% HTNV or KHTNV
 SCORES = {  # points under QĐ 366, by level
     rules.EXCELLENT: (90, 98),
     rules.GOOD: (72, 89),
     rules.PASS: (55, 69),
     rules.FAIL: (35, 49),
+}
+CONDITIONS = {  # % of tasks on time, exceeding, shortcomings remedied, by level
+    rules.EXCELLENT: (100, 40, 100),
+    rules.GOOD: (100, 15, 100),
+    rules.PASS: (90, 5, 80),
+    rules.FAIL: (60, 0, 50),
 }
 ASSESSMENTS = {
     rules.EXCELLENT: "Hoàn thành xuất sắc các nhiệm vụ được giao; là điển hình "
@@ -640,6 +713,9 @@ def create_history(seed_value, cycles, organizations):
                 open_past_cycle(
                     cycle, [m for m in members if m.admitted_on <= cycle.ends_on]
                 )
+            if cycle == cycles[-1]:
+                # Its indicators come before its decisions: they cap leaders.
+                create_focus_areas(random.Random(seed_value + 13), cycle, by_id)
             written = decide_past_cycle(
                 random.Random(seed_value + cycle.year), cycle, merits, by_id
             )
@@ -651,8 +727,6 @@ def create_history(seed_value, cycles, organizations):
                 refresh_outcomes(cycle.reviews.all())
     if cycles:
         create_remedy_actions(random.Random(seed_value + 7), cycles[-1])
-        with closed_cycle_writes():
-            create_focus_areas(random.Random(seed_value + 13), cycles[-1], by_id)
     # Bulk writes send no signals: drop the figures cached before this import.
     for cycle in cycles:
         transaction.on_commit(partial(statistics.invalidate, cycle.pk))
@@ -827,6 +901,8 @@ def open_past_cycle(cycle, members):
         False: services.select_template(cycle, FormTemplate.Audience.MEMBER),
         True: services.select_template(cycle, FormTemplate.Audience.LEADER),
     }
+    # The demo's posts are undated: each past year had today's leadership.
+    posts = services.posts_held(cycle)
     reviews = []
     for member in members:
         cell = services.review_cell(member.organization, by_id)
@@ -850,33 +926,18 @@ def open_past_cycle(cycle, members):
                 mass_post=member.mass_post,
                 workplace=member.workplace,
                 is_leader=member.is_leader,
-                meeting_rank=rules.meeting_rank(member.party_post),
+                meeting_rank=rules.meeting_rank(
+                    kind
+                    for organization_id, kind in posts.get(member.pk, ())
+                    if organization_id == cell.pk
+                ),
                 sort_key=member.sort_key,
                 status=Review.Status.SUBMITTED,
                 submitted_at=submitted,
             )
         )
     Review.objects.bulk_create(reviews, batch_size=5000)
-
-
-def group_key(review, organizations):
-    """The comparison group of a review, as reviews.ratings.comparison_groups."""
-    organization = organizations[review.organization_id]
-    grassroots = next(
-        (
-            pk
-            for pk in [*organization.ancestor_ids, organization.pk]
-            if organizations[pk].kind in GRASSROOTS_KINDS
-        ),
-        None,
-    )
-    if review.kind == Review.Kind.LEADERSHIP:
-        return "leadership"
-    if review.kind == Review.Kind.ORGANIZATION:
-        if grassroots == organization.pk:
-            return ("type", organization.org_type_id)
-        return ("cells", grassroots)
-    return "leaders" if review.is_leader else ("members", grassroots)
+    services.copy_posts(cycle, posts, [member.pk for member in members])
 
 
 def decide_past_cycle(rng, cycle, merits, organizations):
@@ -900,9 +961,15 @@ def decide_past_cycle(rng, cycle, merits, organizations):
     )
     if len(decided) == len(reviews):
         return 0
-    groups = {}
-    for review in reviews:
-        groups.setdefault(group_key(review, organizations), []).append(review)
+    by_pk = {review.pk: review for review in reviews}
+    groups = {
+        key: [by_pk[subject.pk] for subject in group.reviews]
+        for key, group in ratings.comparison_groups(cycle).items()
+    }
+    leadership = ratings.Leadership(cycle)
+    minimums = cycle.regime.leader_unit_minimums
+    targets = ratings.targets_met(cycle)
+    percent_met = cycle.regime.unit_targets_percent
     # Collectives first: heads and leaders are capped by them (rules 3 and 5),
     # before the quota is filled.
     percent = cycle.regime.quota_percent
@@ -917,17 +984,31 @@ def decide_past_cycle(rng, cycle, merits, organizations):
         if group[0].member_id:
             codes.update(
                 draw_levels(
-                    rng, group, merits, percent, lambda r: ceiling(r, collectives)
+                    rng,
+                    group,
+                    merits,
+                    percent,
+                    partial(
+                        ceiling,
+                        leadership,
+                        collectives,
+                        minimums,
+                        {
+                            org
+                            for org, (met, total) in targets.items()
+                            if rules.unit_targets("", met, total, percent_met)
+                        },
+                    ),
                 )
             )
     levels = {level.code: level for level in cycle.regime.levels.all()}
     decided_at = timezone.make_aware(datetime.datetime(cycle.year + 1, 1, 15, 9, 0))
-    ratings = []
+    rows = []
     for review in reviews:
         if review.pk in decided:
             continue
         code = codes[review.pk]
-        ratings.append(
+        rows.append(
             Rating(
                 review_id=review.pk,
                 stage=Rating.Stage.DECISION,
@@ -939,8 +1020,19 @@ def decide_past_cycle(rng, cycle, merits, organizations):
                 set_at=decided_at,
             )
         )
-    Rating.objects.bulk_create(ratings, batch_size=5000)
-    return len(ratings)
+    Rating.objects.bulk_create(rows, batch_size=5000)
+    if cycle.regime.uses_points:
+        # The band's conditions (tasks on time, exceeding, remedied) go with
+        # the score, so that each decided level is the one its points allow.
+        for code, (on_time, exceeding, remedied) in CONDITIONS.items():
+            chosen = [pk for pk, found in codes.items() if found == code]
+            for start in range(0, len(chosen), 5000):
+                cycle.reviews.filter(pk__in=chosen[start : start + 5000]).update(
+                    tasks_on_time_percent=on_time,
+                    tasks_exceeding_percent=exceeding,
+                    shortcomings_remedied_percent=remedied,
+                )
+    return len(rows)
 
 
 def draw_levels(rng, reviews, merits, quota_percent, ceiling=None):
@@ -977,17 +1069,26 @@ def draw_levels(rng, reviews, merits, quota_percent, ceiling=None):
     return codes
 
 
-def ceiling(review, collectives):
-    """A head no higher than the collective; a leader of a failed unit fails."""
-    highest = rules.EXCELLENT
-    if review.meeting_rank == Review.Rank.HEAD:
-        highest = collectives.get(
-            (review.organization_id, Review.Kind.ORGANIZATION), highest
+def ceiling(leadership, collectives, minimums, unmet, review):
+    """A head no higher than the collective they head, a leader no higher than
+    the unit they lead allows, nor above KHTNV if it met under half its targets
+    (`unmet`) (rules 3 and 5)."""
+    if leadership.units[review.pk] & unmet:
+        return rules.FAIL
+    kind = Review.Kind.ORGANIZATION
+    found = [
+        rules.head(collectives.get((org, kind)), "")
+        for org in leadership.headed(review.pk)
+    ]
+    found += [
+        rules.leader_unit(
+            collectives.get((org, Review.Kind.ORGANIZATION)), "", minimums
         )
-    unit = (review.leadership_review__organization_id, Review.Kind.ORGANIZATION)
-    if review.is_leader and collectives.get(unit) == rules.FAIL:
-        highest = rules.FAIL
-    return highest
+        for org in leadership.units[review.pk]
+    ]
+    return max(
+        [rules.EXCELLENT, *(f.highest for f in found if f)], key=rules.ORDER.index
+    )
 
 
 def create_accounts(organizations):
@@ -1292,7 +1393,11 @@ def write_forms(rng, cycle, previous, organizations, staff, timeline):
     does, except a few recorded as not submitted with the reason."""
     regime = cycle.regime
     levels = {level.code: level for level in regime.levels.all()}
-    thresholds = {code: level.min_points or 0 for code, level in levels.items()}
+    bands = (
+        rules.Bands.of(cycle.regime, levels.values())
+        if cycle.regime.uses_points
+        else None
+    )
     reviews = list(
         cycle.reviews.filter(status=Review.Status.NEW)
         .exclude(exemptions__kind=StepExemption.Kind.NOT_SUBMITTED)
@@ -1339,7 +1444,7 @@ def write_forms(rng, cycle, previous, organizations, staff, timeline):
             submitted = moment(day, rng.randint(7, 21), rng.randint(0, 59))
         if criteria[review.template_id]:
             code = self_score(rng, review, criteria[review.template_id], code)
-            code = max(code, points_ceiling(review, thresholds), key=rules.ORDER.index)
+            code = max(code, points_ceiling(review, bands), key=rules.ORDER.index)
         review.answers = form_answers(
             rng,
             review,
@@ -1450,11 +1555,11 @@ def self_score(rng, review, criteria, code):
     return code
 
 
-def points_ceiling(review, thresholds):
+def points_ceiling(review, bands):
     """The highest level the self-score allows under QĐ 366."""
     finding = rules.points(
         review.score_total,
-        thresholds,
+        bands,
         on_time=review.tasks_on_time_percent,
         exceeding=review.tasks_exceeding_percent,
         remedied=review.shortcomings_remedied_percent,

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from members.models import PostKind
+
 from .models import Review
 
 
@@ -47,16 +49,15 @@ def vote_errors(votes, present):
     return errors
 
 
-def meeting_rank(party_post):
-    """Order in the meeting from the Party post: head, deputies, committee, members."""
-    post = (party_post or "").lower()
-    if not post:
-        return Review.Rank.MEMBER
-    if "phó bí thư" in post:
-        return Review.Rank.DEPUTY
-    if "bí thư" in post:
+def meeting_rank(post_kinds):
+    """Order in the meeting from the posts held in the organization reviewing:
+    head, deputies, committee members, members."""
+    kinds = set(post_kinds)
+    if PostKind.SECRETARY in kinds:
         return Review.Rank.HEAD
-    if "ủy viên" in post or "cấp ủy" in post:
+    if PostKind.DEPUTY in kinds:
+        return Review.Rank.DEPUTY
+    if kinds & {PostKind.STANDING, PostKind.COMMITTEE}:
         return Review.Rank.COMMITTEE
     return Review.Rank.MEMBER
 
@@ -148,46 +149,52 @@ def head(collective_code, collective_name):
 
 def collective_discipline(
     *,
-    leadership_disciplined,
+    own,
     disciplined_leaders,
     disciplined_units,
     units,
+    percent,
     self_remedied_exempt,
 ):
     """Rule 4: discipline in a collective caps it at HTTNV, or KHTNV when broad.
 
-    `disciplined_leaders` and `disciplined_units` are discipline records of the
-    leadership's members and of subordinate organizations in the year.
+    `own` are the records against the organization or its leadership collective,
+    `disciplined_leaders` those of the members of its leadership, and
+    `disciplined_units` those of the organizations directly under it, of which
+    there are `units`: counted and divided over the same set.
     """
 
     def counts(record):
         return not (self_remedied_exempt and record.self_detected and record.remedied)
 
-    if leadership_disciplined:
-        return Finding(
-            "collective_discipline",
-            FAIL,
-            _("Collective discipline: the leadership collective was disciplined."),
-        )
-    units_hit = {r.organization_id for r in disciplined_units if counts(r)}
-    if units and len(units_hit) * 100 > 20 * units:
+    if any(counts(record) for record in own):
         return Finding(
             "collective_discipline",
             FAIL,
             _(
-                "Collective discipline: %(hit)s of %(units)s subordinate "
-                "organizations were disciplined, more than 20%%."
-            )
-            % {"hit": len(units_hit), "units": units},
+                "Collective discipline: the organization or its leadership "
+                "collective was disciplined."
+            ),
         )
-    leaders_hit = [r for r in disciplined_leaders if counts(r)]
+    units_hit = {r.organization_id for r in disciplined_units if counts(r)}
+    if units and Decimal(len(units_hit)) * 100 > Decimal(percent) * units:
+        return Finding(
+            "collective_discipline",
+            FAIL,
+            _(
+                "Collective discipline: %(hit)s of the %(units)s organizations "
+                "directly under it were disciplined, more than %(percent)s%%."
+            )
+            % {"hit": len(units_hit), "units": units, "percent": _number(percent)},
+        )
+    leaders_hit = {r.member_id for r in disciplined_leaders if counts(r)}
     if units_hit or leaders_hit:
         return Finding(
             "collective_discipline",
             GOOD,
             _(
                 "Collective discipline: %(leaders)s member(s) of the leadership and "
-                "%(units)s subordinate organization(s) were disciplined; the "
+                "%(units)s organization(s) directly under it were disciplined; the "
                 "collective cannot be rated HTXSNV."
             )
             % {"leaders": len(leaders_hit), "units": len(units_hit)},
@@ -195,29 +202,68 @@ def collective_discipline(
     return None
 
 
-def leader_unit(unit_code, unit_name, targets_met, targets):
-    """Rule 5: a leader whose unit is KHTNV or met under half its targets is KHTNV."""
+def unit_targets(unit_name, met, total, percent):
+    """Rule 5: a leader whose unit met fewer than `percent` of its indicator
+    targets is rated KHTNV."""
+    if not total or Decimal(met) * 100 >= Decimal(percent) * total:
+        return None
+    return Finding(
+        "leader_unit",
+        FAIL,
+        _(
+            "Leader's unit: %(unit)s met %(met)s of %(targets)s targets, fewer "
+            "than %(percent)s%%."
+        )
+        % {
+            "unit": unit_name,
+            "met": met,
+            "targets": total,
+            "percent": _number(percent),
+        },
+    )
+
+
+def leader_unit(unit_code, unit_name, minimums):
+    """Rule 5: a leader is rated no better than the unit they lead allows.
+
+    A unit rated KHTNV makes its leader KHTNV; `minimums` (regime data) map a
+    leader's level to the lowest level of the unit it needs, e.g. HTXSNV needs
+    the unit at HTTNV or better.
+    """
+    if unit_code is None:
+        return None
     if unit_code == FAIL:
         return Finding(
             "leader_unit",
             FAIL,
             _("Leader's unit: %(unit)s is rated KHTNV.") % {"unit": unit_name},
         )
-    if targets and targets_met * 2 < targets:
-        return Finding(
-            "leader_unit",
-            FAIL,
-            _(
-                "Leader's unit: %(unit)s met %(met)s of %(targets)s targets, less "
-                "than 50%%."
+    for level in ORDER:
+        needed = minimums.get(level)
+        if needed is None or ORDER.index(unit_code) <= ORDER.index(needed):
+            if level == EXCELLENT:
+                return None
+            return Finding(
+                "leader_unit",
+                level,
+                _(
+                    "Leader's unit: %(unit)s is rated %(unit_level)s; a leader is "
+                    "rated %(above)s only if the unit they lead is rated "
+                    "%(needed)s or better."
+                )
+                % {
+                    "unit": unit_name,
+                    "unit_level": unit_code,
+                    "above": ORDER[ORDER.index(level) - 1],
+                    "needed": minimums[ORDER[ORDER.index(level) - 1]],
+                },
             )
-            % {"unit": unit_name, "met": targets_met, "targets": targets},
-        )
     return None
 
 
 def conclusion(conclusions):
-    """Rule 6: degeneration, a prohibited act or a failed example duty → KHTNV."""
+    """Rule 6: degeneration, a prohibited act or a failed example duty → KHTNV;
+    for a collective, under half its targets met or internal disunity."""
     if not conclusions:
         return None
     first = min(conclusions, key=lambda c: c.concluded_on)
@@ -229,16 +275,53 @@ def conclusion(conclusions):
     )
 
 
-# QĐ 366: the extra conditions of each points band (HD 43-HD/BTCTW).
-EXCEEDING_FOR_EXCELLENT = Decimal(30)
-LATE_AT_MOST_FOR_PASS = Decimal(20)
+class RegimeIncomplete(Exception):
+    """The regime's data lacks what a rule needs; the message says what."""
 
 
-def points(score, thresholds, *, on_time, exceeding, remedied):
+@dataclass(frozen=True)
+class Bands:
+    """The points bands of a regime (QĐ 366, §6.3), read from its data."""
+
+    thresholds: dict
+    excellent_on_time: Decimal
+    excellent_exceeding: Decimal
+    excellent_remedied: Decimal
+    good_on_time: Decimal
+    pass_late: Decimal
+
+    @classmethod
+    def of(cls, regime, levels):
+        """The bands of `regime` given its levels; RegimeIncomplete if a level
+        above KHTNV has no minimum score."""
+        missing = [
+            level.code
+            for level in levels
+            if level.min_points is None and level.code != FAIL
+        ]
+        if missing:
+            raise RegimeIncomplete(
+                _(
+                    "The regime %(regime)s gives no minimum score for %(levels)s; "
+                    "set it in the admin (Regimes) before rating."
+                )
+                % {"regime": regime.name, "levels": ", ".join(missing)}
+            )
+        return cls(
+            thresholds={level.code: level.min_points or 0 for level in levels},
+            excellent_on_time=regime.excellent_on_time_percent,
+            excellent_exceeding=regime.excellent_exceeding_percent,
+            excellent_remedied=regime.excellent_remedied_percent,
+            good_on_time=regime.good_on_time_percent,
+            pass_late=regime.pass_late_percent,
+        )
+
+
+def points(score, bands, *, on_time, exceeding, remedied):
     """Under QĐ 366 the score and its conditions give the highest level.
 
-    `thresholds` maps level codes to their minimum points (90, 70, 50, 0).
-    Missing percentages count as not met.
+    `bands` are the regime's thresholds and conditions. Missing percentages
+    count as not met.
     """
     if score is None:
         return Finding(
@@ -253,42 +336,51 @@ def points(score, thresholds, *, on_time, exceeding, remedied):
         "on_time": _number(on_time),
         "exceeding": _number(exceeding),
         "remedied": _number(remedied),
+        "excellent": _number(bands.thresholds[EXCELLENT]),
+        "good": _number(bands.thresholds[GOOD]),
+        "pass": _number(bands.thresholds[PASS]),
+        "excellent_on_time": _number(bands.excellent_on_time),
+        "excellent_exceeding": _number(bands.excellent_exceeding),
+        "excellent_remedied": _number(bands.excellent_remedied),
+        "good_on_time": _number(bands.good_on_time),
+        "pass_late": _number(bands.pass_late),
     }
     if (
-        score >= thresholds[EXCELLENT]
-        and on_time == 100
-        and exceeding >= EXCEEDING_FOR_EXCELLENT
-        and remedied == 100
+        score >= bands.thresholds[EXCELLENT]
+        and on_time >= bands.excellent_on_time
+        and exceeding >= bands.excellent_exceeding
+        and remedied >= bands.excellent_remedied
     ):
         return None
-    if score >= thresholds[GOOD] and on_time == 100:
+    if score >= bands.thresholds[GOOD] and on_time >= bands.good_on_time:
         reason = _(
             "Points: %(score)s points, %(on_time)s%% of tasks on time, "
             "%(exceeding)s%% exceeding, %(remedied)s%% of shortcomings remedied; "
-            "HTXSNV needs ≥ 90 points, 100%% on time, ≥ 30%% exceeding and 100%% "
-            "remedied."
+            "HTXSNV needs ≥ %(excellent)s points, ≥ %(excellent_on_time)s%% on "
+            "time, ≥ %(excellent_exceeding)s%% exceeding and "
+            "≥ %(excellent_remedied)s%% remedied."
         )
         return Finding("points", GOOD, reason % values)
-    if score >= thresholds[PASS] and 100 - on_time <= LATE_AT_MOST_FOR_PASS:
+    if score >= bands.thresholds[PASS] and 100 - on_time <= bands.pass_late:
         reason = _(
             "Points: %(score)s points with %(on_time)s%% of tasks on time; HTTNV "
-            "needs ≥ 70 points and 100%% of tasks on time."
+            "needs ≥ %(good)s points and ≥ %(good_on_time)s%% of tasks on time."
         )
         return Finding("points", PASS, reason % values)
     reason = _(
         "Points: %(score)s points with %(on_time)s%% of tasks on time; HTNV needs "
-        "≥ 50 points and at most 20%% of tasks late."
+        "≥ %(pass)s points and at most %(pass_late)s%% of tasks late."
     )
     return Finding("points", FAIL, reason % values)
 
 
-def points_verdict(score, thresholds, *, on_time, exceeding, remedied):
+def points_verdict(score, bands, *, on_time, exceeding, remedied):
     """The points rule's verdict, always: the highest level `score` allows.
 
     Where `points` finds nothing to cap, the subject may be rated HTXSNV.
     """
     found = points(
-        score, thresholds, on_time=on_time, exceeding=exceeding, remedied=remedied
+        score, bands, on_time=on_time, exceeding=exceeding, remedied=remedied
     )
     if found is not None:
         return found

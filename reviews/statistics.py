@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization
 
-from . import rules
+from . import ratings, rules
 from .models import (
     IndicatorValue,
     Meeting,
@@ -684,17 +684,51 @@ class CycleFigures:
         organization only from that organization down.
         """
         whole_tree, tree_wide = self.whole_tree, self.tree_wide
+        regime = self.cycle.regime
+        by_level = regime.quota_grouping == regime.QuotaGrouping.POST_LEVEL
         # Below a grassroots organization its groups are only partly in view.
         inside = org.grassroots_id in self.tree
         if kind == Kind.LEADERSHIP:
             return "leadership" if tree_wide else None
         if kind == Kind.ORGANIZATION and org.is_grassroots:
             return ("type", org.type_code, org.type_name) if whole_tree else None
+        if kind == Kind.ORGANIZATION and by_level:
+            return "cells" if tree_wide else None
         if kind == Kind.ORGANIZATION:
             return ("cells", org.grassroots_id) if inside else None
-        if leader:
-            return "leaders" if tree_wide else None
+        if leader and ratings.leaders_by_post(regime):
+            # Grouped by their posts, which these rows do not carry: counted
+            # apart (leader_quota).
+            return None
+        if by_level:
+            return "members" if tree_wide else None
         return ("members", org.grassroots_id) if inside else None
+
+    def leader_quota(self):
+        """Leaders' levels per comparison group (by post and level), from the
+        cycle's posts: {(key, name): Counter of (code, undecided)}."""
+        if not self.tree_wide or not ratings.leaders_by_post(self.cycle.regime):
+            return {}
+        posts, codes = defaultdict(list), {}
+        # One row per post held, or one with no post (a left join).
+        rows = self.cycle.reviews.filter(
+            kind=Kind.INDIVIDUAL, is_leader=True
+        ).values_list(
+            "pk",
+            "proposed_code",
+            "decided_code",
+            "posts__kind",
+            "posts__organization__kind",
+        )
+        for pk, proposed, decided, kind, organization_kind in rows:
+            codes[pk] = (proposed, decided if self.show_decisions else "")
+            if kind:
+                posts[pk].append((kind, organization_kind))
+        counts = defaultdict(Counter)
+        for pk, (proposed, decided) in codes.items():
+            key = ratings.leader_group(ratings.highest_post(posts[pk]))
+            counts[key][decided or proposed or None, not decided] += 1
+        return counts
 
     def level_row(self, label, counts, key="", organization=None):
         row = LevelRow(label, key=key, organization=organization)
@@ -867,6 +901,12 @@ class CycleFigures:
         groups = defaultdict(Counter)
         for (key, code), number in self.quota_count.items():
             groups[key][code] += number
+        open_counts = Counter(self.quota_open)
+        for (key, name), found in self.leader_quota().items():
+            key = ("leaders", key, name)
+            for (code, undecided), number in found.items():
+                groups[key][code] += number
+                open_counts[key] += number if undecided else 0
         uses = []
         for key, counts in groups.items():
             use = QuotaUse(
@@ -875,7 +915,7 @@ class CycleFigures:
                 good=counts[rules.GOOD],
                 total=sum(counts.values()),
                 percent=self.cycle.regime.quota_percent,
-                provisional=self.quota_open[key] > 0,
+                provisional=open_counts[key] > 0,
             )
             use.subjects = key if isinstance(key, str) else key[0]
             use.place = (
@@ -897,10 +937,18 @@ class CycleFigures:
                 "type": _("Grassroots organizations: %(type)s"),
                 "cells": _("Cells of %(name)s"),
                 "members": _("Members of %(name)s"),
+                # The groups of the whole cycle, when the regime compares by
+                # post level (ratings.comparison_groups).
+                "all-cells": _("Cells and partial committees"),
+                "all-members": _("Members without a leadership post"),
             }
         formats = self._group_formats
+        if key in ("cells", "members"):
+            return formats[f"all-{key}"]
         if isinstance(key, str):
             return formats[key]
+        if key[0] == "leaders":
+            return str(key[2])
         if key[0] == "type":
             return formats["type"] % {"type": key[2] or "—"}
         return formats[key[0]] % {"name": self.tree[key[1]].name}

@@ -276,6 +276,7 @@ class Page:
     group_ratings: dict
     exemptions: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
+    incomplete: str = ""
 
 
 def load_page(cycle, scope, step, group, query, data=None):
@@ -288,7 +289,7 @@ def load_page(cycle, scope, step, group, query, data=None):
         shown,
         Prefetch("ratings", queryset=Rating.objects.select_related("level", "set_by")),
     )
-    book = ratings.RuleBook(cycle, shown)
+    book = ratings.RuleBook(cycle, shown, stage=step.stage)
     levels = list(book.levels.values())
     is_open = cycle.status in step.open_states
     exempt = ratings.unrated_exemptions(cycle)
@@ -324,6 +325,7 @@ def load_page(cycle, scope, step, group, query, data=None):
         accept_count=len(acceptable(group, by_review, exempt)),
         group_ratings=by_review,
         exemptions=exempt,
+        incomplete=book.incomplete,
     )
 
 
@@ -670,13 +672,20 @@ def write(request, page, changes):
         return True
     try:
         if page.step.stage == Stage.DECISION:
-            ratings.decide(page.cycle, page.group, changes, request.user)
+            saved = ratings.decide(page.cycle, page.group, changes, request.user)
         else:
-            write_appraisals(page.cycle, changes, page.levels, request.user)
+            saved = write_appraisals(page.cycle, changes, page.levels, request.user)
     except ratings.RatingRefused as refused:
         spread_errors(page, refused.errors)
         return False
     messages.success(request, _("%(count)s rating(s) saved.") % {"count": len(changes)})
+    # An override may leave decided subjects out of line with the rules.
+    for rating in saved:
+        for note in getattr(rating, "out_of_line", ()):
+            messages.warning(
+                request,
+                _("Overridden, now out of line: %(note)s") % {"note": note},
+            )
     return True
 
 
@@ -687,20 +696,27 @@ def write_appraisals(cycle, rows, levels, user):
     if cycle.status not in APPRAISING.open_states:
         raise ratings.RatingRefused({None: [closed_note(cycle, APPRAISING)]})
     by_code = {level.code: level for level in levels}
-    errors = {}
+    errors, saved = {}, []
     for row in rows:
         cleaned = row.form.cleaned_data
         details = {"reason": cleaned["reason"]}
         if "score" in cleaned:
             details["score"] = cleaned["score"]
         try:
-            ratings.record_rating(
-                row.review, Stage.APPRAISAL, by_code[cleaned["level"]], user, **details
+            saved.append(
+                ratings.record_rating(
+                    row.review,
+                    Stage.APPRAISAL,
+                    by_code[cleaned["level"]],
+                    user,
+                    **details,
+                )
             )
         except ratings.RatingRefused as refused:
             errors.update(refused.errors)
     if errors:
         raise ratings.RatingRefused(errors)
+    return saved
 
 
 def spread_errors(page, errors):

@@ -483,8 +483,10 @@ def proposal_warnings(cycle, items):
     book = ratings.RuleBook(
         cycle, [item.review for item in recorded], stage=Rating.Stage.MEETING
     )
+    incomplete = [book.incomplete] if book.incomplete else []
     return {
-        item.pk: [
+        item.pk: incomplete
+        + [
             finding.reason
             for finding in book.findings(item.review)
             if finding.broken_by(item.proposed_rating.code)

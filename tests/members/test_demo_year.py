@@ -103,9 +103,7 @@ class DemoYearTests(TestCase):
                 self.assertTrue(review.answers.get(key), (review, key))
 
     def test_self_ratings_agree_with_the_self_scores(self):
-        thresholds = {
-            level.code: level.min_points for level in self.cycle.regime.levels.all()
-        }
+        bands = rules.Bands.of(self.cycle.regime, self.cycle.regime.levels.all())
         submitted = self.cycle.reviews.filter(
             status=Review.Status.SUBMITTED
         ).select_related("self_rating")
@@ -116,7 +114,7 @@ class DemoYearTests(TestCase):
             )
             finding = rules.points(
                 review.score_total,
-                thresholds,
+                bands,
                 on_time=review.tasks_on_time_percent,
                 exceeding=review.tasks_exceeding_percent,
                 remedied=review.shortcomings_remedied_percent,

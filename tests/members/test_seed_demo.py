@@ -182,6 +182,10 @@ class DemoHistoryTests(TestCase):
             self.assertLess(levels["KHTNV"] / total, 0.01)
             self.assertGreaterEqual(levels["HTXSNV"] / good_or_better, 0.14)
 
+    def test_every_past_decision_is_in_line_with_the_rules(self):
+        for cycle in self.past:
+            self.assertEqual(ratings.out_of_line(cycle), [], cycle.year)
+
     def test_heads_are_not_rated_above_their_cell(self):
         for cycle in self.past:
             cells = dict(

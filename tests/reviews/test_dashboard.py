@@ -244,9 +244,9 @@ class DashboardQueryCountTests(CyclePersonasTestCase):
         self.client.force_login(self.staff)
         # Savepoint, session, user, roles, cycles, types, decisions shown,
         # levels, tree, meetings held, reviews, trend, focus areas, indicators,
-        # remedies, exemptions, release (no flags: the cycle has no decided year
-        # before it).
-        with self.assertNumQueries(17):
+        # remedies, exemptions, leaders by post (the quota groups), release (no
+        # flags: the cycle has no decided year before it).
+        with self.assertNumQueries(18):
             self.client.get(URL)
         with self.assertNumQueries(8):
             self.client.get(URL)

@@ -21,6 +21,7 @@ from ..factories import (
     MemberFactory,
     OrganizationFactory,
     UserFactory,
+    make_head,
     reseed_reference_data,
 )
 
@@ -211,9 +212,7 @@ class DecisionOrderTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.cycle, cls.cell, cls.people = build_cycle(members=3)
-        Review.objects.filter(member=cls.people[0]).update(
-            meeting_rank=Review.Rank.HEAD
-        )
+        make_head(Review.objects.get(member=cls.people[0]))
         cls.staff = UserFactory(username="btc")
 
     def test_the_head_is_decided_after_the_collective_and_not_above_it(self):

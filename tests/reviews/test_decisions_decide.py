@@ -12,11 +12,16 @@ from reviews.models import (
     Rating,
     RatingLevel,
     Regime,
-    Review,
     ReviewCycle,
 )
 
-from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
+from ..factories import (
+    MemberFactory,
+    OrganizationFactory,
+    UserFactory,
+    grant,
+    make_head,
+)
 from ..personas import CyclePersonasTestCase
 
 
@@ -347,7 +352,7 @@ class DecideSaveTests(DecisionsTestCase):
         self.assertContains(response, "give the reason")
 
     def test_accepting_leaves_a_head_before_the_collective_to_a_person(self):
-        Review.objects.filter(pk=self.review_a.pk).update(meeting_rank=Review.Rank.HEAD)
+        make_head(self.review_a)
         self.use_english()
 
         response = self.post_rows(action="accept")
@@ -384,7 +389,7 @@ class DecideSaveTests(DecisionsTestCase):
         self.assertIn(f"{second.subject_name}: ", warning)
 
     def test_the_head_follows_the_decided_collective(self):
-        Review.objects.filter(pk=self.review_a.pk).update(meeting_rank=Review.Rank.HEAD)
+        make_head(self.review_a)
         cells = self.cycle.reviews.filter(organization__in=[self.cell_a, self.cell_b])
         for collective in cells.collectives():
             ratings.record_rating(

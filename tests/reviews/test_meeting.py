@@ -375,7 +375,8 @@ class MeetingQueryCountTests(CyclePersonasTestCase):
 
     # Session, user, review, manager check, meeting, subjects, attendance, levels,
     # assignment, and the savepoint pair of the request's transaction.
-    # 11 for the page and 8 for the rules behind the warnings next to proposals;
+    # 11 for the page and 8 for the rules behind the warnings next to proposals
+    # (who heads and leads what: the cycle's posts and leaders, read once);
     # the subjects excused from the form, and a record that it was not held.
     QUERIES = 21
 

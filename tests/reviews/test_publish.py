@@ -10,7 +10,7 @@ from django.utils import timezone
 from members.models import Member
 from organizations.models import Role
 from reviews import publishing, services
-from reviews.models import Notice, Rating, RatingLevel, ReviewCycle
+from reviews.models import Notice, Rating, RatingLevel, Review, ReviewCycle
 
 from ..factories import UserFactory, grant
 from ..personas import CyclePersonasTestCase
@@ -145,10 +145,17 @@ class PublishResultsTests(CyclePersonasTestCase):
         Notice.objects.update(read_at=timezone.now())
         publishing.reopen_cycle(self.cycle, "Sửa quyết định sau phúc tra", self.staff)
         Rating.objects.get(review=self.review_a, stage="decision").delete()
+        # A score and conditions that allow HTXSNV, as publishing checks.
+        Review.objects.filter(pk=self.review_a.pk).update(
+            tasks_on_time_percent=100,
+            tasks_exceeding_percent=40,
+            shortcomings_remedied_percent=100,
+        )
         Rating.objects.create(
             review=self.review_a,
             stage="decision",
             level=level(self.cycle, "HTXSNV"),
+            score=95,
             set_at=timezone.now(),
             assessment=ASSESSMENT,
         )

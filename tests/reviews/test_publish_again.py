@@ -18,6 +18,10 @@ from .test_publish import ASSESSMENT, level, publish
 Status = ReviewCycle.Status
 
 
+# A score each level allows, where the default 85,50 would not.
+SCORES = {"HTXSNV": Decimal("95"), "HTNV": Decimal("60")}
+
+
 class PublishAgainTests(CyclePersonasTestCase):
     """Every review decided HTTNV with 85,50 points through the chain (so with
     history), then published once and reopened."""
@@ -32,6 +36,13 @@ class PublishAgainTests(CyclePersonasTestCase):
         cls.member_b.save()
         cls.secretary_a.email = "bithu.a@kontum.vn"
         cls.secretary_a.save()
+        # The conditions of the points bands, met: every decision below is one
+        # its score allows, as publishing checks.
+        cls.cycle.reviews.update(
+            tasks_on_time_percent=100,
+            tasks_exceeding_percent=30,
+            shortcomings_remedied_percent=100,
+        )
         for review in cls.cycle.reviews.all():
             ratings.record_rating(
                 review,
@@ -59,7 +70,11 @@ class PublishAgainTests(CyclePersonasTestCase):
             Rating.Stage.DECISION,
             level(self.cycle, code),
             self.staff,
-            **{"score": Decimal("85.50"), "reason": "Phúc tra", **details},
+            **{
+                "score": SCORES.get(code, Decimal("85.50")),
+                "reason": "Phúc tra",
+                **details,
+            },
         )
 
     def test_only_the_changed_result_is_told_again(self):

@@ -4,9 +4,16 @@ from decimal import Decimal
 from django.test import SimpleTestCase
 
 from reviews import rules
-from reviews.models import Conclusion, Discipline
+from reviews.models import Conclusion, Discipline, RatingLevel, Regime
 
 THRESHOLDS = {"HTXSNV": 90, "HTTNV": 70, "HTNV": 50, "KHTNV": 0}
+
+
+def bands(**changes):
+    """The QĐ 366 bands, as the seeded regime gives them, with `changes`."""
+    regime = Regime(name="QĐ 366", scoring_model=Regime.ScoringModel.POINTS, **changes)
+    levels = [RatingLevel(code=c, min_points=p) for c, p in THRESHOLDS.items()]
+    return rules.Bands.of(regime, levels)
 
 
 def record(self_detected=False, remedied=False, organization_id=None):
@@ -82,10 +89,11 @@ class HeadRuleTests(SimpleTestCase):
 class CollectiveDisciplineRuleTests(SimpleTestCase):
     def check(self, **facts):
         defaults = {
-            "leadership_disciplined": False,
+            "own": [],
             "disciplined_leaders": [],
             "disciplined_units": [],
             "units": 10,
+            "percent": Decimal(20),
             "self_remedied_exempt": False,
         }
         return rules.collective_discipline(**{**defaults, **facts})
@@ -104,32 +112,55 @@ class CollectiveDisciplineRuleTests(SimpleTestCase):
         units = [record(organization_id=n) for n in (1, 2, 3)]
         self.assertEqual(self.check(disciplined_units=units).highest, "KHTNV")
 
+    def test_the_share_of_units_comes_from_the_regime(self):
+        units = [record(organization_id=n) for n in (1, 2, 3)]
+        found = self.check(disciplined_units=units, percent=Decimal(30))
+        self.assertEqual(found.highest, "HTTNV")
+        found = self.check(disciplined_units=units, percent=Decimal("29.99"))
+        self.assertEqual(found.highest, "KHTNV")
+        self.assertIn("29,99%", found.reason)
+
     def test_one_unit_disciplined_twice_counts_once(self):
         units = [record(organization_id=1)] * 3
         self.assertEqual(self.check(disciplined_units=units).highest, "HTTNV")
 
-    def test_disciplined_leadership_gives_fail(self):
-        self.assertEqual(self.check(leadership_disciplined=True).highest, "KHTNV")
+    def test_disciplined_organization_or_leadership_gives_fail(self):
+        self.assertEqual(self.check(own=[record(organization_id=9)]).highest, "KHTNV")
 
     def test_self_remedied_exempt_under_qd124(self):
         exempt = record(self_detected=True, remedied=True)
         self.assertIsNone(
             self.check(disciplined_leaders=[exempt], self_remedied_exempt=True)
         )
+        self.assertIsNone(self.check(own=[exempt], self_remedied_exempt=True))
 
 
 class LeaderUnitRuleTests(SimpleTestCase):
+    MINIMUMS = {"HTXSNV": "HTTNV", "HTTNV": "HTNV"}
+
     def test_unit_rated_fail(self):
-        self.assertEqual(rules.leader_unit("KHTNV", "Xã A", 5, 5).highest, "KHTNV")
+        self.assertEqual(rules.leader_unit("KHTNV", "Xã A", {}).highest, "KHTNV")
+
+    def test_an_undecided_unit_caps_nothing(self):
+        self.assertIsNone(rules.leader_unit(None, "Xã A", self.MINIMUMS))
+
+    def test_the_regimes_minimums_cap_the_leader_by_the_unit(self):
+        self.assertIsNone(rules.leader_unit("HTXSNV", "Xã A", self.MINIMUMS))
+        self.assertIsNone(rules.leader_unit("HTTNV", "Xã A", self.MINIMUMS))
+        found = rules.leader_unit("HTNV", "Xã A", self.MINIMUMS)
+        self.assertEqual(found.highest, "HTTNV")
+        self.assertIn("Xã A", found.reason)
+        self.assertIsNone(rules.leader_unit("HTNV", "Xã A", {}))
 
     def test_under_half_of_targets(self):
-        self.assertEqual(rules.leader_unit("HTTNV", "Xã A", 1, 3).highest, "KHTNV")
+        found = rules.unit_targets("Xã A", 1, 3, Decimal(50))
+        self.assertEqual((found.rule, found.highest), ("leader_unit", "KHTNV"))
 
     def test_exactly_half_of_targets_is_enough(self):
-        self.assertIsNone(rules.leader_unit("HTTNV", "Xã A", 2, 4))
+        self.assertIsNone(rules.unit_targets("Xã A", 2, 4, Decimal(50)))
 
     def test_no_targets_no_cap(self):
-        self.assertIsNone(rules.leader_unit("HTNV", "Xã A", 0, 0))
+        self.assertIsNone(rules.unit_targets("Xã A", 0, 0, Decimal(50)))
 
 
 class ConclusionRuleTests(SimpleTestCase):
@@ -142,9 +173,15 @@ class ConclusionRuleTests(SimpleTestCase):
 
 
 class PointsRuleTests(SimpleTestCase):
+    bands = bands()
+
     def band(self, score, on_time=100, exceeding=30, remedied=100):
         finding = rules.points(
-            score, THRESHOLDS, on_time=on_time, exceeding=exceeding, remedied=remedied
+            score,
+            self.bands,
+            on_time=on_time,
+            exceeding=exceeding,
+            remedied=remedied,
         )
         return finding.highest if finding else "HTXSNV"
 
@@ -172,3 +209,33 @@ class PointsRuleTests(SimpleTestCase):
 
     def test_missing_score_is_fail(self):
         self.assertEqual(self.band(None), "KHTNV")
+
+    def test_the_conditions_and_their_texts_come_from_the_regime(self):
+        self.bands = bands(excellent_exceeding_percent=Decimal(50))
+        self.assertEqual(self.band(95, exceeding=49), "HTTNV")
+        self.assertEqual(self.band(95, exceeding=50), "HTXSNV")
+        reason = rules.points(
+            95, self.bands, on_time=100, exceeding=49, remedied=100
+        ).reason
+        self.assertIn("50%", reason)
+        self.bands = bands(pass_late_percent=Decimal(10))
+        self.assertEqual(self.band(60, on_time=90), "HTNV")
+        self.assertEqual(self.band(60, on_time=89), "KHTNV")
+
+    def test_the_score_thresholds_in_the_reasons_are_the_regimes(self):
+        levels = [
+            RatingLevel(code=c, min_points=p)
+            for c, p in {"HTXSNV": 85, "HTTNV": 65, "HTNV": 45, "KHTNV": 0}.items()
+        ]
+        self.bands = rules.Bands.of(Regime(name="R"), levels)
+        self.assertEqual(self.band(85), "HTXSNV")
+        reason = rules.points(60, self.bands, on_time=100, exceeding=0, remedied=0)
+        self.assertIn("≥ 65", reason.reason)
+        self.assertNotIn("70", reason.reason)
+
+    def test_a_missing_threshold_is_an_error_not_zero(self):
+        levels = [RatingLevel(code="HTXSNV", min_points=90), RatingLevel(code="HTTNV")]
+        with self.assertRaises(rules.RegimeIncomplete) as missing:
+            rules.Bands.of(Regime(name="QĐ 366"), levels)
+        self.assertIn("HTTNV", str(missing.exception))
+        self.assertIn("QĐ 366", str(missing.exception))

@@ -1,0 +1,493 @@
+"""Who heads and leads what comes from the cycle's posts; every decision
+re-checks what it can break (docs/process.md §6.4)."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connections, transaction
+from django.test import TestCase, TransactionTestCase
+
+from members.models import Post, PostKind
+from reviews import ratings, services
+from reviews.models import (
+    Conclusion,
+    CycleJob,
+    CyclePost,
+    Discipline,
+    FocusIndicator,
+    IndicatorValue,
+    Rating,
+    RatingLevel,
+    Regime,
+    Review,
+    ReviewCycle,
+)
+from reviews.services import open_cycle
+
+from ..factories import (
+    MemberFactory,
+    OrganizationFactory,
+    UserFactory,
+    reseed_reference_data,
+)
+
+IN_YEAR = datetime.date(2024, 5, 1)
+
+
+def level(code, regime="qd124"):
+    return RatingLevel.objects.get(regime__code=regime, code=code)
+
+
+def build_ward():
+    """A ward's committee with three cells. Its secretary sits in cell 1 (as an
+    ordinary member there); each cell has a secretary, not flagged as a leader.
+    """
+    committee = OrganizationFactory(code="TU", kind="superior", org_type=None)
+    ward = OrganizationFactory(
+        code="P01",
+        name="Đảng bộ phường 1",
+        kind="grassroots_committee",
+        parent=committee,
+    )
+    cells = [
+        OrganizationFactory(code=f"P01.{n}", name=f"Chi bộ khu phố {n}", parent=ward)
+        for n in (1, 2, 3)
+    ]
+    people = {}
+    for n, cell in enumerate(cells, 1):
+        people[f"secretary{n}"] = MemberFactory(
+            organization=cell, full_name=f"Bí thư {n}"
+        )
+        people[f"deputy{n}"] = MemberFactory(organization=cell, full_name=f"Phó {n}")
+        for i in range(6):
+            people[f"member{n}.{i}"] = MemberFactory(
+                organization=cell, full_name=f"Đảng viên {n}.{i}"
+            )
+        Post.objects.create(
+            member=people[f"secretary{n}"], organization=cell, kind=PostKind.SECRETARY
+        )
+        Post.objects.create(
+            member=people[f"deputy{n}"], organization=cell, kind=PostKind.DEPUTY
+        )
+    people["ward_secretary"] = MemberFactory(
+        organization=cells[0], full_name="Bí thư Đảng ủy", is_leader=True
+    )
+    Post.objects.create(
+        member=people["ward_secretary"], organization=ward, kind=PostKind.SECRETARY
+    )
+    cycle = ReviewCycle.objects.create(
+        name="Năm 2024",
+        year=2024,
+        starts_on="2024-01-01",
+        ends_on="2024-12-31",
+        regime=Regime.objects.get(code="qd124"),
+        superior=committee,
+    )
+    open_cycle(CycleJob.objects.create(cycle=cycle))
+    ReviewCycle.objects.filter(pk=cycle.pk).update(status=ReviewCycle.Status.APPRAISAL)
+    cycle.refresh_from_db()
+    return cycle, ward, cells, people
+
+
+class LeadershipWorld:
+    @classmethod
+    def setUpTestData(cls):
+        cls.cycle, cls.ward, cls.cells, cls.people = build_ward()
+        cls.staff = UserFactory(username="btc")
+
+    def setUp(self):
+        self.cycle.refresh_from_db()
+        self.cycle.regime.refresh_from_db()
+
+    def review_of(self, key):
+        return Review.objects.get(cycle=self.cycle, member=self.people[key])
+
+    def collective(self, organization):
+        return Review.objects.get(
+            cycle=self.cycle, organization=organization, kind=Review.Kind.ORGANIZATION
+        )
+
+    def group_of(self, review):
+        groups = ratings.comparison_groups(self.cycle)
+        return next(
+            g for g in groups.values() if review.pk in {s.pk for s in g.reviews}
+        )
+
+    def decide(self, review, code, **details):
+        return ratings.decide(
+            self.cycle,
+            self.group_of(review),
+            [
+                ratings.Decision(
+                    Review.objects.get(pk=review.pk), level(code), **details
+                )
+            ],
+            self.staff,
+        )
+
+    def refusal(self, review, code, **details):
+        with self.assertRaises(ratings.RatingRefused) as refused:
+            self.decide(review, code, **details)
+        return str(refused.exception)
+
+
+class PostsAtOpeningTests(LeadershipWorld, TestCase):
+    def test_opening_copies_the_posts_held_and_orders_the_meeting_by_them(self):
+        ward_head = CyclePost.objects.get(
+            cycle=self.cycle, organization=self.ward, kind=PostKind.SECRETARY
+        )
+        self.assertEqual(ward_head.review, self.review_of("ward_secretary"))
+        self.assertEqual(self.review_of("secretary2").meeting_rank, Review.Rank.HEAD)
+        self.assertEqual(self.review_of("deputy2").meeting_rank, Review.Rank.DEPUTY)
+        # Secretary of the ward, but an ordinary member of the cell reviewing him.
+        self.assertEqual(
+            self.review_of("ward_secretary").meeting_rank, Review.Rank.MEMBER
+        )
+
+    def test_a_post_ended_before_opening_is_not_copied(self):
+        self.assertEqual(CyclePost.objects.filter(cycle=self.cycle).count(), 7)
+        Post.objects.filter(member=self.people["deputy3"]).update(
+            ended_on=datetime.date(2020, 1, 1)
+        )
+        from reviews.services import posts_held
+
+        held = posts_held(self.cycle)
+        self.assertNotIn(self.people["deputy3"].pk, held)
+        self.assertIn(self.people["deputy2"].pk, held)
+
+
+class HeadTests(LeadershipWorld, TestCase):
+    def test_the_ward_secretary_is_compared_with_the_ward_not_his_cell(self):
+        self.decide(self.collective(self.cells[0]), "HTTNV")
+        head = self.review_of("ward_secretary")
+        message = self.refusal(head, "HTNV")
+        self.assertIn(self.ward.name, message)  # decide the ward first
+        self.decide(self.collective(self.ward), "HTNV")
+        message = self.refusal(head, "HTTNV")
+        self.assertIn("HTNV", message)
+        self.assertIn(self.ward.name, message)
+        self.assertFalse(
+            Rating.objects.filter(review=head, stage=Rating.Stage.DECISION).exists()
+        )
+        self.decide(head, "HTNV")
+
+    def test_a_collective_lowered_below_its_decided_head_is_refused_naming_him(self):
+        self.decide(self.collective(self.ward), "HTTNV")
+        head = self.review_of("ward_secretary")
+        self.decide(head, "HTTNV")
+        message = self.refusal(self.collective(self.ward), "HTNV", reason="Giảm")
+        self.assertIn("Bí thư Đảng ủy", message)
+        self.assertEqual(self.collective(self.ward).ratings.get().level.code, "HTTNV")
+
+    def test_an_overridable_head_rule_says_which_decisions_it_puts_out_of_line(self):
+        Regime.objects.filter(code="qd124").update(overridable_rules=["head"])
+        self.cycle.regime.refresh_from_db()
+        self.decide(self.collective(self.ward), "HTTNV")
+        self.decide(self.review_of("ward_secretary"), "HTTNV")
+        self.refusal(self.collective(self.ward), "HTNV", reason="Giảm")
+        [rating] = self.decide(
+            self.collective(self.ward),
+            "HTNV",
+            reason="Giảm",
+            override_reason="Quyết định của Ban Thường vụ",
+        )
+        self.assertEqual(rating.overridden_rules, ["head"])
+        self.assertEqual(len(rating.out_of_line), 1)
+        self.assertIn("Bí thư Đảng ủy", rating.out_of_line[0])
+
+    def test_a_deputy_is_capped_by_the_unit_they_lead_per_the_regime(self):
+        Regime.objects.filter(code="qd124").update(
+            leader_unit_minimums={"HTXSNV": "HTTNV"}
+        )
+        self.cycle.regime.refresh_from_db()
+        self.decide(self.collective(self.cells[1]), "HTNV")
+        message = self.refusal(self.review_of("deputy2"), "HTXSNV")
+        self.assertIn("Chi bộ khu phố 2", message)
+        self.decide(self.review_of("deputy2"), "HTTNV")
+
+    def test_a_unit_rated_fail_makes_its_leaders_fail(self):
+        self.decide(self.collective(self.cells[2]), "KHTNV")
+        self.refusal(self.review_of("deputy3"), "HTNV")
+        self.decide(self.review_of("deputy3"), "KHTNV")
+
+
+class CollectiveDisciplineTests(LeadershipWorld, TestCase):
+    def test_a_cell_whose_unflagged_secretary_was_disciplined_cannot_be_excellent(self):
+        secretary = self.people["secretary2"]
+        self.assertFalse(secretary.is_leader)
+        Discipline.objects.create(
+            member=secretary, form="reprimand", decided_on=IN_YEAR
+        )
+        self.assertEqual(self.caps(self.cells[1]), [("collective_discipline", "HTTNV")])
+        message = self.refusal(self.collective(self.cells[1]), "HTXSNV")
+        self.assertIn("Kỷ luật tập thể", message)
+        self.decide(self.collective(self.cells[1]), "HTTNV")
+
+    def caps(self, organization):
+        review = self.collective(organization)
+        found = ratings.RuleBook(self.cycle, [review]).findings(review)
+        return [(finding.rule, finding.highest) for finding in found]
+
+    def test_the_snapshot_decides_not_the_members_current_cell(self):
+        secretary = self.people["secretary2"]
+        # Moved to another cell and out of the post after the cycle opened.
+        secretary.organization = self.cells[2]
+        secretary.save()
+        Post.objects.filter(member=secretary).delete()
+        Discipline.objects.create(member=secretary, form="warning", decided_on=IN_YEAR)
+        self.assertEqual(self.caps(self.cells[1]), [("collective_discipline", "HTTNV")])
+        self.assertEqual(self.caps(self.cells[2]), [])
+
+    def test_subordinate_discipline_counts_and_divides_over_direct_children(self):
+        partial = OrganizationFactory(
+            code="P01.9", kind="partial_committee", parent=self.ward, name="ĐBBP 9"
+        )
+        grandchildren = [
+            OrganizationFactory(code=f"P01.9.{n}", parent=partial) for n in range(4)
+        ]
+        for organization in (partial, *grandchildren):
+            Review.objects.create(
+                cycle=self.cycle,
+                kind=Review.Kind.ORGANIZATION,
+                organization=organization,
+                template=self.collective(self.ward).template,
+                subject_name=organization.name,
+            )
+        for cell in grandchildren[:2]:
+            Discipline.objects.create(
+                organization=cell, form="warning", decided_on=IN_YEAR
+            )
+        book = ratings.RuleBook(self.cycle, [self.collective(self.ward)])
+        self.assertEqual(book.findings(self.collective(self.ward)), [])
+        partial_review = self.collective(partial)
+        book = ratings.RuleBook(self.cycle, [partial_review])
+        [finding] = book.findings(partial_review)
+        self.assertEqual(finding.highest, "KHTNV")
+        self.assertIn("2", finding.reason)
+        self.assertIn("4", finding.reason)
+
+    def test_one_direct_child_in_five_is_not_more_than_twenty_percent(self):
+        for n in (4, 5):
+            cell = OrganizationFactory(code=f"P01.{n}", parent=self.ward)
+            Review.objects.create(
+                cycle=self.cycle,
+                kind=Review.Kind.ORGANIZATION,
+                organization=cell,
+                template=self.collective(self.ward).template,
+                subject_name=cell.name,
+            )
+        Discipline.objects.create(
+            organization=self.cells[0], form="warning", decided_on=IN_YEAR
+        )
+        book = ratings.RuleBook(self.cycle, [self.collective(self.ward)])
+        [finding] = book.findings(self.collective(self.ward))
+        self.assertEqual(finding.highest, "HTTNV")
+        Discipline.objects.create(
+            organization=self.cells[1], form="warning", decided_on=IN_YEAR
+        )
+        book = ratings.RuleBook(self.cycle, [self.collective(self.ward)])
+        [finding] = book.findings(self.collective(self.ward))
+        self.assertEqual(finding.highest, "KHTNV")
+
+
+class CollectiveConclusionTests(LeadershipWorld, TestCase):
+    def test_internal_disunity_makes_the_collective_fail(self):
+        Conclusion.objects.create(
+            organization=self.cells[2], kind="disunity", concluded_on=IN_YEAR
+        )
+        message = self.refusal(self.collective(self.cells[2]), "HTNV")
+        self.assertIn("Kết luận", message)
+        self.decide(self.collective(self.cells[2]), "KHTNV")
+
+    def test_a_conclusion_of_under_half_the_targets_makes_the_collective_fail(self):
+        Conclusion.objects.create(
+            organization=self.cells[2], kind="targets", concluded_on=IN_YEAR
+        )
+        review = self.collective(self.cells[2])
+        found = ratings.RuleBook(self.cycle, [review]).findings(review)
+        self.assertEqual(
+            [(f.rule, f.highest) for f in found], [("conclusion", "KHTNV")]
+        )
+        # Concluded before the cycle's year: not this year's conclusion.
+        Conclusion.objects.update(concluded_on=datetime.date(2023, 12, 31))
+        self.assertEqual(ratings.RuleBook(self.cycle, [review]).findings(review), [])
+
+    def test_the_unit_led_under_half_its_indicator_targets_fails_its_leaders(self):
+        indicators = list(FocusIndicator.objects.all()[:3])
+        self.assertEqual(len(indicators), 3)
+        for indicator, met in zip(indicators, (True, False, False)):
+            IndicatorValue.objects.create(
+                indicator=indicator,
+                cycle=self.cycle,
+                organization=self.cells[2],
+                target=10,
+                # Exactly on target meets it either way; else miss it.
+                actual=10 if met else (0 if indicator.higher_is_better else 20),
+            )
+        deputy = self.review_of("deputy3")
+        [finding] = ratings.RuleBook(self.cycle, [deputy]).findings(deputy)
+        self.assertEqual((finding.rule, finding.highest), ("leader_unit", "KHTNV"))
+        self.assertIn("1/3", finding.reason)
+        # The indicators are the leaders' measure, not a conclusion on the cell.
+        review = self.collective(self.cells[2])
+        self.assertEqual(ratings.RuleBook(self.cycle, [review]).findings(review), [])
+
+
+class QuotaRecheckTests(LeadershipWorld, TestCase):
+    def members_group(self):
+        groups = ratings.comparison_groups(self.cycle)
+        return next(g for key, g in groups.items() if key.startswith("members-"))
+
+    def test_lowering_one_good_rating_that_breaks_the_quota_is_refused(self):
+        group = self.members_group()
+        subjects = [
+            r for r in group.whole() if r.member.full_name.startswith("Đảng viên 1")
+        ]
+        codes = ["HTXSNV"] + ["HTTNV"] * 5
+        ratings.decide(
+            self.cycle,
+            group,
+            [ratings.Decision(r, level(c)) for r, c in zip(subjects, codes)],
+            self.staff,
+        )
+        # 1 HTXSNV of 5 HTTNV is within 20%; of 4 it is not.
+        message = self.refusal(subjects[1], "HTNV", reason="Chưa đạt")
+        self.assertIn("Chỉ tiêu", message)
+        self.assertEqual(
+            Rating.objects.get(review=subjects[1], stage="decision").level.code,
+            "HTTNV",
+        )
+        # Lowering the HTXSNV itself is always allowed.
+        self.decide(subjects[0], "HTTNV", reason="Điều chỉnh")
+
+
+class GroupingTests(LeadershipWorld, TestCase):
+    def keys(self):
+        groups = ratings.comparison_groups(self.cycle)
+        return {
+            subject.pk: key
+            for key, group in groups.items()
+            for subject in group.reviews
+        }
+
+    def test_leaders_are_grouped_by_post_and_level(self):
+        head = self.review_of("ward_secretary")
+        self.assertEqual(self.keys()[head.pk], "leaders-grassroots-secretary")
+        Review.objects.filter(pk=self.review_of("member2.0").pk).update(is_leader=True)
+        self.assertEqual(self.keys()[self.review_of("member2.0").pk], "leaders")
+
+    def test_the_regimes_grouping_is_read(self):
+        head = self.review_of("ward_secretary")
+        regime = self.cycle.regime
+        regime.quota_grouping = Regime.QuotaGrouping.GRASSROOTS_ORGANIZATION
+        regime.save()
+        keys = self.keys()
+        self.assertEqual(keys[head.pk], keys[self.review_of("member1.0").pk])
+        self.assertTrue(keys[head.pk].startswith("members-"))
+        regime.quota_grouping = Regime.QuotaGrouping.POST_LEVEL
+        regime.save()
+        keys = self.keys()
+        self.assertEqual(keys[self.review_of("member1.0").pk], "members")
+        self.assertEqual(keys[self.collective(self.cells[0]).pk], "cells")
+
+
+@pytest.mark.usefixtures("require_postgres")
+class ConcurrentCollectiveAndHeadTests(TransactionTestCase):
+    """Deciding a collective waits for a decision of its head in flight."""
+
+    def setUp(self):
+        reseed_reference_data()
+        self.cycle, self.ward, self.cells, self.people = build_ward()
+        self.staff = UserFactory(username="btc")
+        ward = Review.objects.get(
+            cycle=self.cycle, organization=self.ward, kind=Review.Kind.ORGANIZATION
+        )
+        self.ward_review = ward
+        self.groups = ratings.comparison_groups(self.cycle)
+        ratings.decide(
+            self.cycle,
+            self.group_of(ward),
+            [ratings.Decision(ward, level("HTTNV"))],
+            self.staff,
+        )
+
+    def group_of(self, review):
+        return next(
+            g for g in self.groups.values() if review.pk in {s.pk for s in g.reviews}
+        )
+
+    def test_the_collective_is_lowered_only_after_seeing_its_heads_decision(self):
+        head = Review.objects.get(
+            cycle=self.cycle, member=self.people["ward_secretary"]
+        )
+        decided, release = threading.Event(), threading.Event()
+        outcome = []
+
+        def decide_head():
+            try:
+                with transaction.atomic():
+                    ratings.decide(
+                        self.cycle,
+                        self.group_of(head),
+                        [ratings.Decision(head, level("HTTNV"))],
+                        self.staff,
+                    )
+                    decided.set()
+                    release.wait(timeout=10)
+            finally:
+                connections.close_all()
+
+        def lower_ward():
+            try:
+                decided.wait(timeout=10)
+                ratings.decide(
+                    self.cycle,
+                    self.group_of(self.ward_review),
+                    [ratings.Decision(self.ward_review, level("HTNV"), reason="Giảm")],
+                    self.staff,
+                )
+                outcome.append("lowered")
+            except ratings.RatingRefused as refused:
+                outcome.append(str(refused))
+            finally:
+                connections.close_all()
+
+        first = threading.Thread(target=decide_head)
+        second = threading.Thread(target=lower_ward)
+        first.start()
+        second.start()
+        decided.wait(timeout=10)
+        second.join(timeout=1)
+        self.assertTrue(second.is_alive(), "the collective's decision did not wait")
+        release.set()
+        first.join(timeout=10)
+        second.join(timeout=10)
+        self.assertEqual(len(outcome), 1)
+        self.assertIn("Bí thư Đảng ủy", outcome[0])
+        self.assertEqual(
+            dict(
+                Rating.objects.filter(stage="decision").values_list(
+                    "review_id", "level__code"
+                )
+            ),
+            {self.ward_review.pk: "HTTNV", head.pk: "HTTNV"},
+        )
+
+
+class OutOfLineTests(LeadershipWorld, TestCase):
+    def test_a_discipline_recorded_after_the_decision_holds_the_cycle(self):
+        member = self.review_of("member1.0")
+        self.decide(member, "HTTNV")
+        self.assertEqual(ratings.out_of_line(self.cycle), [])
+        Discipline.objects.create(
+            member=self.people["member1.0"], form="warning", decided_on=IN_YEAR
+        )
+        [(review, findings)] = ratings.out_of_line(self.cycle)
+        self.assertEqual(review.pk, member.pk)
+        self.assertEqual([f.rule for f in findings], ["discipline"])
+        found = services.blockers(self.cycle, ReviewCycle.Status.DECIDED)
+        lines = [text for text, _link in found if "Bí thư" not in text]
+        self.assertTrue(any("Đảng viên 1.0" in text for text in lines), lines)
+        self.decide(member, "KHTNV", reason="Bị kỷ luật")
+        self.assertEqual(ratings.out_of_line(self.cycle), [])
