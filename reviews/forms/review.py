@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.db.models import prefetch_related_objects
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,9 @@ class ReviewContent:
         sections = list(review.template.sections.all())
         kinds = {section.kind for section in sections}
         regime = review.cycle.regime
+        if Kind.RATING in kinds:
+            # Kept on the regime: the rules of the self-rating read them again.
+            prefetch_related_objects([regime], "levels")
         content = cls(
             review=review,
             sections=sections,
@@ -395,9 +399,13 @@ class ReviewForm(forms.Form):
         if level is None or any(data.get(name) is None for name in names):
             return []
         score = self.score_totals(data)["all"]
+        try:
+            bands = rules.Bands.of(self.content.review.cycle.regime, levels.values())
+        except rules.RegimeIncomplete as incomplete:
+            return [("self_rating", str(incomplete))]
         verdict = rules.points_verdict(
             score,
-            {code.code: code.min_points or 0 for code in levels.values()},
+            bands,
             on_time=data["cond_tasks_on_time_percent"],
             exceeding=data["cond_tasks_exceeding_percent"],
             remedied=data["cond_shortcomings_remedied_percent"],

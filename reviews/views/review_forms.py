@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import access, ratings, services
 from ..forms.review import (
+    CONDITIONS,
     REQUIRED_TO_SUBMIT,
     ReturnForm,
     ReviewContent,
@@ -54,7 +55,16 @@ def review_form(request, public_id):
             request, form, editable, conflict=conflict, saved=conflict.current
         )
     if request.htmx:
-        return render(request, "reviews/_review_autosave.html", {"saved": saved})
+        return render(
+            request,
+            "reviews/_review_autosave.html",
+            {
+                "saved": saved,
+                # The warnings follow the self-rating as it is autosaved.
+                "live_warnings": "self_rating" in form.fields,
+                "warnings": self_rating_warnings(form.content, saved),
+            },
+        )
     if missing or refused:
         form = rebound(form, saved.version)
         for name, _label in missing:
@@ -96,8 +106,34 @@ def render_form(
             "can_return": can_return(request.user, review),
             "return_form": ReturnForm(),
             "is_author": access.is_author(request.user, review),
+            "warnings": self_rating_warnings(form.content, review, refused),
         },
     )
+
+
+def self_rating_warnings(content, review, refused=()):
+    """The reasons of the rules the saved self-rating breaks; they do not block.
+
+    The points rule is left out while the self-score or its conditions are
+    incomplete (the form lists what is missing) and when the submission was
+    refused for it just now (the refusal says it already).
+    """
+    if review.self_rating_id is None:
+        return []
+    book = ratings.RuleBook(content.review.cycle, [review], stage=Rating.Stage.SELF)
+    codes = {level.pk: code for code, level in book.levels.items()}
+    code = codes.get(review.self_rating_id)
+    if code is None:
+        return []
+    scored = all(c.code in review.scores for c in content.criteria) and all(
+        getattr(review, name) is not None for name, _label in CONDITIONS
+    )
+    check_points = scored and not any(name == "self_rating" for name, _m in refused)
+    return [
+        finding.reason
+        for finding in book.findings(review)
+        if finding.broken_by(code) and (finding.rule != "points" or check_points)
+    ]
 
 
 def rebound(form, version):
