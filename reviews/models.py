@@ -117,10 +117,7 @@ class Regime(models.Model):
         20,
     )
     unit_targets_percent = percent_field(
-        _(
-            "KHTNV for a leader whose unit met fewer than this share of its "
-            "targets (%)"
-        ),
+        _("KHTNV for a leader whose unit met fewer than this share of its targets (%)"),
         50,
     )
     leader_unit_minimums = models.JSONField(
@@ -947,11 +944,6 @@ class Review(models.Model):
         return self.score_general + self.score_tasks
 
 
-class CyclePostQuerySet(models.QuerySet):
-    def heads(self):
-        return self.filter(kind=PostKind.SECRETARY)
-
-
 class CyclePost(models.Model):
     """A post held in an organization's leadership for one cycle.
 
@@ -982,7 +974,6 @@ class CyclePost(models.Model):
     kind = models.CharField(_("post"), max_length=20, choices=PostKind.choices)
 
     history = HistoricalRecords()
-    objects = CyclePostQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization__path", "kind"]

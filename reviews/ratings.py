@@ -199,8 +199,10 @@ class Leadership:
             set
         )  # organization id → member ids of its leadership
         self.units = defaultdict(set)  # review id → organization ids it leads
-        rows = CyclePost.objects.filter(cycle=cycle).values_list(
-            "review_id", "review__member_id", "organization_id", "kind"
+        rows = (
+            CyclePost.objects.filter(cycle=cycle)
+            .order_by()
+            .values_list("review_id", "review__member_id", "organization_id", "kind")
         )
         for review_id, member_id, organization_id, kind in rows:
             self.held[review_id].append((organization_id, kind))
@@ -275,7 +277,10 @@ ORGANIZATION_LEVELS = {
         gettext_lazy("grassroots level"),
     ),
     OrganizationKind.GRASSROOTS_CELL: ("grassroots", gettext_lazy("grassroots level")),
-    OrganizationKind.PARTIAL_COMMITTEE: ("partial", gettext_lazy("partial committee level")),
+    OrganizationKind.PARTIAL_COMMITTEE: (
+        "partial",
+        gettext_lazy("partial committee level"),
+    ),
     OrganizationKind.CELL: ("cell", gettext_lazy("cell level")),
     OrganizationKind.PARTY_GROUP: ("cell", gettext_lazy("cell level")),
 }
@@ -414,6 +419,12 @@ def collective_stages(stage):
     return list(reversed(STAGES[: STAGES.index(stage) + 1]))
 
 
+class Scored(NamedTuple):
+    """A stage of the chain as chain_score reads it: its score alone."""
+
+    score: object
+
+
 class RuleBook:
     """The facts every rule needs for a set of reviews, loaded in a few queries."""
 
@@ -482,8 +493,11 @@ class RuleBook:
         # Each subject's chain, for the score the points rule reads.
         self.chains = defaultdict(dict)
         if self.regime.uses_points:
-            for rating in Rating.objects.filter(review__in=[r.pk for r in reviews]):
-                self.chains[rating.review_id][rating.stage] = rating
+            scores = Rating.objects.filter(
+                review__in=[r.pk for r in reviews]
+            ).values_list("review_id", "stage", "score")
+            for review_id, stage, score in scores:
+                self.chains[review_id][stage] = Scored(score)
 
     def _collective_codes(self, organization_ids):
         """Organization id → its collective's level at the stages compared."""
@@ -627,7 +641,8 @@ def out_of_line(cycle):
     """
     decided = list(
         cycle.reviews.exclude(decided_code="")
-        .select_related("organization", "leadership_review")
+        # The rules read a few columns; the answers are the bulk of a row.
+        .defer("answers", "scores")
         .order_by("organization__path", "meeting_rank", "sort_key", "pk")
     )
     if not decided:
