@@ -7,8 +7,10 @@ import threading
 import pytest
 from django.db import connections, transaction
 from django.test import TestCase, TransactionTestCase
+from django.urls import reverse
 
 from members.models import Post, PostKind
+from organizations.models import Role
 from reviews import ratings, services
 from reviews.models import (
     Conclusion,
@@ -29,8 +31,10 @@ from ..factories import (
     MemberFactory,
     OrganizationFactory,
     UserFactory,
+    grant,
     reseed_reference_data,
 )
+from ..pages import submit
 
 IN_YEAR = datetime.date(2024, 5, 1)
 
@@ -491,3 +495,34 @@ class OutOfLineTests(LeadershipWorld, TestCase):
         self.assertTrue(any("Đảng viên 1.0" in text for text in lines), lines)
         self.decide(member, "KHTNV", reason="Bị kỷ luật")
         self.assertEqual(ratings.out_of_line(self.cycle), [])
+
+
+class DecidePageTests(LeadershipWorld, TestCase):
+    """Staff re-deciding the ward on the decide page, after its secretary."""
+
+    def test_the_page_refuses_to_lower_the_ward_below_its_decided_secretary(self):
+        staff = UserFactory(username="btc_page")
+        grant(staff, self.cycle.superior, Role.Kind.STAFF)
+        self.decide(self.collective(self.ward), "HTTNV")
+        self.decide(self.review_of("ward_secretary"), "HTTNV")
+        ward = self.collective(self.ward)
+        group = self.group_of(ward)
+        self.client.force_login(staff)
+        url = reverse("reviews:decide", args=[self.cycle.public_id])
+        page = self.client.get(url, {"group": group.key})
+        self.assertContains(page, "Lưu quyết định")
+        prefix = f"r{ward.public_id.hex}"
+        response = submit(
+            self.client,
+            page,
+            button="Lưu quyết định",
+            data={f"{prefix}-level": "HTNV", f"{prefix}-reason": "Phúc tra"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Bí thư Đảng ủy")
+        self.assertContains(response, "Người đứng đầu")
+        # Nothing saved, and what the user typed is still there.
+        self.assertContains(response, "Phúc tra")
+        self.assertEqual(
+            Rating.objects.get(review=ward, stage="decision").level.code, "HTTNV"
+        )
