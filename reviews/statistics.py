@@ -918,6 +918,8 @@ class CycleFigures:
                 provisional=open_counts[key] > 0,
             )
             use.subjects = key if isinstance(key, str) else key[0]
+            # A post's leaders are a part of the leaders no list holds alone.
+            use.partial = use.subjects == "leaders" and not isinstance(key, str)
             use.place = (
                 self.tree.get(key[1]) if use.subjects in ("cells", "members") else None
             )

@@ -259,7 +259,8 @@ def quota_url(scope, group):
     """The list of a comparison group's HTXSNV, where the list can hold exactly it.
 
     Not for provisional groups (they count proposals), nor a grassroots
-    organization's members (the group leaves its leaders out).
+    organization's members (the group leaves its leaders out), nor the leaders
+    of one post and level (the list holds every leader).
     """
     if group.provisional or not group.excellent:
         return ""
@@ -269,7 +270,9 @@ def quota_url(scope, group):
         )
     if group.subjects == "type" and group.type_code:
         return type_drill(scope, group.type_code, "grassroots", EXCELLENT)
-    if group.subjects in ("leaders", "leadership"):
+    if group.subjects in ("leaders", "leadership") and not getattr(
+        group, "partial", False
+    ):
         return drill(scope, subjects=group.subjects, level=EXCELLENT, stage="decided")
     return ""
 

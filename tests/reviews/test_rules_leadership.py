@@ -526,3 +526,22 @@ class DecidePageTests(LeadershipWorld, TestCase):
         self.assertEqual(
             Rating.objects.get(review=ward, stage="decision").level.code, "HTTNV"
         )
+
+
+class DashboardQuotaTests(LeadershipWorld, TestCase):
+    def test_the_dashboard_counts_leaders_in_the_groups_the_decisions_use(self):
+        from reviews.statistics import CycleFigures
+
+        self.decide(self.collective(self.ward), "HTTNV")
+        self.decide(self.review_of("ward_secretary"), "HTTNV")
+        figures = CycleFigures(self.cycle, self.cycle.superior)
+        uses = {use.group: use for use in figures.quota_groups()}
+        groups = ratings.comparison_groups(self.cycle)
+        leaders = groups["leaders-grassroots-secretary"]
+        use = uses[leaders.name]
+        self.assertEqual((use.good, use.total), (1, 1))
+        self.assertTrue(use.partial)
+        # No group of every leader at once: each post and level apart.
+        leader_uses = [u for u in uses.values() if u.subjects == "leaders"]
+        self.assertTrue(leader_uses)
+        self.assertTrue(all(u.partial for u in leader_uses))
