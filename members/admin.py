@@ -1,16 +1,22 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from kontum_review.admin import FoldedSearchMixin
+from kontum_review.admin import FoldedSearchMixin, SubtreeAdmin, SubtreeInline
 from organizations.admin import SpreadsheetImportExportMixin
+from organizations.models import ImportJob
 
 from .models import Member, Post
 from .resources import MemberResource
 
 
-class PostInline(admin.TabularInline):
-    """The member's posts in Party leaderships, which the rating rules read."""
+class PostInline(SubtreeInline, admin.TabularInline):
+    """The member's posts in Party leaderships, which the rating rules read.
 
+    Only the posts in leaderships the user keeps are listed: a post in a
+    committee above is that committee's to change.
+    """
+
+    keeper = "organization"
     model = Post
     extra = 0
     fields = ["organization", "kind", "started_on", "ended_on"]
@@ -18,8 +24,14 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin):
+class MemberAdmin(
+    SubtreeAdmin, FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
+):
+    scope = ""
+    keeper = "organization"
+    account_fields = ["user"]
     resource_classes = [MemberResource]
+    import_register = ImportJob.Register.MEMBERS
     list_display = [
         "full_name",
         "card_number",
@@ -87,8 +99,15 @@ class MemberAdmin(FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistory
 
 
 @admin.register(Post)
-class PostAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
-    """Who holds which post in which leadership; opening a cycle copies them."""
+class PostAdmin(SubtreeAdmin, FoldedSearchMixin, SimpleHistoryAdmin):
+    """Who holds which post in which leadership; opening a cycle copies them.
+
+    A post is read with its holder or its leadership, and changed by the staff
+    who keep the leadership.
+    """
+
+    scope = ["organization", "member"]
+    keeper = "organization"
 
     list_display = ["member", "organization", "kind", "started_on", "ended_on"]
     list_filter = ["kind"]

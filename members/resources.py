@@ -26,6 +26,8 @@ class CitizenIdWidget(TextWidget):
 
 
 class MemberResource(SpreadsheetResource):
+    kept_path = "organization"
+    kept_fields = ["organization"]
     citizen_id = fields.Field(
         attribute="citizen_id",
         column_name="citizen_id",

@@ -1,32 +1,56 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from kontum_review.admin import FoldedSearchMixin
+from kontum_review.admin import (
+    COMMITTEE_STAFF,
+    FoldedSearchMixin,
+    ReferenceDataAdmin,
+    SubtreeAdmin,
+    manageable_users,
+)
+from kontum_review.users import AccountAdmin, SuperuserGroupAdmin
+from reviews import background
 
-from .models import Organization, OrganizationType, Role
-from .resources import OrganizationResource
+from .models import ImportJob, Organization, OrganizationType, Role
+from .resources import (
+    LIMITED_FORMATS,
+    TEXT_FORMATS,
+    ImportRefused,
+    OrganizationResource,
+    import_limit,
+    read_upload,
+)
 
-
-def read_dataset(upload, input_format):
-    data = b"".join(upload.chunks())
-    if not input_format.is_binary():
-        data = data.decode("utf-8-sig")
-    return input_format.create_dataset(data)
+# Accounts and groups: only superusers grant rights (kontum_review/users.py).
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AccountAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, SuperuserGroupAdmin)
 
 
 class SpreadsheetImportForm(ImportForm):
-    """Refuse an unreadable file or unknown columns before any row is imported."""
+    """Refuse a file past the limits, unreadable, or with unknown columns,
+    before any row is imported. Keeps the rows read in `dataset`."""
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.formats = formats
         self.resource_classes = resources
+        self.dataset = self.data_bytes = None
 
     def clean(self):
         cleaned_data = super().clean()
@@ -35,7 +59,10 @@ class SpreadsheetImportForm(ImportForm):
             input_format = self.formats[int(cleaned_data["format"])]()
             resource = self.resource_classes[int(cleaned_data["resource"] or 0)]()
             try:
-                dataset = read_dataset(upload, input_format)
+                data = read_upload(upload)
+                dataset = input_format.create_dataset(data)
+            except ImportRefused as refusal:
+                self.add_error("import_file", refusal.message)
             # A file in another format fails deep inside tablib or openpyxl, with
             # anything from BadZipFile to UnicodeDecodeError.
             except Exception:
@@ -47,6 +74,7 @@ class SpreadsheetImportForm(ImportForm):
                 self.add_error("import_file", message % values)
             else:
                 self.check_columns(dataset.headers or [], resource)
+                self.dataset, self.data_bytes = dataset, data
         return cleaned_data
 
     def check_columns(self, headers, resource):
@@ -78,8 +106,105 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
 
+    # The register an import job of this admin fills (ImportJob.Register).
+    import_register = None
+
+    def get_import_formats(self):
+        # Files are read within the import limits (organizations/resources.py).
+        return [LIMITED_FORMATS.get(f, f) for f in super().get_import_formats()]
+
+    def create_import_form(self, request):
+        # import_action below has read the file already: read it once.
+        form = getattr(request, "spreadsheet_import_form", None)
+        return form if form is not None else super().create_import_form(request)
+
+    def import_action(self, request, **kwargs):
+        """Preview and confirm a small file here; import a large one as a job.
+
+        A file with more than IMPORT_BACKGROUND_ROWS rows would outlast the
+        request twice (the preview, then the confirm): a worker imports it at
+        once, every row or none, and the job's page shows how far it is.
+        """
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            request.spreadsheet_import_form = form
+            background_rows = import_limit("IMPORT_BACKGROUND_ROWS")
+            if form.is_valid() and len(form.dataset) > background_rows:
+                return self.start_import_job(request, form)
+        return super().import_action(request, **kwargs)
+
+    def start_import_job(self, request, form):
+        from .tasks import import_task
+
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])]
+        job = ImportJob.objects.create(
+            user=request.user,
+            register=self.import_register,
+            file_name=form.cleaned_data["import_file"].name[:255],
+            file_format=input_format().get_title(),
+            data=form.data_bytes,
+            language=translation.get_language() or "",
+            total=len(form.dataset),
+        )
+        transaction.on_commit(lambda: background.start(import_task, job.pk))
+        return HttpResponseRedirect(self.import_job_url(job))
+
+    def import_job_url(self, job):
+        app_label, model_name = self.get_model_info()
+        return reverse(
+            f"admin:{app_label}_{model_name}_import_job",
+            args=[job.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def get_urls(self):
+        app_label, model_name = self.get_model_info()
+        job_url = path(
+            "import/jobs/<int:job_id>/",
+            self.admin_site.admin_view(self.import_job_view),
+            name=f"{app_label}_{model_name}_import_job",
+        )
+        return [job_url, *super().get_urls()]
+
+    def import_job_view(self, request, job_id):
+        """An import job's progress, then its result or its rows' errors.
+
+        Each user sees their own jobs (superusers all); htmx asks for the
+        job's section again every second until it ends.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        jobs = ImportJob.objects.filter(register=self.import_register).defer("data")
+        if not request.user.is_superuser:
+            jobs = jobs.filter(user=request.user)
+        job = get_object_or_404(jobs, pk=job_id)
+        app_label, model_name = self.get_model_info()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import of “%(name)s”") % {"name": job.file_name},
+            "job": job,
+            "job_url": self.import_job_url(job),
+            "changelist_url": reverse(
+                f"admin:{app_label}_{model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+            "import_url": reverse(
+                f"admin:{app_label}_{model_name}_import",
+                current_app=self.admin_site.name,
+            ),
+        }
+        template = "admin/organizations/import_job.html"
+        if getattr(request, "htmx", False):
+            template = "admin/organizations/_import_job.html"
+        return TemplateResponse(request, template, context)
+
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_export_formats(self):
+        # Text that looks like a formula goes out as text (kontum_review/cells.py).
+        return [TEXT_FORMATS.get(f, f) for f in super().get_export_formats()]
 
     def get_import_data_kwargs(self, **kwargs):
         # The preview always rolls back, but the confirm step keeps the valid rows
@@ -110,7 +235,8 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
 
 
 @admin.register(OrganizationType)
-class OrganizationTypeAdmin(SimpleHistoryAdmin):
+class OrganizationTypeAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
+    changed_by = COMMITTEE_STAFF
     list_display = ["name", "code", "position"]
     list_editable = ["position"]
     search_fields = ["name", "code"]
@@ -119,9 +245,11 @@ class OrganizationTypeAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(
-    FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
+    SubtreeAdmin, FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
 ):
+    scope = keeper = ""
     resource_classes = [OrganizationResource]
+    import_register = ImportJob.Register.ORGANIZATIONS
     list_display = [
         "code",
         "name",
@@ -148,9 +276,33 @@ class OrganizationAdmin(
         "public_id",
     ]
 
+    def heads_subtree(self, request, obj):
+        """Whether `obj` is the top of what the user keeps: where it sits and
+        what kind it is are for the committee above to change, and to delete."""
+        if obj is None or self.unrestricted(request):
+            return False
+        kept = Organization.objects.kept_by(request.user)
+        return not kept.filter(pk=obj.parent_id).exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if self.heads_subtree(request, obj):
+            return [*fields, "parent", "kind"]
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.heads_subtree(
+            request, obj
+        )
+
 
 @admin.register(Role)
-class RoleAdmin(SimpleHistoryAdmin):
+class RoleAdmin(SubtreeAdmin, SimpleHistoryAdmin):
+    """Staff grant roles on the organizations they keep, to accounts they manage;
+    so no one's role reaches past the granter's own subtree."""
+
+    keeper = "organization"
+    account_fields = ["user"]
     list_display = ["user", "kind", "organization"]
     list_filter = ["kind"]
     list_select_related = ["user", "organization"]
@@ -161,3 +313,7 @@ class RoleAdmin(SimpleHistoryAdmin):
         "organization__search_text",
     ]
     autocomplete_fields = ["user", "organization"]
+
+    def kept_condition(self, request):
+        managed = manageable_users(request.user).values("pk")
+        return super().kept_condition(request) & Q(user__in=managed)

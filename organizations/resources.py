@@ -1,15 +1,26 @@
 """Spreadsheet columns for the admin import and export of the Party tree."""
 
+import csv
 import datetime
+import io
+import itertools
 import re
+import zipfile
 
+import openpyxl
+import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import CSV, XLSX
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
+from kontum_review.cells import csv_text, without_csv_prefix, write_text
 from kontum_review.vietnamese import fold
 
 from .models import Organization, OrganizationType
@@ -23,6 +34,15 @@ DUPLICATE_KEY_MESSAGE = _(
     "Rows %(first)s and %(row)s have the same %(column)s “%(key)s”; "
     "list each one only once."
 )
+OUTSIDE_MESSAGE = _(
+    "“%(code)s” is outside the organizations you keep as committee staff."
+)
+NO_ORGANIZATION_MESSAGE = _("Name an organization you keep as committee staff.")
+TOP_KIND_MESSAGE = _(
+    "The kind of the organization at the top of your subtree is changed by the "
+    "committee above."
+)
+COLUMN_WIDTH = (8, 60)  # fewest and most characters of an exported column
 
 
 def cell_text(value):
@@ -31,7 +51,8 @@ def cell_text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # A CSV export marks text that looks like a formula; read it back as it was.
+    return without_csv_prefix(str(value).strip())
 
 
 class TextWidget(widgets.Widget):
@@ -166,8 +187,63 @@ def spreadsheet_widget(column, django_field):
     return None
 
 
+class TextXLSX(XLSX):
+    """An .xlsx export whose text cells are never formulas."""
+
+    def export_data(self, dataset, **kwargs):
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Tablib Dataset"
+        widths = {}
+        rows = [dataset.headers or [], *dataset]
+        for number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    cell = write_text(sheet, number, column, value)
+                else:
+                    cell = sheet.cell(row=number, column=column, value=value)
+                if number == 1 and dataset.headers:
+                    cell.font = Font(bold=True)
+                widths[column] = max(widths.get(column, 0), len(str(value)))
+        if dataset.headers:
+            sheet.freeze_panes = "A2"
+        fewest, most = COLUMN_WIDTH
+        for column, width in widths.items():
+            letter = get_column_letter(column)
+            sheet.column_dimensions[letter].width = min(max(width, fewest), most)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+class TextCSV(CSV):
+    """A CSV export whose fields that look like formulas start with a quote."""
+
+    def export_data(self, dataset, **kwargs):
+        escaped = tablib.Dataset(headers=dataset.headers)
+        for row in dataset:
+            escaped.append([csv_text(value) for value in row])
+        return super().export_data(escaped, **kwargs)
+
+
+# The admin exports in these formats in place of django-import-export's.
+TEXT_FORMATS = {XLSX: TextXLSX, CSV: TextCSV}
+
+
 class SpreadsheetResource(resources.ModelResource):
-    """Columns as people type them in Excel, and each key at most once a file."""
+    """Columns as people type them in Excel, and each key at most once a file.
+
+    Imported by committee staff (the admin passes the user), a file reaches
+    only the rows and organizations they keep: `kept_path` leads from a row to
+    its organization, and each of `kept_fields` must name an organization they
+    keep, unless it is the one the row already had (the top of their subtree
+    keeps its parent). Superusers, and imports with no user, reach everything.
+    """
+
+    kept_path = None
+    kept_fields = ()
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
@@ -184,6 +260,7 @@ class SpreadsheetResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
+        self.importer = kwargs.get("user")
         if dataset.headers:
             # Stray spaces around a column name would silently drop the column.
             dataset.headers = [cell_text(header) for header in dataset.headers]
@@ -192,6 +269,9 @@ class SpreadsheetResource(resources.ModelResource):
     def before_import_row(self, row, row_number=None, **kwargs):
         # The second row with a key would silently overwrite the first one.
         super().before_import_row(row, row_number=row_number, **kwargs)
+        # An import job counts its rows (organizations/tasks.py).
+        if kwargs.get("progress") is not None:
+            kwargs["progress"](row_number)
         (key_name,) = self.get_import_id_fields()
         key = self.fields[key_name].clean(row)
         if not key:
@@ -201,8 +281,69 @@ class SpreadsheetResource(resources.ModelResource):
             values = {"first": first, "row": row_number, "column": key_name, "key": key}
             raise ValidationError({key_name: DUPLICATE_KEY_MESSAGE % values})
 
+    def kept_organizations(self):
+        """The organizations the importing user keeps, or None for no limit."""
+        user = getattr(self, "importer", None)
+        if user is None or user.is_superuser:
+            return None
+        return Organization.objects.kept_by(user)
+
+    def keeps(self, organization_id):
+        """Whether the importing user keeps the organization (True for no limit).
+
+        The ids are read once a file; an organization the file itself added
+        is looked up.
+        """
+        if not hasattr(self, "kept_id_set"):
+            kept = self.kept_organizations()
+            ids = None if kept is None else set(kept.values_list("pk", flat=True))
+            self.kept_id_set = ids
+        if self.kept_id_set is None or organization_id in self.kept_id_set:
+            return True
+        kept = self.kept_organizations().filter(pk=organization_id).exists()
+        if kept:
+            self.kept_id_set.add(organization_id)
+        return kept
+
+    def get_queryset(self):
+        """Rows a file may update: an outside row's key is refused as taken."""
+        queryset = super().get_queryset()
+        kept = self.kept_organizations()
+        if kept is None or self.kept_path is None:
+            return queryset
+        lookup = f"{self.kept_path}__in" if self.kept_path else "pk__in"
+        return queryset.filter(**{lookup: kept.values("pk")})
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        instance.stored_organizations = {
+            name: None if new else getattr(instance, f"{name}_id")
+            for name in self.kept_fields
+        }
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if self.kept_organizations() is None:
+            return
+        errors = {}
+        stored = getattr(instance, "stored_organizations", {})
+        for name in self.kept_fields:
+            current = getattr(instance, f"{name}_id")
+            if current is not None and current == stored.get(name):
+                continue
+            if current is None:
+                if instance.pk is None or stored.get(name) is not None:
+                    errors[name] = NO_ORGANIZATION_MESSAGE
+            elif not self.keeps(current):
+                code = getattr(instance, name).code
+                errors[name] = OUTSIDE_MESSAGE % {"code": code}
+        if errors:
+            raise ValidationError(errors)
+
 
 class OrganizationResource(SpreadsheetResource):
+    kept_path = ""
+    kept_fields = ["parent"]
     org_type = fields.Field(
         attribute="org_type",
         column_name="org_type",
@@ -217,6 +358,18 @@ class OrganizationResource(SpreadsheetResource):
             Organization, _("There is no parent organization with code “%(code)s”.")
         ),
     )
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        instance.stored_kind = None if new else instance.kind
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if instance.pk is None or instance.kind == instance.stored_kind:
+            return
+        # The admin shows the kind of the top read-only (organizations/admin.py).
+        if not self.keeps(instance.stored_organizations["parent"]):
+            raise ValidationError({"kind": TOP_KIND_MESSAGE})
 
     class Meta:
         model = Organization
@@ -234,3 +387,149 @@ class OrganizationResource(SpreadsheetResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+
+# Import limits (settings with these defaults). A file is refused before any
+# row is read when it is larger than IMPORT_MAX_BYTES, or, for an .xlsx
+# workbook, when its zip declares more than IMPORT_MAX_UNPACKED_BYTES or one
+# of its parts shrinks more than IMPORT_MAX_ZIP_RATIO times: Python's zipfile
+# never inflates a part past its declared size, so the declared sizes bound
+# what openpyxl can read. Rows past IMPORT_MAX_ROWS are never loaded.
+IMPORT_LIMITS = {
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 20_000,
+    "IMPORT_MAX_UNPACKED_BYTES": 100 * 1024 * 1024,
+    "IMPORT_MAX_ZIP_RATIO": 100,
+    "IMPORT_BACKGROUND_ROWS": 500,
+}
+# Parts smaller than this are never too compressed to read.
+RATIO_FLOOR = 1024 * 1024
+# No register has this many columns; a sheet claiming more is padded no further.
+MAX_COLUMNS = 100
+
+
+def import_limit(name):
+    return getattr(settings, name, IMPORT_LIMITS[name])
+
+
+class ImportRefused(Exception):
+    """A file outside the import limits; its message is for the person."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def megabytes(size):
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def read_upload(upload):
+    """The bytes of an uploaded file, refused unread when it is too large."""
+    if upload.size > import_limit("IMPORT_MAX_BYTES"):
+        raise too_large(upload.size)
+    return b"".join(upload.chunks())
+
+
+def too_large(size):
+    message = _(
+        "The file is %(size)s MB; files of at most %(limit)s MB are imported. "
+        "Split it into several files."
+    )
+    limit = import_limit("IMPORT_MAX_BYTES")
+    return ImportRefused(message % {"size": megabytes(size), "limit": megabytes(limit)})
+
+
+def check_workbook_zip(data):
+    """Refuse an .xlsx whose parts would unpack too large, from the zip's directory."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+    unpacked = sum(part.file_size for part in parts)
+    ratio = import_limit("IMPORT_MAX_ZIP_RATIO")
+    squeezed = any(
+        part.file_size > RATIO_FLOOR
+        and part.file_size > ratio * max(part.compress_size, 1)
+        for part in parts
+    )
+    if squeezed or unpacked > import_limit("IMPORT_MAX_UNPACKED_BYTES"):
+        raise ImportRefused(
+            _(
+                "The workbook would unpack to %(size)s MB, far more than its rows "
+                "need; it is not imported. Copy the rows into a new workbook, or "
+                "save them as CSV UTF-8."
+            )
+            % {"size": megabytes(unpacked)}
+        )
+
+
+def too_many_rows():
+    limit = import_limit("IMPORT_MAX_ROWS")
+    return ImportRefused(
+        _(
+            "The file has more than %(limit)s rows; split it into files of at "
+            "most %(limit)s rows."
+        )
+        % {"limit": f"{limit:,}".replace(",", ".")}
+    )
+
+
+def read_workbook(data):
+    """The first sheet as import_export reads it, stopping past the row limit."""
+    check_workbook_zip(data)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        rows = book.active.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        headers = list(next(rows, ()))
+        while headers and headers[-1] is None:
+            headers.pop()
+        dataset = tablib.Dataset(headers=headers)
+        width = len(headers)
+        ignore_blanks = getattr(
+            settings, "IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES", False
+        )
+        limit = import_limit("IMPORT_MAX_ROWS")
+        for row in rows:
+            values = list(row[:width]) + [None] * (width - len(row))
+            if ignore_blanks and all(value is None for value in values):
+                continue
+            if len(dataset) >= limit:
+                raise too_many_rows()
+            dataset.append(values)
+    finally:
+        book.close()
+    return dataset
+
+
+def read_csv(text):
+    """A CSV's rows, counted before tablib loads them."""
+    limit = import_limit("IMPORT_MAX_ROWS")
+    records = (row for row in csv.reader(io.StringIO(text)) if row)
+    # The header and at most `limit` rows.
+    if sum(1 for _row in itertools.islice(records, limit + 2)) > limit + 1:
+        raise too_many_rows()
+    return tablib.import_set(text, format="csv")
+
+
+class LimitedXLSX(XLSX):
+    """Read an .xlsx import within the limits (ImportRefused past them)."""
+
+    def create_dataset(self, in_stream):
+        if len(in_stream) > import_limit("IMPORT_MAX_BYTES"):
+            raise too_large(len(in_stream))
+        return read_workbook(in_stream)
+
+
+class LimitedCSV(CSV):
+    """Read a CSV import within the limits (ImportRefused past them)."""
+
+    def create_dataset(self, in_stream):
+        if len(in_stream) > import_limit("IMPORT_MAX_BYTES"):
+            raise too_large(len(in_stream))
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode("utf-8-sig")
+        return read_csv(in_stream)
+
+
+# The admin imports in these formats in place of django-import-export's.
+LIMITED_FORMATS = {XLSX: LimitedXLSX, CSV: LimitedCSV}
+IMPORT_FORMATS_BY_NAME = {"xlsx": LimitedXLSX, "csv": LimitedCSV}

@@ -1,8 +1,24 @@
+"""The admin of the cycles: each ModelAdmin says how its rows reach the tree.
+
+`scope` is what a row is read through, `keeper` the organization whose staff
+change it (kontum_review/admin.py): "cycle__superior" for what the cycle's
+committee runs (the cycle, its posts, exclusions, suggestions, assignments and
+targets), the review's organization for what its managers fill in. Ratings are
+read-only here: decisions go through the decide page (`ratings.decide`).
+"""
+
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from kontum_review.admin import FoldedSearchMixin
+from kontum_review.admin import (
+    COMMITTEE_STAFF,
+    FoldedSearchMixin,
+    ReferenceDataAdmin,
+    SubtreeAdmin,
+    SubtreeInline,
+)
 
 from . import guards
 from .models import (
@@ -71,13 +87,15 @@ class ClosedCycleReadOnlyInline(ClosedCycleReadOnly):
         )
 
 
-class RatingLevelInline(admin.TabularInline):
+class RatingLevelInline(SubtreeInline, admin.TabularInline):
     model = RatingLevel
     extra = 0
 
 
 @admin.register(Regime)
-class RegimeAdmin(SimpleHistoryAdmin):
+class RegimeAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
+    """Every rule reads the regime: only superusers change it and its levels."""
+
     list_display = [
         "code",
         "name",
@@ -148,7 +166,7 @@ class RegimeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RatingLevel)
-class RatingLevelAdmin(SimpleHistoryAdmin):
+class RatingLevelAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
     list_display = ["code", "name", "rank", "min_points", "regime"]
     list_filter = ["regime"]
     list_select_related = ["regime"]
@@ -157,9 +175,14 @@ class RatingLevelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
-    """The status moves through the cycle's pages, which check each step."""
+class ReviewCycleAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
+    """The status moves through the cycle's pages, which check each step.
 
+    Read by everyone the pages show it to; changed by its committee's staff.
+    """
+
+    scope = ""
+    keeper = "superior"
     cycle_path = ""
     list_display = ["name", "year", "period", "regime", "superior", "status"]
     list_filter = ["status", "period", "regime", "year"]
@@ -175,13 +198,14 @@ class ReviewCycleAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
         return [*fields, "status"] if obj is not None else fields
 
 
-class FocusIndicatorInline(admin.TabularInline):
+class FocusIndicatorInline(SubtreeInline, admin.TabularInline):
     model = FocusIndicator
     extra = 0
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(SimpleHistoryAdmin):
+class FocusAreaAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
+    changed_by = COMMITTEE_STAFF
     list_display = ["code", "name", "is_default", "active", "position"]
     list_filter = ["is_default", "active"]
     search_fields = ["code", "name"]
@@ -189,7 +213,8 @@ class FocusAreaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FocusIndicator)
-class FocusIndicatorAdmin(SimpleHistoryAdmin):
+class FocusIndicatorAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
+    changed_by = COMMITTEE_STAFF
     list_display = ["code", "name", "unit", "focus_area", "higher_is_better"]
     list_filter = ["focus_area", "higher_is_better"]
     list_select_related = ["focus_area"]
@@ -198,7 +223,10 @@ class FocusIndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin):
+class IndicatorValueAdmin(
+    SubtreeAdmin, ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin
+):
+    keeper = "cycle__superior"
     list_display = ["indicator", "organization", "cycle", "target", "actual"]
     list_filter = ["cycle", "indicator"]
     list_select_related = ["indicator", "organization", "cycle"]
@@ -206,18 +234,23 @@ class IndicatorValueAdmin(ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryA
     autocomplete_fields = ["indicator", "organization", "cycle"]
 
 
-class FormSectionInline(admin.TabularInline):
+class FormSectionInline(SubtreeInline, admin.TabularInline):
     model = FormSection
     extra = 0
 
 
-class ScoreCriterionInline(admin.TabularInline):
+class ScoreCriterionInline(SubtreeInline, admin.TabularInline):
     model = ScoreCriterion
     extra = 0
 
 
 @admin.register(FormTemplate)
-class FormTemplateAdmin(SimpleHistoryAdmin):
+class FormTemplateAdmin(SubtreeAdmin, SimpleHistoryAdmin):
+    """A regime's templates are read by all and changed by superusers; a
+    cycle's own templates by the staff who run that cycle."""
+
+    scope = "cycle"
+    keeper = "cycle__superior"
     list_display = [
         "code",
         "title",
@@ -232,10 +265,22 @@ class FormTemplateAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["regime", "cycle"]
     inlines = [FormSectionInline, ScoreCriterionInline]
 
+    def read_condition(self, request):
+        return super().read_condition(request) | Q(cycle__isnull=True)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not self.unrestricted(request) and "cycle" in form.base_fields:
+            form.base_fields["cycle"].required = True
+        return form
+
 
 @admin.register(CycleJob)
-class CycleJobAdmin(admin.ModelAdmin):
+class CycleJobAdmin(SubtreeAdmin, admin.ModelAdmin):
     """Jobs are written by the opening task only; staff follow them here."""
+
+    scope = "cycle"
+    keeper = "cycle__superior"
 
     list_display = ["cycle", "status", "progress", "total", "created_at", "finished_at"]
     list_filter = ["status"]
@@ -252,7 +297,10 @@ class CycleJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleExclusion)
-class CycleExclusionAdmin(ClosedCycleReadOnly, FoldedSearchMixin, admin.ModelAdmin):
+class CycleExclusionAdmin(
+    SubtreeAdmin, ClosedCycleReadOnly, FoldedSearchMixin, admin.ModelAdmin
+):
+    keeper = "cycle__superior"
     list_display = ["member", "organization", "reason", "note", "cycle"]
     list_filter = ["cycle", "reason"]
     list_select_related = ["member", "organization", "cycle"]
@@ -261,7 +309,9 @@ class CycleExclusionAdmin(ClosedCycleReadOnly, FoldedSearchMixin, admin.ModelAdm
 
 
 @admin.register(Review)
-class ReviewAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+class ReviewAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
+    scope = ""
+    keeper = "organization"
     list_display = ["subject_name", "kind", "organization", "status", "cycle"]
     list_filter = ["cycle", "kind", "status"]
     list_select_related = ["organization", "cycle"]
@@ -279,8 +329,12 @@ class ReviewAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(CyclePost)
-class CyclePostAdmin(ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin):
+class CyclePostAdmin(
+    SubtreeAdmin, ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin
+):
     """The posts a cycle copied when it opened; the rating rules read these."""
+
+    keeper = "cycle__superior"
 
     list_display = ["organization", "kind", "holder", "cycle"]
     list_filter = ["cycle", "kind"]
@@ -294,7 +348,9 @@ class CyclePostAdmin(ClosedCycleReadOnly, FoldedSearchMixin, SimpleHistoryAdmin)
 
 
 @admin.register(CarryOverItem)
-class CarryOverItemAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+class CarryOverItemAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
+    scope = "review"
+    keeper = "review__organization"
     cycle_path = "review__cycle"
     list_display = ["__str__", "review", "outcome"]
     list_filter = ["outcome", "review__cycle"]
@@ -303,14 +359,18 @@ class CarryOverItemAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     autocomplete_fields = ["review"]
 
 
-class SuggestionItemInline(ClosedCycleReadOnlyInline, admin.TabularInline):
+class SuggestionItemInline(
+    SubtreeInline, ClosedCycleReadOnlyInline, admin.TabularInline
+):
     model = SuggestionItem
     extra = 0
     autocomplete_fields = ["focus_area"]
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+class SuggestionAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
+    scope = ["organization", "member"]
+    keeper = "cycle__superior"
     list_display = ["__str__", "cycle", "issued_on", "issued_by"]
     list_filter = ["cycle"]
     list_select_related = ["organization", "member", "cycle", "issued_by"]
@@ -321,7 +381,8 @@ class SuggestionAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+class AssignmentAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
+    keeper = "cycle__superior"
     list_display = ["organization", "assignee", "duty", "cycle"]
     list_filter = ["cycle"]
     list_select_related = ["organization", "assignee", "cycle"]
@@ -329,14 +390,14 @@ class AssignmentAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
     autocomplete_fields = ["cycle", "organization", "assignee"]
 
 
-class AttendanceInline(ClosedCycleReadOnlyInline, admin.TabularInline):
+class AttendanceInline(SubtreeInline, ClosedCycleReadOnlyInline, admin.TabularInline):
     cycle_path = "review__cycle"
     model = Attendance
     extra = 0
     autocomplete_fields = ["member"]
 
 
-class MeetingItemInline(ClosedCycleReadOnlyInline, admin.TabularInline):
+class MeetingItemInline(SubtreeInline, ClosedCycleReadOnlyInline, admin.TabularInline):
     cycle_path = "review__cycle"
     model = MeetingItem
     extra = 0
@@ -344,7 +405,9 @@ class MeetingItemInline(ClosedCycleReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
+class MeetingAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
+    scope = "review"
+    keeper = "review__organization"
     cycle_path = "review__cycle"
     list_display = ["__str__", "held_on", "status", "place"]
     list_filter = ["status", "review__cycle"]
@@ -356,18 +419,33 @@ class MeetingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(ClosedCycleReadOnly, SimpleHistoryAdmin):
-    cycle_path = "review__cycle"
+class RatingAdmin(SubtreeAdmin, SimpleHistoryAdmin):
+    """Read-only, history included: a rating is set only through the pages,
+    a decision only by `ratings.decide`, which checks every rule and the quota."""
+
+    scope = "review"
     list_display = ["review", "stage", "level", "score", "set_by", "set_at"]
     list_filter = ["stage", "level__code", "review__cycle"]
     list_select_related = ["review__cycle", "level", "set_by"]
     search_fields = ["review__subject_name"]
     autocomplete_fields = ["review", "level", "set_by"]
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Discipline)
-class DisciplineAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+class DisciplineAdmin(SubtreeAdmin, FoldedSearchMixin, SimpleHistoryAdmin):
     """Disciplinary decisions, which cap ratings (docs/process.md §6 rules 2 and 4)."""
+
+    scope = ["member", "organization"]
+    keeper = ["member__organization", "organization"]
 
     list_display = ["__str__", "form", "decided_on", "self_detected", "remedied"]
     list_filter = ["form", "self_detected", "remedied", "leadership"]
@@ -378,8 +456,11 @@ class DisciplineAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Conclusion)
-class ConclusionAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
+class ConclusionAdmin(SubtreeAdmin, FoldedSearchMixin, SimpleHistoryAdmin):
     """Conclusions about a member or, for a collective, an organization."""
+
+    scope = ["member", "organization"]
+    keeper = ["member__organization", "organization"]
 
     list_display = ["subject", "kind", "concluded_on", "concluded_by"]
     list_filter = ["kind"]
@@ -393,7 +474,9 @@ class ConclusionAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(RemedyAction)
-class RemedyActionAdmin(SimpleHistoryAdmin):
+class RemedyActionAdmin(SubtreeAdmin, SimpleHistoryAdmin):
+    scope = "review"
+    keeper = "review__organization"
     list_display = ["__str__", "review", "owner", "deadline", "status"]
     list_filter = ["status", "review__cycle"]
     list_select_related = ["review__cycle"]
@@ -403,7 +486,11 @@ class RemedyActionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(SubtreeAdmin, admin.ModelAdmin):
+    """Notices about a review; one about no review only superusers see."""
+
+    scope = "review"
+    keeper = "review__organization"
     list_display = ["user", "text", "created_at", "read_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "text"]
@@ -411,8 +498,10 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleReopening)
-class CycleReopeningAdmin(admin.ModelAdmin):
+class CycleReopeningAdmin(SubtreeAdmin, admin.ModelAdmin):
     """The audit trail of reopenings: read-only."""
+
+    scope = "cycle"
 
     list_display = ["cycle", "from_status", "reopened_by", "reopened_at", "reason"]
     list_filter = ["cycle"]
@@ -429,8 +518,11 @@ class CycleReopeningAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportJob)
-class ReportJobAdmin(admin.ModelAdmin):
+class ReportJobAdmin(SubtreeAdmin, admin.ModelAdmin):
     """Requested documents: read-only; the pipeline writes them."""
+
+    scope = ["review", "organization", "cycle__superior"]
+    keeper = ["review__organization", "organization", "cycle__superior"]
 
     list_display = ["kind", "cycle", "status", "requested_by", "created_at"]
     list_filter = ["kind", "status", "cycle"]

@@ -5,10 +5,11 @@ header), the very numbers `LevelRow.cells()` gives the page, so a cell read
 back equals what the page shows; a fraction would print the same but read back
 as 0.33 where the page says 33.
 
-Every text cell goes through `write_text`: openpyxl turns a string starting
-with "=" into a formula, and Excel or LibreOffice may evaluate a cell someone
-edits that starts with "+", "-" or "@", so text from users (names of
-organizations, types, levels, the cycle) is always written as a string.
+Every text cell goes through `write_text` (kontum_review/cells.py): openpyxl
+turns a string starting with "=" into a formula, and Excel or LibreOffice may
+evaluate a cell someone edits that starts with "+", "-" or "@", so text from
+users (names of organizations, types, levels, the cycle) is always written as a
+string.
 """
 
 import io
@@ -21,6 +22,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from kontum_review.cells import write_text
+
 from .statistics import LevelRow
 
 SHEET_NAME_LENGTH = 31
@@ -28,7 +31,6 @@ SHEET_NAME_LENGTH = 31
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # "History" is reserved by Excel for its change log.
 RESERVED_SHEET_NAMES = {"history"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Tables whose rows overlap (members include leaders; organizations and members
 # mix), so a sum of their rows would count nothing real.
 UNSUMMED_TABLES = {"levels"}
@@ -48,20 +50,6 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
 HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LABEL_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
-
-
-def write_text(sheet, row, column, value):
-    """Write `value` as a string cell, never a formula, and return the cell."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    # XML reads a bare "\r" back as "\n" anyway; say so rather than differ.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    cell = sheet.cell(row=row, column=column)
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
-        # Keeps it text when someone edits the cell in Excel.
-        cell.quotePrefix = True
-    return cell
 
 
 def write_number(sheet, row, column, value, number_format):

@@ -1,0 +1,216 @@
+"""Import a large spreadsheet as a job: every row in one transaction, or none.
+
+The admin creates the ImportJob with the file's bytes and starts `import_task`
+after its commit (reviews/background.py). The task imports the rows as the
+staff user who sent them (`user=`, so the file reaches only their subtree),
+with the same all-or-nothing rule as the confirm step of a small file.
+
+Progress cannot be written in the import's own transaction: nobody would see
+it before the end, and a failed file rolls it back. So every PROGRESS_ROWS rows
+it is written through a second connection to the database, in autocommit. On
+SQLite (the embedded default) the import's transaction holds the database's
+write lock, so a second connection would wait for it: there the job shows
+its progress only when it ends.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from reviews import background
+
+from .models import ImportJob
+from .resources import IMPORT_FORMATS_BY_NAME, ImportRefused, OrganizationResource
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_ROWS = 100
+# A failed job lists at most this many rows; the count says how many failed.
+LISTED_ROWS = 200
+
+
+def resource_class(register):
+    if register == ImportJob.Register.MEMBERS:
+        from members.resources import MemberResource
+
+        return MemberResource
+    return OrganizationResource
+
+
+class ProgressWriter:
+    """Write a job's progress outside the import's transaction (see above)."""
+
+    def __init__(self, job_id, every=None):
+        self.job_id = job_id
+        self.every = every or PROGRESS_ROWS
+        self.count = 0
+        self.connection = None
+        if connections[DEFAULT_DB_ALIAS].vendor != "sqlite":
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, row_number=None):
+        self.count += 1
+        if self.count % self.every == 0:
+            self.write(self.count)
+
+    def write(self, progress):
+        if self.connection is None:
+            return
+        table = self.connection.ops.quote_name(ImportJob._meta.db_table)
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET progress = %s, updated_at = %s "  # noqa: S608
+                    "WHERE id = %s",
+                    [progress, timezone.now(), self.job_id],
+                )
+        except DatabaseError:
+            # Progress is for the page only; the import goes on without it.
+            logger.warning("Could not write the progress of import job %s", self.job_id)
+            self.close()
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def row_errors(result):
+    """The failed rows of an import result: [{"row": n, "messages": [...]}]."""
+    by_row = {}
+    for row in result.invalid_rows:
+        error = row.error
+        if hasattr(error, "error_dict"):
+            messages = [
+                f"{field}: {message}" if field != "__all__" else message
+                for field, field_messages in error.message_dict.items()
+                for message in field_messages
+            ]
+        else:
+            messages = list(error.messages)
+        by_row.setdefault(row.number, []).extend(messages)
+    for row in result.error_rows:
+        by_row.setdefault(row.number, []).extend(
+            str(error.error) for error in row.errors
+        )
+    errors = [
+        {"row": number, "messages": messages}
+        for number, messages in sorted(by_row.items())
+    ]
+    errors[:0] = [
+        {"row": None, "messages": [str(error.error)]} for error in result.base_errors
+    ]
+    return errors
+
+
+def claim(job_id):
+    """Mark a waiting job running, or one whose worker was lost; else None."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=stale_seconds())
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=ImportJob.Status.PENDING)
+            | Q(status=ImportJob.Status.RUNNING, updated_at__lt=stale)
+        )
+        .update(status=ImportJob.Status.RUNNING, progress=0, updated_at=now)
+    )
+    return ImportJob.objects.select_related("user").get(pk=job_id) if claimed else None
+
+
+def stale_seconds():
+    return getattr(settings, "REPORT_JOB_STALE_SECONDS", 600)
+
+
+def finish(job, status, **values):
+    values.update(status=status, finished_at=timezone.now(), data=b"")
+    values["updated_at"] = values["finished_at"]
+    ImportJob.objects.filter(pk=job.pk).update(**values)
+
+
+def run_import(job_id):
+    """Import a job's file, every row or none, and record how it went."""
+    job = claim(job_id)
+    if job is None:
+        return None  # done, failed, or running on another worker
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        progress = ProgressWriter(job.pk)
+        try:
+            input_format = IMPORT_FORMATS_BY_NAME[job.file_format]()
+            dataset = input_format.create_dataset(bytes(job.data))
+            resource = resource_class(job.register)()
+            with transaction.atomic():
+                result = resource.import_data(
+                    dataset,
+                    dry_run=False,
+                    raise_errors=False,
+                    use_transactions=True,
+                    rollback_on_validation_errors=True,
+                    file_name=job.file_name,
+                    user=job.user,
+                    progress=progress,
+                )
+                failed = result.has_errors() or result.has_validation_errors()
+                if failed:
+                    transaction.set_rollback(True)
+        except ImportRefused as refusal:
+            finish(job, ImportJob.Status.FAILED, message=str(refusal.message))
+            return ImportJob.Status.FAILED
+        except Exception:
+            logger.exception("Import job %s failed", job.pk)
+            message = _("The import stopped on an error; nothing was imported.")
+            finish(
+                job, ImportJob.Status.FAILED, progress=progress.count, message=message
+            )
+            return ImportJob.Status.FAILED
+        finally:
+            progress.close()
+        if failed:
+            errors = row_errors(result)
+            finish(
+                job,
+                ImportJob.Status.FAILED,
+                progress=progress.count,
+                errors=errors[:LISTED_ROWS],
+                failed_rows=len(errors),
+                message=_(
+                    "Nothing was imported: fix the rows below and send the file again."
+                ),
+            )
+            return ImportJob.Status.FAILED
+        counted = ("new", "update", "skip", "delete")
+        totals = {key: result.totals.get(key, 0) for key in counted}
+        finish(job, ImportJob.Status.DONE, progress=len(dataset), totals=totals)
+        return ImportJob.Status.DONE
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def import_task(job_id):
+    return run_import(job_id)
+
+
+def resend_import_jobs(inline=False):
+    """Send the import jobs no worker holds: unsent pending ones, stale running ones.
+
+    For reviews.background.sweep, next to the other kinds of job.
+    """
+    now = timezone.now()
+    pending = Q(
+        status=ImportJob.Status.PENDING,
+        created_at__lt=now - timedelta(seconds=settings.JOB_RESEND_SECONDS),
+    )
+    stale = Q(
+        status=ImportJob.Status.RUNNING,
+        updated_at__lt=now - timedelta(seconds=stale_seconds()),
+    )
+    jobs = ImportJob.objects.filter(pending | stale).order_by("pk")
+    return sum(
+        background.start(import_task, job_id, inline=inline)
+        for job_id in jobs.values_list("pk", flat=True)
+    )
