@@ -43,9 +43,10 @@ COPY templates templates
 COPY static static
 COPY locale locale
 
-# Production settings refuse to start without these; collectstatic needs neither.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --noinput \
+# Production settings refuse to start without these, or with a weak key;
+# collectstatic needs neither, so it gets a throwaway random key.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && mkdir -p media && chown app:app media
 
 USER app

@@ -1,15 +1,32 @@
+import logging
+from urllib.parse import urlsplit
+
+from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
+from django.utils.functional import empty
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_GET, require_http_methods
 
 from members.models import Member
 from organizations.models import Role
 from reviews.models import Review, ReviewCycle
+
+from . import accounts
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -127,3 +144,93 @@ def healthz(request):
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+# Accounts --------------------------------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset by e-mail; the links point at SITE_URL when it is set.
+
+    Without SITE_URL they use the request's host, which ALLOWED_HOSTS limits.
+    """
+
+    form_class = accounts.PasswordResetForm
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL) if settings.SITE_URL else None
+        form.save(
+            domain_override=site.netloc if site else None,
+            use_https=site.scheme == "https" if site else self.request.is_secure(),
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context={
+                "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+            },
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through the e-mailed link also lifts a lockout."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def locked_accounts(request):
+    """Committee staff lift the login lockouts of their subtree's accounts."""
+    if not accounts.may_unlock(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        if username not in accounts.unlockable(request.user, {username}):
+            raise PermissionDenied
+        axes_reset(username=username)
+        logger.warning("%s lifted the login lockout of %s", request.user, username)
+        messages.success(
+            request,
+            _("“%(username)s” can log in again.") % {"username": username},
+        )
+        return redirect("locked_accounts")
+    lockouts = accounts.current_lockouts()
+    allowed = accounts.unlockable(request.user, {row["username"] for row in lockouts})
+    return render(
+        request,
+        "registration/locked_accounts.html",
+        {
+            "lockouts": [row for row in lockouts if row["username"] in allowed],
+            "minutes": accounts.lockout_minutes(),
+        },
+    )
+
+
+# Error pages -----------------------------------------------------------------
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a Vietnamese page that says to reload and try again."""
+    return render(request, "403_csrf.html", status=403)
+
+
+@requires_csrf_token
+def server_error(request):
+    """handler500: the Vietnamese page, with no database query.
+
+    Plain context, no context processors: the user shows in the menu only if
+    the request had already loaded them (a session or user query now could be
+    what failed).
+    """
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        user = AnonymousUser()
+    context = {"request": request, "user": user, "csrf_token": get_token(request)}
+    return HttpResponseServerError(loader.get_template("500.html").render(context))

@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -10,7 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# The development default; prod.py refuses it (and any other weak key).
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"]
@@ -30,6 +33,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "simple_history",
+    "axes",
     "organizations",
     "members",
     "reviews",
@@ -38,16 +42,23 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that reads the database: an outage answers 503.
+    "kontum_review.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kontum_review.middleware.LanguageMiddleware",
+    # Before anything reads the query or the form: PostgreSQL refuses NULs.
+    "kontum_review.nul_characters.NulCharacterMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kontum_review.accounts.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "kontum_review.middleware.ContentSecurityPolicyMiddleware",
+    # Last: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kontum_review.urls"
@@ -83,11 +94,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
+    # The cache is optional: with Redis unreachable pages are served uncached
+    # (kontum_review/cache.py), and short timeouts keep them fast.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kontum_review.cache.OptionalRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kontum",
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1,
+                "RETRY_AFTER": 5,
+            },
         }
     }
 else:
@@ -100,9 +118,40 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{PASSWORD_VALIDATION}.CommonPasswordValidator"},
     {"NAME": f"{PASSWORD_VALIDATION}.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# A signed-in session ends after this many seconds without a request (a working
+# day by default); kontum_review.accounts.IdleSessionMiddleware renews it while
+# the user works, with at most one session write a minute.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_RENEW_SECONDS = 60
+# A password-reset link works for a day.
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+CSRF_FAILURE_VIEW = "kontum_review.views.csrf_failure"
+
+# Brute-force protection (django-axes) on both login pages: LOGIN_FAILURE_LIMIT
+# wrong passwords for one username from one address lock that pair out for
+# LOGIN_LOCKOUT_MINUTES after the last failure. Committee staff unlock sooner
+# at /accounts/locked/, superusers also in the admin or `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Retrying while locked out does not push the end of the lockout further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "kontum_review.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "kontum_review.accounts.client_ip"
+# Reverse proxies in front of the app that append the client's address to
+# X-Forwarded-For: 0 reads REMOTE_ADDR, 1 the address one proxy appended.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
@@ -146,6 +195,46 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A killed worker's unacknowledged task is handed out again once the visibility
+# timeout has passed (plus up to ~100 s until a worker's next scan). It must
+# outlast the longest task, the hard time limit, or a task still running would
+# be handed out twice; the margin covers retry countdowns and clock skew.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 120
+    ),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+# Redis down: sending a task fails within a second or two, the request goes on
+# and the job row waits for the sweep (reviews/background.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# A job whose row shows no progress for this long is claimed again by the sweep
+# or by a new request for it: by then no task of it can still be running and the
+# broker has had its chance to hand a lost one out again.
+REPORT_JOB_STALE_SECONDS = env.int(
+    "REPORT_JOB_STALE_SECONDS",
+    default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 120,
+)
+# A job that could not be sent to the worker is sent again after this long.
+JOB_RESEND_SECONDS = env.int("JOB_RESEND_SECONDS", default=60)
+
+# Spreadsheet imports in the admin (organizations/resources.py, organizations/tasks.py).
+# A row costs about 14 ms: the row limit keeps a job inside the task time limits.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024
+)
+IMPORT_MAX_ZIP_RATIO = env.int("IMPORT_MAX_ZIP_RATIO", default=100)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=500)
 
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example:587; console by default.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")

@@ -3,6 +3,14 @@ from urllib.parse import urlsplit
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The test client's login() calls authenticate() without a request, which axes'
+# backend refuses (django-axes 8.3); the lockout tests switch it back on with
+# override_settings(AXES_ENABLED=True) (tests/kontum_review/test_accounts.py).
+AXES_ENABLED = False
+# No idle-session renewal: a renewal write would land in whichever request
+# follows a minute of wall-clock time, and tests count queries. The idle-session
+# tests in test_accounts.py turn it on with the production value.
+SESSION_RENEW_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

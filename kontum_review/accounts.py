@@ -1,0 +1,226 @@
+"""Accounts: the login lockout (django-axes), idle sessions and password reset.
+
+- Axes counts failed logins per username and client address on both login
+  pages; `lockout_response` answers a locked pair with a Vietnamese page, and
+  `client_ip` says which address counts (see TRUSTED_PROXY_COUNT).
+- `IdleSessionMiddleware` ends a signed-in session after SESSION_COOKIE_AGE
+  seconds without a request.
+- `PasswordResetForm` finds an account by its own e-mail or by the e-mail of
+  the member record it belongs to.
+"""
+
+import ipaddress
+import time
+
+from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.forms import _unicode_ci_compare
+from django.db.models import Max, Q, Sum
+from django.shortcuts import render
+from django.utils import timezone
+
+from organizations.models import Role
+
+# Session key holding the time of the last renewal, in seconds since the epoch.
+LAST_RENEWAL = "_idle_renewed_at"
+
+
+# Lockout ---------------------------------------------------------------------
+
+
+def client_ip(request):
+    """The address a login attempt counts against.
+
+    REMOTE_ADDR, unless TRUSTED_PROXY_COUNT reverse proxies stand in front of
+    the app, each appending the address it saw to X-Forwarded-For: then the
+    entry the outermost trusted proxy appended. Anything left of it was sent by
+    the client and is never trusted, so a forged header cannot dodge a lockout.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+def lockout_minutes(request=None):
+    cool_off = get_cool_off(request)
+    return max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """Axes' answer to a locked-out login: the Vietnamese page, 429."""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "minutes": lockout_minutes(request),
+            "failure_limit": get_failure_limit(request, credentials),
+        },
+        status=429,
+    )
+
+
+def current_lockouts():
+    """(username, ip_address, failures, last attempt) of each locked pair, newest first.
+
+    The same sum over the cool-off window as axes' database handler.
+    """
+    attempts = AccessAttempt.objects.all()
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return list(
+        attempts.values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last")
+    )
+
+
+def staff_paths(user):
+    return list(
+        Role.objects.filter(user=user, kind=Role.Kind.STAFF).values_list(
+            "organization__path", flat=True
+        )
+    )
+
+
+def may_unlock(user):
+    """Superusers and committee staff."""
+    return user.is_superuser or bool(staff_paths(user))
+
+
+def unlockable(user, usernames):
+    """The usernames among `usernames` whose lockout `user` may lift.
+
+    Superusers any; committee staff those accounts whose every place in the tree
+    (roles, member record) lies in the subtrees they staff, nothing above, and
+    never an admin's (is_staff or superuser): those are the superusers' to unlock.
+    """
+    usernames = {name for name in usernames if name}
+    if user.is_superuser:
+        return usernames
+    paths = staff_paths(user)
+    if not paths:
+        return set()
+    accounts = (
+        get_user_model()
+        .objects.filter(username__in=usernames, is_superuser=False, is_staff=False)
+        .prefetch_related("party_roles__organization")
+        .select_related("party_member__organization")
+    )
+    allowed = set()
+    for account in accounts:
+        places = [role.organization.path for role in account.party_roles.all()]
+        member = getattr(account, "party_member", None)
+        if member is not None:
+            places.append(member.organization.path)
+        if places and all(
+            any(place.startswith(path) for path in paths) for place in places
+        ):
+            allowed.add(account.username)
+    return allowed
+
+
+# Idle sessions ---------------------------------------------------------------
+
+
+class IdleSessionMiddleware:
+    """Keep a signed-in session alive while it is used, with at most one write a
+    minute.
+
+    SESSION_COOKIE_AGE is the idle limit: a saved session expires that long
+    after its last save (the database row's expire_date and the cookie's
+    Max-Age). Django's SESSION_SAVE_EVERY_REQUEST would renew it on every
+    request, at the cost of a database write and commit on each one (htmx
+    polls included). Here a request renews it only when the last renewal is
+    SESSION_RENEW_SECONDS old (at most a tenth of the limit), or when the
+    session is saved anyway, so a session ends between the limit less that step
+    and the limit after its last request. SESSION_RENEW_SECONDS = 0 turns the
+    renewal off: sessions then last the limit from their last save.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        renew_every = getattr(settings, "SESSION_RENEW_SECONDS", 60)
+        session = getattr(request, "session", None)
+        # Only sessions the request read (a page checks the user), and signed in.
+        if (
+            not renew_every
+            or session is None
+            or not session.accessed
+            or SESSION_KEY not in session
+        ):
+            return response
+        step = max(1, min(renew_every, settings.SESSION_COOKIE_AGE // 10))
+        now = int(time.time())
+        renewed = session.get(LAST_RENEWAL, 0)
+        if session.modified or not 0 <= now - renewed < step:
+            session[LAST_RENEWAL] = now
+        return response
+
+
+# Password reset --------------------------------------------------------------
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Reset by the account's e-mail or its member record's e-mail.
+
+    The link goes to the stored address that matched, never to the typed one.
+    The page that follows is the same whether or not any account matched.
+    """
+
+    def get_users(self, email):
+        accounts = (
+            get_user_model()
+            .objects.filter(
+                Q(email__iexact=email) | Q(party_member__email__iexact=email),
+                is_active=True,
+            )
+            .select_related("party_member")
+        )
+        for account in accounts:
+            if not account.has_usable_password():
+                continue
+            member = getattr(account, "party_member", None)
+            for address in (account.email, member.email if member else ""):
+                if address and _unicode_ci_compare(email, address):
+                    account.reset_address = address
+                    yield account
+                    break
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            context["user"].reset_address,
+            html_email_template_name=html_email_template_name,
+        )
