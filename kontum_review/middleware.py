@@ -1,6 +1,15 @@
+import logging
+import sys
+
 from django.conf import settings
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
 
 # Pages carry no inline script or style; everything is served by the app itself.
 POLICY = (
@@ -58,3 +67,58 @@ class LanguageMiddleware:
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+# The database cannot be reached (or gave up on the query): try again later.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(request):
+    """The 503 page: standalone, read from no database, no session, no user."""
+    language = getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        content = render_to_string("503.html", {"LANGUAGE_CODE": language})
+    response = HttpResponse(content, status=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Content-Language"] = language
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Content-Security-Policy", POLICY)
+    return response
+
+
+def note_database_down(sender, request=None, **kwargs):
+    """Mark the request when a layer below turned a database error into a 500."""
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, DATABASE_DOWN):
+        request.database_down = error
+
+
+class DatabaseUnavailableMiddleware:
+    """During a database outage, answer 503 with a Vietnamese page, not 500.
+
+    A view's error arrives in `process_exception`. One raised in a middleware
+    further in (the session, the user) has already become a 500 response by the
+    time it gets here; the `got_request_exception` signal marked the request,
+    and that 500 is swapped for the 503 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(
+            note_database_down, dispatch_uid="kontum_review.database_down"
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        error = getattr(request, "database_down", None)
+        if error is not None and response.status_code >= 500:
+            logger.error("Database unavailable: %s", error, exc_info=error)
+            return database_unavailable(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_DOWN):
+            return None
+        logger.error("Database unavailable: %s", exception, exc_info=exception)
+        return database_unavailable(request)

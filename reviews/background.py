@@ -6,25 +6,51 @@ cycle's opening or its ZIP of documents for minutes, with the browser waiting.
 So the embedded default runs the task in a daemon thread of the web process,
 and the job's page shows its progress as it would with a worker.
 JOBS_IN_THREAD = False (the tests) runs it in the request.
+
+The job row is the record, never the message. If the broker cannot be reached
+the request goes on: the job stays pending and `sweep` sends it once the broker
+is back. `sweep` runs every minute on Celery beat (kontum_review/celery.py), or
+from `manage.py sweep_jobs` on an install without beat.
 """
 
+import logging
 import threading
 
 from django.conf import settings
 from django.db import connections
 
+logger = logging.getLogger(__name__)
 
-def start(task, job_id):
-    """Run `task` for `job_id` off the request; call it after the commit."""
-    if task.app.conf.task_always_eager and getattr(settings, "JOBS_IN_THREAD", True):
-        threading.Thread(
-            target=run_in_thread,
-            args=(task, job_id),
-            name=f"{task.name}-{job_id}",
-            daemon=True,
-        ).start()
-    else:
+
+def start(task, job_id, on_unsent=None, inline=False):
+    """Run `task` for `job_id` off the request; call it after the commit.
+
+    Return whether the task was sent (or run). If the broker cannot be reached,
+    log it, call `on_unsent(error)` and return False: the job stays pending.
+    `inline` runs the task here on the embedded default (a command, whose
+    daemon threads would die with it).
+    """
+    if task.app.conf.task_always_eager:
+        if inline or not getattr(settings, "JOBS_IN_THREAD", True):
+            task.delay(job_id)
+        else:
+            threading.Thread(
+                target=run_in_thread,
+                args=(task, job_id),
+                name=f"{task.name}-{job_id}",
+                daemon=True,
+            ).start()
+        return True
+    try:
         task.delay(job_id)
+    except Exception as error:  # noqa: BLE001 - whatever the broker raises
+        # Redis down: kombu's OperationalError, redis-py's errors, OSError, or
+        # a RuntimeError from the result store. The job row keeps the work.
+        logger.warning("Could not send %s for job %s: %r", task.name, job_id, error)
+        if on_unsent is not None:
+            on_unsent(error)
+        return False
+    return True
 
 
 def run_in_thread(task, job_id):
@@ -33,3 +59,20 @@ def run_in_thread(task, job_id):
         task.apply(args=[job_id])
     finally:
         connections.close_all()
+
+
+def sweep(inline=False):
+    """Send the jobs no worker holds: unsent or lost pending ones, stale running ones.
+
+    Returns what was sent, by kind of job.
+    """
+    from organizations.tasks import resend_import_jobs
+
+    from .reports import pipeline
+    from .tasks import resend_cycle_jobs
+
+    return {
+        "reports": pipeline.sweep(inline=inline),
+        "cycle_openings": resend_cycle_jobs(inline=inline),
+        "imports": resend_import_jobs(inline=inline),
+    }

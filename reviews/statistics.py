@@ -102,25 +102,46 @@ def version_key(cycle_id):
 TREE_KEY = "statistics:tree"
 
 
-def invalidate(cycle_id):
-    """Make every cached figure of the cycle stale (call after bulk writes too)."""
-    key = version_key(cycle_id)
+# Version bumps the cache did not take (Redis unreachable): this process bumps
+# them again once the cache answers, before it reads a version. Another process
+# may read the old figures until then, for CACHE_SECONDS at most.
+missed = set()
+
+
+def reachable():
+    return getattr(cache, "reachable", True)
+
+
+def bump(key):
     try:
         cache.incr(key)
     except ValueError:
         # A fresh start never reuses a number an evicted version once had.
         cache.set(key, time.time_ns(), None)
+    if reachable():
+        missed.discard(key)
+    else:
+        missed.add(key)
+
+
+def invalidate(cycle_id):
+    """Make every cached figure of the cycle stale (call after bulk writes too)."""
+    bump(version_key(cycle_id))
 
 
 def invalidate_tree():
-    try:
-        cache.incr(TREE_KEY)
-    except ValueError:
-        cache.set(TREE_KEY, time.time_ns(), None)
+    bump(TREE_KEY)
 
 
 def versions(cycle_ids):
-    """The current version of each cycle and of the tree, from one cache call."""
+    """The current version of each cycle and of the tree, from one cache call.
+
+    With the cache unreachable every version reads 0 and nothing is stored: the
+    figures are computed for each request.
+    """
+    for key in list(missed):
+        if reachable():
+            bump(key)
     keys = [version_key(pk) for pk in cycle_ids] + [TREE_KEY]
     found = cache.get_many(keys)
     missing = {key: time.time_ns() for key in keys if key not in found}

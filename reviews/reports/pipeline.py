@@ -1,23 +1,34 @@
 """Report jobs: who may ask, when a file can be reused, and how a worker fills a job.
 
 A worker claims a job by writing `started_at`; that timestamp is the claim token.
-A pending job, or a running one whose message came back because its worker was
-lost (acks_late + reject_on_worker_lost), may be claimed; only the holder of the
-latest token may finish the job, so a job completes exactly once even if a worker
+A pending job may be claimed; a running one only when its message came back
+because its worker was lost (acks_late + reject_on_worker_lost, or the broker's
+visibility timeout), or when it has shown no progress for
+REPORT_JOB_STALE_SECONDS. Only the holder of the latest token may finish the
+job, or count a ZIP's part, so a job completes exactly once even if a worker
 thought dead wakes up and finishes its render late.
+
+The job row is the record, never the broker's message. A job that could not be
+sent (Redis down) stays pending with a note in `error`; a running job with no
+progress for that long is stale. `sweep` (every minute) and a user's new request
+for the same document send such jobs again. For a pending job `started_at` is
+when it was last sent. A ZIP's parts are kept under one name per part until the
+ZIP is made, so a job claimed again renders only the parts still missing; their
+files' times are the batch's progress.
 """
 
+import contextlib
 import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import OperationalError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -29,6 +40,7 @@ from django.db.models import (
     Q,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -84,6 +96,9 @@ FILE_TITLES = {
     Kind.CYCLE_DOCUMENTS: "tai lieu kiem diem",
 }
 ERRORS_ENTRY = "LOI.txt"
+# What `error` holds while a pending job waits for the broker (not shown as such:
+# the job page says the document will be made when the service is back).
+UNSENT = "Not sent to the worker"
 
 
 def default_render(kind, cycle, review=None, organization=None):
@@ -304,8 +319,15 @@ def request_report(user, kind, cycle, review=None, organization=None):
         input_hash=digest,
     ).order_by("-created_at")
     for job in same.filter(status__in=[Status.DONE, Status.PENDING, Status.RUNNING]):
-        if job.status != Status.DONE or default_storage.exists(job.file.name):
-            return job
+        if job.status == Status.DONE:
+            if default_storage.exists(job.file.name):
+                return job
+            continue
+        if stuck(job):
+            # Asking again restarts a job that is stuck instead of returning it.
+            restart(job)
+            job.refresh_from_db()
+        return job
     job = ReportJob.objects.create(
         kind=kind,
         cycle=cycle,
@@ -318,23 +340,148 @@ def request_report(user, kind, cycle, review=None, organization=None):
     return job
 
 
-def dispatch(job_id):
-    """Send the job to the worker, or to a thread on the embedded default."""
+def dispatch(job_id, inline=False):
+    """Send the job to the worker, or to a thread on the embedded default.
+
+    Return whether it was sent. If the broker cannot be reached the job stays
+    pending with a note, and the sweep sends it later.
+    """
     from .. import background
     from .tasks import render_report_task
 
-    background.start(render_report_task, job_id)
+    sent = background.start(
+        render_report_task,
+        job_id,
+        on_unsent=lambda error: note_unsent(job_id, error),
+        inline=inline,
+    )
+    if sent:
+        ReportJob.objects.filter(pk=job_id, status=Status.PENDING).exclude(
+            error=""
+        ).update(error="")
+    return sent
+
+
+def note_unsent(job_id, error):
+    reason = f"{UNSENT}: {error.__class__.__name__}: {error}"
+    # With the database down too, the sweep finds the job by its age instead.
+    with contextlib.suppress(DatabaseError):
+        ReportJob.objects.filter(pk=job_id, status=Status.PENDING).update(
+            error=reason[:1000]
+        )
+
+
+# Stuck jobs -----------------------------------------------------------------
+
+
+def stale_after():
+    return timedelta(seconds=settings.REPORT_JOB_STALE_SECONDS)
+
+
+def last_sent(job):
+    return job.started_at or job.created_at
+
+
+def last_progress(job):
+    """When the job last moved: its claim, or the newest part of its ZIP."""
+    latest = last_sent(job)
+    if job.kind not in BATCH_KINDS:
+        return latest
+    folder = parts_folder(job)
+    try:
+        files = default_storage.listdir(folder)[1]
+    except OSError:
+        return latest
+    for name in files:
+        try:
+            latest = max(latest, default_storage.get_modified_time(f"{folder}/{name}"))
+        except OSError:
+            continue  # deleted meanwhile
+    return latest
+
+
+def is_stale(job, now=None):
+    """A running job with no progress for REPORT_JOB_STALE_SECONDS.
+
+    No task runs longer than the hard time limit, and the broker hands a lost
+    one out again within the visibility timeout, both shorter than that.
+    """
+    limit = (now or timezone.now()) - stale_after()
+    return last_sent(job) < limit and last_progress(job) < limit
+
+
+def stuck(job, now=None):
+    """Whether no worker will fill this job unless it is sent again."""
+    if job.status == Status.PENDING:
+        # Not sent (the broker was down), or sent so long ago the message is lost.
+        lost = last_sent(job) < (now or timezone.now()) - stale_after()
+        return bool(job.error) or lost
+    return job.status == Status.RUNNING and is_stale(job, now)
+
+
+def restart(job, now=None, inline=False):
+    """Make a stuck job pending again and send it after the commit.
+
+    A running one loses its claim: its late parts are not counted, its late
+    ZIP not kept. Return False if the job moved meanwhile.
+    """
+    now = now or timezone.now()
+    jobs = ReportJob.objects.filter(pk=job.pk, status=job.status)
+    if job.status == Status.RUNNING:
+        jobs = jobs.filter(started_at=job.started_at)
+    if not jobs.update(status=Status.PENDING, started_at=now):
+        return False
+    job_id = job.pk
+    transaction.on_commit(lambda: dispatch(job_id, inline=inline))
+    return True
+
+
+def sweep(now=None, inline=False):
+    """Send again every stuck job; return how many were sent.
+
+    Pending jobs not sent for want of a broker, JOB_RESEND_SECONDS after the
+    last try; pending jobs sent so long ago that the message must be lost; and
+    running jobs with no progress for REPORT_JOB_STALE_SECONDS.
+    """
+    now = now or timezone.now()
+    resend = now - timedelta(seconds=settings.JOB_RESEND_SECONDS)
+    stale = now - stale_after()
+    pending = (
+        ReportJob.objects.filter(status=Status.PENDING)
+        .alias(sent=Coalesce("started_at", "created_at"))
+        .filter((Q(sent__lt=resend) & ~Q(error="")) | Q(sent__lt=stale))
+    )
+    running = ReportJob.objects.filter(status=Status.RUNNING, started_at__lt=stale)
+    sent = 0
+    for job in [*pending.order_by("pk"), *running.order_by("pk")]:
+        if job.status == Status.RUNNING and not is_stale(job, now):
+            continue
+        with transaction.atomic():
+            restarted = restart(job, now, inline=inline)
+        sent += restarted
+    return sent
 
 
 # The worker's side ----------------------------------------------------------
 
 
-def claim(job_id):
-    """Take the job; return the claim token, or None if it is not to be run."""
+def claim(job_id, redelivered=False):
+    """Take the job; return the claim token, or None if it is not to be run.
+
+    A pending job is taken. A running one is taken only from a message the
+    broker handed out again (`redelivered`: its worker was lost) or when it is
+    stale; a second message for a job that is running well leaves it alone.
+    """
     token = timezone.now()
-    claimed = ReportJob.objects.filter(
-        pk=job_id, status__in=[Status.PENDING, Status.RUNNING]
-    ).update(status=Status.RUNNING, started_at=token, progress=0, error="")
+    job = ReportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status not in (Status.PENDING, Status.RUNNING):
+        return None
+    jobs = ReportJob.objects.filter(pk=job_id, status=job.status)
+    if job.status == Status.RUNNING:
+        if not (redelivered or is_stale(job, token)):
+            return None
+        jobs = jobs.filter(started_at=job.started_at)
+    claimed = jobs.update(status=Status.RUNNING, started_at=token, progress=0, error="")
     return token if claimed else None
 
 
@@ -372,9 +519,11 @@ def finish(job, token, content, error=""):
 
 
 def fail(job_id, token, reason):
-    held(job_id, token).update(
+    failed = held(job_id, token).update(
         status=Status.FAILED, error=reason, finished_at=timezone.now()
     )
+    if failed:
+        clear_parts(load(job_id))
 
 
 def readable_error(error):
@@ -443,10 +592,54 @@ def batch_parts(job):
     return parts
 
 
-def start_batch(job_id):
-    parts = batch_parts(load(job_id))
-    ReportJob.objects.filter(pk=job_id).update(total=max(len(parts), 1), progress=0)
-    return parts
+def parts_folder(job):
+    return f"reports/parts/{job.public_id}"
+
+
+def part_path(job, part):
+    """Where a part is kept until the ZIP is made: one name per part."""
+    kind, review_id, organization_id = part
+    return f"{parts_folder(job)}/{kind}-{review_id or 0}-{organization_id or 0}.pdf"
+
+
+def whole(path):
+    """Whether a kept part is a whole PDF (a worker killed mid-write leaves less)."""
+    try:
+        with default_storage.open(path, "rb") as stored:
+            stored.seek(0, io.SEEK_END)
+            stored.seek(max(0, stored.tell() - 1024))
+            return b"%%EOF" in stored.read()
+    except OSError:
+        return False
+
+
+def plan_batch(job_id, token=None):
+    """Set the job's total; return ([index, part] to render, results kept).
+
+    Parts rendered under an earlier claim of the job are kept and counted, so a
+    job claimed again renders only what is missing.
+    """
+    job = load(job_id)
+    parts = batch_parts(job)
+    todo, kept = [], []
+    for index, part in enumerate(parts):
+        path = part_path(job, part)
+        if default_storage.exists(path):
+            if whole(path):
+                name = part_entry(job, part)[2]
+                kept.append({"index": index, "name": name, "path": path})
+                continue
+            default_storage.delete(path)
+        todo.append([index, part])
+    jobs = held(job_id, token) if token else ReportJob.objects.filter(pk=job_id)
+    jobs.update(total=max(len(parts), 1), progress=len(kept))
+    return todo, kept
+
+
+def start_batch(job_id, token=None):
+    """The parts to render (all of them for a job claimed the first time)."""
+    todo, _kept = plan_batch(job_id, token)
+    return [part for _index, part in todo]
 
 
 def part_entry(job, part):
@@ -466,27 +659,72 @@ def part_entry(job, part):
     return review, organization, name
 
 
-def render_part(job_id, part, render=None):
-    """Render one part to storage; a non-transient failure is returned by name."""
+def counted(job_id, token):
+    """The job's row, if this part still counts towards it."""
+    if token is None:
+        return ReportJob.objects.filter(pk=job_id)
+    return held(job_id, token)
+
+
+def render_part(job_id, part, render=None, token=None, index=None):
+    """Render one part to storage; a non-transient failure is returned by name.
+
+    With the claim `token`, a part of a claim that was lost is skipped.
+    """
     render = render or default_render
+    if isinstance(token, str):
+        token = parse_token(token)
+    if token is not None and not held(job_id, token).exists():
+        return {"index": index, "skipped": True}
     job = load(job_id)
-    review, organization, name = part_entry(job, part)
+    name = f"{part[0]}-{part[1] or part[2]}"
     try:
+        review, organization, name = part_entry(job, part)
         content = render(part[0], job.cycle, review=review, organization=organization)
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:
-        return part_failed(job_id, name, error)
-    path = default_storage.save(
-        f"reports/parts/{job.public_id}/{name.replace('/', '--')}", ContentFile(content)
-    )
-    ReportJob.objects.filter(pk=job_id).update(progress=F("progress") + 1)
-    return {"name": name, "path": path}
+        return part_failed(job_id, name, error, token, index)
+    path = default_storage.save(part_path(job, part), ContentFile(content))
+    # If the claim was lost while rendering, the part is left for the next claim
+    # to take, unless the job is over and its parts were already cleared.
+    lost = not counted(job_id, token).update(progress=F("progress") + 1)
+    if lost and not ReportJob.objects.filter(
+        pk=job_id, status__in=[Status.PENDING, Status.RUNNING]
+    ):
+        default_storage.delete(path)
+    return {"index": index, "name": name, "path": path}
 
 
-def part_failed(job_id, name, error):
-    ReportJob.objects.filter(pk=job_id).update(progress=F("progress") + 1)
-    return {"name": name, "error": readable_error(error)}
+def part_failed(job_id, name, error, token=None, index=None):
+    if isinstance(token, str):
+        token = parse_token(token)
+    counted(job_id, token).update(progress=F("progress") + 1)
+    return {"index": index, "name": name, "error": readable_error(error)}
+
+
+def merged(results):
+    """One result per part, in the parts' order: kept, rendered and failed ones."""
+    found = {}
+    for position, result in enumerate(results):
+        if result.get("skipped"):
+            continue
+        index = result.get("index")
+        key = position if index is None else index
+        if key not in found or ("path" in result and "path" not in found[key]):
+            found[key] = result
+    return [found[key] for key in sorted(found)]
+
+
+def clear_parts(job):
+    """Delete the parts kept for the job's ZIP."""
+    folder = parts_folder(job)
+    try:
+        files = default_storage.listdir(folder)[1]
+    except OSError:
+        return
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
 
 
 def unique(name, taken):
@@ -501,11 +739,16 @@ def unique(name, taken):
 
 
 def write_zip(job_id, token, results):
-    """Pack the rendered parts, list the failed ones in LOI.txt, finish the job."""
+    """Pack the rendered parts, list the failed ones in LOI.txt, finish the job.
+
+    A ZIP of a claim that was lost does nothing: the parts are the new claim's.
+    """
+    if not held(job_id, token).exists():
+        return False
     job = load(job_id)
     buffer, taken, failures = io.BytesIO(), set(), []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for result in results:
+        for result in merged(results):
             name = unique(result["name"], taken)
             if "error" in result:
                 failures.append(f"{name}: {result['error']}")
@@ -524,9 +767,8 @@ def write_zip(job_id, token, results):
             ) % {"count": len(failures)}
         error = "\n".join([error, *failures])
     done = finish(job, token, buffer.getvalue(), error=error)
-    for result in results:
-        if "path" in result:
-            default_storage.delete(result["path"])
+    if done:
+        clear_parts(job)
     return done
 
 

@@ -15,10 +15,16 @@ RETRY = {
 }
 
 
-@shared_task(bind=True, **RETRY)
+def redelivered(task):
+    """Whether the broker handed this message out again (its worker was lost)."""
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+# ignore_result: nothing waits for it, so sending it needs only the broker.
+@shared_task(bind=True, ignore_result=True, **RETRY)
 def render_report_task(self, job_id):
     """Claim the job; render a document, or fan a batch out to a chord."""
-    token = pipeline.claim(job_id)
+    token = pipeline.claim(job_id, redelivered=redelivered(self))
     if token is None:
         return
     try:
@@ -38,30 +44,33 @@ def render_report_task(self, job_id):
 
 
 def start_batch(job_id, token):
-    parts = pipeline.start_batch(job_id)
-    if not parts:
-        pipeline.write_zip(job_id, token, [])
+    """Render the parts still missing in a chord; the parts kept join the ZIP."""
+    todo, kept = pipeline.plan_batch(job_id, token)
+    if not todo:
+        pipeline.write_zip(job_id, token, kept)
         return
-    header = [render_part_task.s(job_id, part) for part in parts]
-    chord(header)(build_zip_task.s(job_id, token.isoformat()))
+    stamp = token.isoformat()
+    header = [render_part_task.s(job_id, part, stamp, index) for index, part in todo]
+    chord(header)(build_zip_task.s(job_id, stamp, kept))
 
 
 @shared_task(bind=True, **RETRY)
-def render_part_task(self, job_id, part):
+def render_part_task(self, job_id, part, token=None, index=None):
     """One document of a ZIP; a part that keeps failing is reported, not raised."""
     try:
-        return pipeline.render_part(job_id, part)
+        return pipeline.render_part(job_id, part, token=token, index=index)
     except pipeline.TRANSIENT_ERRORS as error:
         if self.request.retries < self.max_retries:
             raise
-        return pipeline.part_failed(job_id, f"{part[0]}-{part[1] or part[2]}", error)
+        name = f"{part[0]}-{part[1] or part[2]}"
+        return pipeline.part_failed(job_id, name, error, token, index)
 
 
 @shared_task(bind=True, **RETRY)
-def build_zip_task(self, results, job_id, token):
+def build_zip_task(self, results, job_id, token, kept=()):
     token = pipeline.parse_token(token)
     try:
-        pipeline.write_zip(job_id, token, results)
+        pipeline.write_zip(job_id, token, [*kept, *results])
     except pipeline.TRANSIENT_ERRORS as error:
         if self.request.retries < self.max_retries:
             raise
