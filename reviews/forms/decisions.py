@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Rating
+from .fields import ScoreField
 
 MAX_TEXT = 5000
 Stage = Rating.Stage
@@ -88,16 +89,8 @@ class RatingRowForm(forms.Form):
                     widget=forms.Textarea(attrs={"rows": 2}),
                 )
         elif uses_points:
-            self.fields["score"] = forms.DecimalField(
-                label=_("Score"),
-                required=False,
-                min_value=0,
-                max_value=100,
-                max_digits=5,
-                decimal_places=2,
-                widget=forms.NumberInput(
-                    attrs={"step": "0.01", "inputmode": "decimal"}
-                ),
+            self.fields["score"] = ScoreField(
+                label=_("Score"), max_value=100, attrs={"step": "0.01"}
             )
 
     def initial_values(self, review, stage):

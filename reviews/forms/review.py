@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import rules
 from ..models import CarryOverItem, FormSection, Review, ScoreCriterion, SuggestionItem
+from .fields import ScoreField, typed_value
 
 TEXT_MAX_LENGTH = 20_000
 REQUIRED_TO_SUBMIT = _("Required to submit the form.")
@@ -102,12 +103,14 @@ def text_field(label, help_text=""):
 
 
 def as_decimal(value):
+    """A stored or cleaned number as a Decimal; None if empty or not a number."""
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    return number if number.is_finite() else None
 
 
 class ReviewForm(forms.Form):
@@ -180,40 +183,20 @@ class ReviewForm(forms.Form):
                 max_length=Review._meta.get_field("civil_servant_rating").max_length,
             )
         for criterion in self.content.criteria:
-            self.fields[f"score_{criterion.code}"] = forms.DecimalField(
+            self.fields[f"score_{criterion.code}"] = ScoreField(
                 label=_("%(code)s. %(text)s (at most %(max)s points)")
                 % {
                     "code": criterion.code,
                     "text": criterion.text,
                     "max": criterion.max_points,
                 },
-                required=False,
-                min_value=0,
                 max_value=criterion.max_points,
-                max_digits=5,
-                decimal_places=2,
-                widget=forms.NumberInput(
-                    attrs={
-                        "step": "any",
-                        "inputmode": "decimal",
-                        "data-score-group": criterion.group,
-                    }
-                ),
+                attrs={"data-score-group": criterion.group},
             )
 
         if self.content.criteria:
             for name, label in CONDITIONS:
-                self.fields[f"cond_{name}"] = forms.DecimalField(
-                    label=label,
-                    required=False,
-                    min_value=0,
-                    max_value=100,
-                    max_digits=5,
-                    decimal_places=2,
-                    widget=forms.NumberInput(
-                        attrs={"step": "any", "inputmode": "decimal"}
-                    ),
-                )
+                self.fields[f"cond_{name}"] = ScoreField(label=label, max_value=100)
 
     def clean(self):
         cleaned = super().clean()
@@ -497,8 +480,7 @@ class ReviewForm(forms.Form):
         if not self.content.criteria:
             return []
         regime = self.content.review.cycle.regime
-        values = {name: self[name].value() for name in self.fields}
-        totals = self.score_totals(values)
+        totals = self.score_totals(self.shown_scores())
         groups = []
         for group, maximum in (
             (ScoreCriterion.Group.GENERAL, regime.general_criteria_max),
@@ -514,8 +496,18 @@ class ReviewForm(forms.Form):
         return groups
 
     def grand_total(self):
-        values = {name: self[name].value() for name in self.fields}
-        return self.score_totals(values).get("all")
+        return self.score_totals(self.shown_scores()).get("all")
+
+    def shown_scores(self):
+        """The scores the totals on the page add up: as saved, or as typed.
+
+        What was typed counts only as far as its field accepts it, so "NaN" or
+        a number past the maximum is left out of the totals (the field says why).
+        """
+        names = [f"score_{criterion.code}" for criterion in self.content.criteria]
+        if not self.is_bound:
+            return {name: self[name].value() for name in names}
+        return {name: typed_value(self[name]) for name in names}
 
 
 def normalized(name, value):

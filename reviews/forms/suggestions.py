@@ -23,6 +23,7 @@ from ..models import (
     SuggestionItem,
 )
 from ..services import scope_organizations
+from .fields import typed_value
 
 TEXT_MAX = 4000
 MEMBER_MATCHES = 20
@@ -186,7 +187,8 @@ class SuggestionForm(forms.Form):
         self.fields["member"].queryset = members
         # Only the chosen member and the matches of the search are offered: a
         # province has tens of thousands of members.
-        shown = find_members(members, self["member_search"].value())
+        # The search as its field accepts it: at most 100 characters.
+        shown = find_members(members, typed_value(self["member_search"]))
         chosen = self["member"].value()
         if chosen and str(chosen) not in {str(m.public_id) for m in shown}:
             # A bad value fails the field's own validation; offer nothing for it.

@@ -27,6 +27,7 @@ from organizations.models import Organization
 from .. import ratings, rules
 from ..access import get_cycle, is_cycle_staff
 from ..forms.decisions import ActionForm, GroupQueryForm, RatingRowForm
+from ..forms.fields import typed_value
 from ..models import Rating, ReviewCycle
 from .cycles import require_cycle_reader
 
@@ -442,13 +443,10 @@ def add_caps(row, book, step):
 
 
 def score_value(form):
+    """The score typed on the row, as far as its field accepts it."""
     if "score" not in form.fields:
         return None
-    value = form["score"].value()
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except ArithmeticError:
-        return None
+    return typed_value(form["score"])
 
 
 def group_ratings(review_ids):

@@ -1,0 +1,52 @@
+"""Fields and helpers shared by the forms of a cycle."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoreField(forms.DecimalField):
+    """A score or a percentage typed on a form: from 0, with at most two decimals.
+
+    Python reads "NaN", "Infinity" and "sNaN" as numbers; this field refuses
+    them with its own message, before a total, a comparison or the rules see
+    them. Empty is allowed: a form is saved half done.
+    """
+
+    default_error_messages = {
+        "not_finite": _(
+            "Enter an ordinary number, such as 7 or 7.5: “%(value)s” is not one."
+        )
+    }
+
+    def __init__(self, *, max_value, attrs=None, **kwargs):
+        widget_attrs = {"step": "any", "inputmode": "decimal"} | (attrs or {})
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("widget", forms.NumberInput(attrs=widget_attrs))
+        super().__init__(max_value=max_value, **kwargs)
+
+    def validate(self, value):
+        if value not in self.empty_values and not value.is_finite():
+            raise ValidationError(
+                self.error_messages["not_finite"],
+                code="not_finite",
+                params={"value": value},
+            )
+        super().validate(value)
+
+
+def typed_value(bound_field):
+    """The value of a bound field as its field cleans it; None if it is refused.
+
+    For what a page works out from the input before the form is validated (a
+    running total, the verdict of a typed score, a search): the raw text, such
+    as "NaN", "1e999999999" or a megabyte of search, never reaches the
+    arithmetic or the database.
+    """
+    try:
+        return bound_field.field.clean(bound_field.value())
+    except ValidationError:
+        return None
