@@ -452,6 +452,20 @@ class SubtreeInline(ScopedChoices):
         return formset
 
 
+class ReadOnlyAdmin:
+    """Rows only the app writes (ratings, jobs, audit trails): read, never
+    added, changed or deleted in the admin; history stays viewable."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # Reference data --------------------------------------------------------------
 
 SUPERUSERS = "superusers"

@@ -926,11 +926,7 @@ def open_past_cycle(cycle, members):
                 mass_post=member.mass_post,
                 workplace=member.workplace,
                 is_leader=member.is_leader,
-                meeting_rank=rules.meeting_rank(
-                    kind
-                    for organization_id, kind in posts.get(member.pk, ())
-                    if organization_id == cell.pk
-                ),
+                meeting_rank=services.meeting_rank_in(posts, member.pk, cell.pk),
                 sort_key=member.sort_key,
                 status=Review.Status.SUBMITTED,
                 submitted_at=submitted,

@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from kontum_review.admin import (
     COMMITTEE_STAFF,
     FoldedSearchMixin,
+    ReadOnlyAdmin,
     ReferenceDataAdmin,
     SubtreeAdmin,
     SubtreeInline,
@@ -276,7 +277,7 @@ class FormTemplateAdmin(SubtreeAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(CycleJob)
-class CycleJobAdmin(SubtreeAdmin, admin.ModelAdmin):
+class CycleJobAdmin(ReadOnlyAdmin, SubtreeAdmin, admin.ModelAdmin):
     """Jobs are written by the opening task only; staff follow them here."""
 
     scope = "cycle"
@@ -285,15 +286,6 @@ class CycleJobAdmin(SubtreeAdmin, admin.ModelAdmin):
     list_display = ["cycle", "status", "progress", "total", "created_at", "finished_at"]
     list_filter = ["status"]
     list_select_related = ["cycle"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CycleExclusion)
@@ -419,7 +411,7 @@ class MeetingAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(SubtreeAdmin, SimpleHistoryAdmin):
+class RatingAdmin(ReadOnlyAdmin, SubtreeAdmin, SimpleHistoryAdmin):
     """Read-only, history included: a rating is set only through the pages,
     a decision only by `ratings.decide`, which checks every rule and the quota."""
 
@@ -429,15 +421,6 @@ class RatingAdmin(SubtreeAdmin, SimpleHistoryAdmin):
     list_select_related = ["review__cycle", "level", "set_by"]
     search_fields = ["review__subject_name"]
     autocomplete_fields = ["review", "level", "set_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Discipline)
@@ -498,7 +481,7 @@ class NoticeAdmin(SubtreeAdmin, admin.ModelAdmin):
 
 
 @admin.register(CycleReopening)
-class CycleReopeningAdmin(SubtreeAdmin, admin.ModelAdmin):
+class CycleReopeningAdmin(ReadOnlyAdmin, SubtreeAdmin, admin.ModelAdmin):
     """The audit trail of reopenings: read-only."""
 
     scope = "cycle"
@@ -506,15 +489,6 @@ class CycleReopeningAdmin(SubtreeAdmin, admin.ModelAdmin):
     list_display = ["cycle", "from_status", "reopened_by", "reopened_at", "reason"]
     list_filter = ["cycle"]
     list_select_related = ["cycle", "reopened_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportJob)

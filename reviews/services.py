@@ -190,11 +190,7 @@ def open_cycle(job):
                     mass_post=member.mass_post,
                     workplace=member.workplace,
                     is_leader=member.is_leader,
-                    meeting_rank=rules.meeting_rank(
-                        kind
-                        for organization_id, kind in posts.get(member.pk, ())
-                        if organization_id == cell.pk
-                    ),
+                    meeting_rank=meeting_rank_in(posts, member.pk, cell.pk),
                     sort_key=member.sort_key,
                 )
             )
@@ -226,6 +222,14 @@ def posts_held(cycle, day=None):
     for member_id, organization_id, kind in rows:
         found.setdefault(member_id, []).append((organization_id, kind))
     return found
+
+
+def meeting_rank_in(posts, member_id, organization_id):
+    """A member's order in the meeting of `organization_id`, from the posts
+    they hold there (`posts` as posts_held gives them)."""
+    return rules.meeting_rank(
+        kind for held_in, kind in posts.get(member_id, ()) if held_in == organization_id
+    )
 
 
 def copy_posts(cycle, posts, member_ids):
