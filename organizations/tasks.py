@@ -14,12 +14,10 @@ its progress only when it ends.
 """
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -111,21 +109,9 @@ def row_errors(result):
 
 def claim(job_id):
     """Mark a waiting job running, or one whose worker was lost; else None."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=stale_seconds())
-    claimed = (
-        ImportJob.objects.filter(pk=job_id)
-        .filter(
-            Q(status=ImportJob.Status.PENDING)
-            | Q(status=ImportJob.Status.RUNNING, updated_at__lt=stale)
-        )
-        .update(status=ImportJob.Status.RUNNING, progress=0, updated_at=now)
-    )
-    return ImportJob.objects.select_related("user").get(pk=job_id) if claimed else None
-
-
-def stale_seconds():
-    return getattr(settings, "REPORT_JOB_STALE_SECONDS", 600)
+    if not background.claim(ImportJob, job_id, progress=0):
+        return None
+    return ImportJob.objects.select_related("user").get(pk=job_id)
 
 
 def finish(job, status, **values):
@@ -200,17 +186,4 @@ def resend_import_jobs(inline=False):
 
     For reviews.background.sweep, next to the other kinds of job.
     """
-    now = timezone.now()
-    pending = Q(
-        status=ImportJob.Status.PENDING,
-        created_at__lt=now - timedelta(seconds=settings.JOB_RESEND_SECONDS),
-    )
-    stale = Q(
-        status=ImportJob.Status.RUNNING,
-        updated_at__lt=now - timedelta(seconds=stale_seconds()),
-    )
-    jobs = ImportJob.objects.filter(pending | stale).order_by("pk")
-    return sum(
-        background.start(import_task, job_id, inline=inline)
-        for job_id in jobs.values_list("pk", flat=True)
-    )
+    return background.resend(ImportJob, import_task, inline=inline)

@@ -15,9 +15,12 @@ from `manage.py sweep_jobs` on an install without beat.
 
 import logging
 import threading
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import F, Q
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,70 @@ def run_in_thread(task, job_id):
         connections.close_all()
 
 
+# Job rows -----------------------------------------------------------------------
+#
+# CycleJob, ResultMailing and ImportJob share a life: pending → running → done or
+# failed, with `updated_at` written when a worker claims the job and at each step
+# of its progress (the heartbeat). A running job whose heartbeat is older than
+# JOB_STALE_SECONDS lost its worker; it may be claimed again.
+
+
+def stale(model):
+    """Running jobs of `model` with a stale heartbeat (or none: never claimed)."""
+    before = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    running = Q(status=model.Status.RUNNING)
+    return running & (Q(updated_at__lt=before) | Q(updated_at__isnull=True))
+
+
+def claim(model, job_id, **values):
+    """Mark a waiting job running, or one whose worker was lost; return whether.
+
+    One UPDATE (with `values` too), so two workers handed the same job (a
+    redelivery, a sweep) never both run it. Each claim counts an attempt where
+    the model keeps them.
+    """
+    Status = model.Status
+    values.update(status=Status.RUNNING, updated_at=timezone.now())
+    if any(field.name == "attempts" for field in model._meta.fields):
+        values["attempts"] = F("attempts") + 1
+    return bool(
+        model.objects.filter(pk=job_id)
+        .filter(Q(status=Status.PENDING) | stale(model))
+        .update(**values)
+    )
+
+
+def unheld(model):
+    """The jobs of `model` no worker holds: pending a while (unsent, or lost with
+    the broker) and running with a stale heartbeat."""
+    since = timezone.now() - timedelta(seconds=settings.JOB_RESEND_SECONDS)
+    return model.objects.filter(
+        Q(status=model.Status.PENDING, created_at__lt=since) | stale(model)
+    ).order_by("pk")
+
+
+def resend(model, task, inline=False, give_up=None):
+    """Send each unheld job of `model` to `task` again; return how many were sent.
+
+    With `give_up(job_ids)`, the stale jobs already tried JOB_MAX_ATTEMPTS times
+    are handed to it instead (to be marked failed).
+    """
+    jobs = unheld(model)
+    if give_up is not None:
+        spent = list(
+            jobs.filter(
+                status=model.Status.RUNNING, attempts__gte=settings.JOB_MAX_ATTEMPTS
+            ).values_list("pk", flat=True)
+        )
+        if spent:
+            give_up(spent)
+            jobs = jobs.exclude(pk__in=spent)
+    return sum(
+        start(task, job_id, inline=inline)
+        for job_id in jobs.values_list("pk", flat=True)
+    )
+
+
 def sweep(inline=False):
     """Send the jobs no worker holds: unsent or lost pending ones, stale running ones.
 
@@ -69,10 +136,11 @@ def sweep(inline=False):
     from organizations.tasks import resend_import_jobs
 
     from .reports import pipeline
-    from .tasks import resend_cycle_jobs
+    from .tasks import resend_cycle_jobs, resend_result_mailings
 
     return {
         "reports": pipeline.sweep(inline=inline),
         "cycle_openings": resend_cycle_jobs(inline=inline),
+        "result_mailings": resend_result_mailings(inline=inline),
         "imports": resend_import_jobs(inline=inline),
     }

@@ -647,6 +647,9 @@ class CycleJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The heartbeat: written when a worker claims the job and at each step.
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -659,6 +662,44 @@ class CycleJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ResultMailing(models.Model):
+    """The result e-mails of one publication, sent by a worker in batches.
+
+    Written in the publication's transaction, so the e-mails are recorded even
+    when the broker is down: the sweep sends a mailing no worker holds (see
+    reviews/background.py). `progress` counts the recipients handled, batch by
+    batch, so a mailing taken up again after a lost worker goes on from there.
+    """
+
+    Status = CycleJob.Status
+
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        verbose_name=_("review cycle"),
+        on_delete=models.CASCADE,
+        related_name="mailings",
+    )
+    # [[review id, user id or null], …]: the addresses are read when sending.
+    recipients = models.JSONField(_("recipients"), default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    sent = models.PositiveIntegerField(_("e-mails sent"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("result mailing")
+        verbose_name_plural = _("result mailings")
+
+    def __str__(self):
+        return f"{self.cycle} – {self.get_status_display()}"
 
 
 class CycleExclusion(models.Model):

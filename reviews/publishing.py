@@ -17,8 +17,15 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Role
 
-from . import guards
-from .models import CycleReopening, Notice, Rating, Review, ReviewCycle
+from . import background, guards
+from .models import (
+    CycleReopening,
+    Notice,
+    Rating,
+    ResultMailing,
+    Review,
+    ReviewCycle,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +79,15 @@ def publish_results(cycle, user):
     ]
     note_publication(cycle, len(mails))
     if mails:
-        # Tens of thousands of mails go to the worker, never into the request.
+        # Tens of thousands of mails go to the worker, never into the request;
+        # the mailing row keeps them if the broker is down (background.sweep).
         from .tasks import send_result_mails_task
 
+        mailing = ResultMailing.objects.create(
+            cycle=cycle, recipients=[list(pair) for pair in mails]
+        )
         transaction.on_commit(
-            partial(send_result_mails_task.delay, [list(pair) for pair in mails]),
-            robust=True,
+            partial(background.start, send_result_mails_task, mailing.pk)
         )
     return len(wanted)
 
@@ -249,11 +259,33 @@ def write_notices(cycle, wanted, results):
 # E-mail -----------------------------------------------------------------------
 
 
+def send_mailing(mailing_id):
+    """Send a claimed ResultMailing from where it stopped; return how many sent.
+
+    Each batch's progress is written once its messages are handed to the
+    server, which is also the heartbeat: a worker lost mid-mailing repeats at
+    most one batch.
+    """
+    mailing = ResultMailing.objects.get(pk=mailing_id)
+    recipients = [tuple(pair) for pair in mailing.recipients]
+    sent = mailing.sent
+    for start in range(mailing.progress, len(recipients), BATCH):
+        batch = recipients[start : start + BATCH]
+        sent += send_result_mails(batch)
+        ResultMailing.objects.filter(pk=mailing_id).update(
+            progress=start + len(batch), sent=sent, updated_at=timezone.now()
+        )
+    ResultMailing.objects.filter(pk=mailing_id).update(
+        status=ResultMailing.Status.DONE, finished_at=timezone.now()
+    )
+    logger.info("Result mailing %s: %s e-mails sent", mailing_id, sent)
+    return sent
+
+
 def send_result_mails(recipients):
     """E-mail each (review id, user id or None) its result, in Vietnamese.
 
     One connection for every message; the addresses are read at sending time.
-    Runs after the commit; a worker task can wrap it unchanged (ids only).
     """
     User = get_user_model()
     sent = 0
@@ -283,7 +315,6 @@ def send_result_mails(recipients):
                 if message is not None:
                     messages.append(message)
             sent += connection.send_messages(messages) or 0
-    logger.info("Sent %s result e-mails", sent)
     return sent
 
 

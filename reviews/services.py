@@ -117,7 +117,11 @@ def request_cycle_opening(cycle, user):
     job = running.first()
     if job is None:
         job = CycleJob.objects.create(cycle=cycle, requested_by=user)
-        transaction.on_commit(lambda: background.start(open_cycle_task, job.pk))
+    elif not background.unheld(CycleJob).filter(pk=job.pk).exists():
+        return job  # a worker holds it, or it was only just sent
+    # A new request, or one asked again for an opening no worker holds (never
+    # sent, or its worker lost): send it now rather than wait for the sweep.
+    transaction.on_commit(lambda: background.start(open_cycle_task, job.pk))
     return job
 
 
@@ -134,14 +138,14 @@ def open_cycle(job):
         .select_related("organization")
         .order_by("pk")
     )
-    CycleJob.objects.filter(pk=job.pk).update(total=len(members) + len(organizations))
+    beat(job, total=len(members) + len(organizations))
 
     collective_template = select_template(cycle, FormTemplate.Audience.COLLECTIVE)
     create_collective_reviews(cycle, organizations, collective_template, members, by_id)
     leadership = {
         r.organization_id: r for r in cycle.reviews.filter(kind=Review.Kind.LEADERSHIP)
     }
-    CycleJob.objects.filter(pk=job.pk).update(progress=len(organizations))
+    beat(job, progress=len(organizations))
 
     templates = {
         False: select_template(cycle, FormTemplate.Audience.MEMBER),
@@ -201,9 +205,12 @@ def open_cycle(job):
             copy_posts(cycle, posts, [r.member_id for r in reviews])
         # Bulk writes send no signals.
         statistics.invalidate(cycle.pk)
-        CycleJob.objects.filter(pk=job.pk).update(
-            progress=len(organizations) + start + len(batch)
-        )
+        beat(job, progress=len(organizations) + start + len(batch))
+
+
+def beat(job, **values):
+    """Write an opening's progress with its heartbeat (see background.claim)."""
+    CycleJob.objects.filter(pk=job.pk).update(updated_at=timezone.now(), **values)
 
 
 def posts_held(cycle, day=None):

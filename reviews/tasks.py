@@ -1,13 +1,14 @@
 import logging
-from datetime import timedelta
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from . import background, services
-from .models import CycleJob, ReviewCycle
+from .models import CycleJob, ResultMailing, ReviewCycle
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +23,13 @@ logger = logging.getLogger(__name__)
     ignore_result=True,
 )
 def open_cycle_task(self, job_id):
-    """Create the cycle's reviews; claim the job once so a redelivery is harmless."""
-    claimed = CycleJob.objects.filter(
-        pk=job_id, status__in=[CycleJob.Status.PENDING, CycleJob.Status.RUNNING]
-    ).update(status=CycleJob.Status.RUNNING)
-    if not claimed:
+    """Create the cycle's reviews, once the job is claimed.
+
+    A redelivery, or the sweep's message, while a worker holds the job (its
+    heartbeat is fresh) does nothing; after a lost worker it goes on: the
+    opening creates nothing twice.
+    """
+    if not background.claim(CycleJob, job_id):
         return
     job = CycleJob.objects.select_related("cycle").get(pk=job_id)
     try:
@@ -62,26 +65,71 @@ def mark_failed(job_id, message):
     max_retries=5,
     ignore_result=True,
 )
-def send_result_mails_task(recipients):
-    """E-mail the published results: (review id, user id or None) pairs."""
-    from .publishing import send_result_mails
+def send_result_mails_task(mailing_id):
+    """E-mail a publication's results (a ResultMailing), once claimed.
 
-    return send_result_mails([tuple(pair) for pair in recipients])
+    An SMTP server that cannot be reached is tried again with a backoff; the
+    mailing goes on from the last batch sent.
+    """
+    from .publishing import send_mailing
+
+    if not background.claim(ResultMailing, mailing_id):
+        return None
+    try:
+        return send_mailing(mailing_id)
+    except OSError:
+        # Leave it to the retry, then to the sweep, from where it stopped.
+        ResultMailing.objects.filter(pk=mailing_id).update(
+            status=ResultMailing.Status.PENDING
+        )
+        raise
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def send_mail_task(message):
+    """Send one message composed in a request (a password reset link)."""
+    from kontum_review.accounts import send_message
+
+    send_message(message)
 
 
 def resend_cycle_jobs(inline=False):
-    """Send the openings still pending a while after they were asked for.
-
-    Their message never reached the broker (it was down), or was lost with it.
-    A second message for an opening is harmless: it creates nothing twice.
+    """Send the openings no worker holds: still pending a while after they were
+    asked for (their message never reached the broker, or was lost with it), or
+    running with a stale heartbeat (their worker died). A second message for an
+    opening is harmless: it creates nothing twice.
     """
-    since = timezone.now() - timedelta(seconds=settings.JOB_RESEND_SECONDS)
-    pending = CycleJob.objects.filter(
-        status=CycleJob.Status.PENDING, created_at__lt=since
-    ).order_by("pk")
-    return sum(
-        background.start(open_cycle_task, job_id, inline=inline)
-        for job_id in pending.values_list("pk", flat=True)
+    return background.resend(
+        CycleJob,
+        open_cycle_task,
+        inline=inline,
+        give_up=partial(give_up, CycleJob),
+    )
+
+
+def resend_result_mailings(inline=False):
+    """Send the result mailings no worker holds (see resend_cycle_jobs)."""
+    return background.resend(
+        ResultMailing,
+        send_result_mails_task,
+        inline=inline,
+        give_up=partial(give_up, ResultMailing),
+    )
+
+
+def give_up(model, job_ids):
+    logger.error(
+        "Giving up %s %s: their worker died each time", model.__name__, job_ids
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Stopped: the worker was lost on every attempt.")
+    model.objects.filter(pk__in=job_ids).update(
+        status=model.Status.FAILED, message=message, finished_at=timezone.now()
     )
 
 

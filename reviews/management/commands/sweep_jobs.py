@@ -14,5 +14,7 @@ class Command(BaseCommand):
         sent = background.sweep(inline=True)
         self.stdout.write(
             f"Report jobs sent again: {sent['reports']}; "
-            f"cycle openings sent again: {sent['cycle_openings']}."
+            f"cycle openings sent again: {sent['cycle_openings']}; "
+            f"result mailings sent again: {sent['result_mailings']}; "
+            f"imports sent again: {sent['imports']}."
         )
