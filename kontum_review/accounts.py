@@ -6,9 +6,12 @@
 - `IdleSessionMiddleware` ends a signed-in session after SESSION_COOKIE_AGE
   seconds without a request.
 - `PasswordResetForm` finds an account by its own e-mail or by the e-mail of
-  the member record it belongs to.
+  the member record it belongs to, and hands the message to the worker, so the
+  answer takes as long whether or not an account matched; `reset_limited`
+  caps the requests per typed address and per client address.
 """
 
+import hashlib
 import ipaddress
 import time
 
@@ -18,8 +21,11 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import _unicode_ci_compare
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Max, Q, Sum
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 
 from organizations.models import Role
@@ -216,11 +222,68 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        super().send_mail(
-            subject_template_name,
-            email_template_name,
-            context,
-            from_email,
-            context["user"].reset_address,
-            html_email_template_name=html_email_template_name,
+        """Compose the message here, send it from the worker (see module doc).
+
+        The link in it travels through the broker, as every task's arguments.
+        If the broker cannot be reached the message is sent here, late rather
+        than lost.
+        """
+        from reviews import background
+        from reviews.tasks import send_mail_task
+
+        subject = "".join(loader.render_to_string(subject_template_name, context))
+        message = {
+            "subject": " ".join(subject.split()),
+            "body": loader.render_to_string(email_template_name, context),
+            "from_email": from_email,
+            "to": [context["user"].reset_address],
+        }
+        if html_email_template_name is not None:
+            message["html"] = loader.render_to_string(
+                html_email_template_name, context
+            )
+        background.start(
+            send_mail_task,
+            message,
+            on_unsent=lambda error: send_message(message),
         )
+
+
+def send_message(message):
+    """Send a message composed by `PasswordResetForm.send_mail`."""
+    mail = EmailMultiAlternatives(
+        message["subject"],
+        message["body"],
+        message["from_email"],
+        message["to"],
+    )
+    if message.get("html"):
+        mail.attach_alternative(message["html"], "text/html")
+    mail.send()
+
+
+def reset_limited(request, email):
+    """Count a reset request; whether it is over the hour's limits (settings
+    PASSWORD_RESET_PER_ADDRESS, PASSWORD_RESET_PER_CLIENT).
+
+    Counted in the cache, so without it (Redis down) nothing is limited: the
+    request is still answered. The typed address is kept only as a digest.
+    """
+    address = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    return any(
+        over_limit(f"password-reset:{kind}:{key}", limit, 3600)
+        for kind, key, limit in (
+            ("address", address, settings.PASSWORD_RESET_PER_ADDRESS),
+            ("client", client_ip(request), settings.PASSWORD_RESET_PER_CLIENT),
+        )
+    )
+
+
+def over_limit(key, limit, seconds):
+    """Count one more request under `key`, for `seconds` from the first one;
+    whether the count is now over `limit`."""
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired just now, or the cache is unreachable
+        return False

@@ -79,4 +79,5 @@ urlpatterns = [
 
 # 404 and 403 use Django's views with templates/404.html and 403.html; a CSRF
 # failure renders 403_csrf.html (CSRF_FAILURE_VIEW).
+handler400 = "kontum_review.views.bad_request"
 handler500 = "kontum_review.views.server_error"

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
@@ -14,7 +15,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
-from django.utils.functional import empty
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -158,6 +159,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = accounts.PasswordResetForm
 
     def form_valid(self, form):
+        if accounts.reset_limited(self.request, form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                _(
+                    "Too many requests to reset a password from here or for this "
+                    "address. Wait an hour and try again, or ask the committee "
+                    "staff to set a new password for you."
+                ),
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
         site = urlsplit(settings.SITE_URL) if settings.SITE_URL else None
         form.save(
             domain_override=site.netloc if site else None,
@@ -219,6 +232,20 @@ def locked_accounts(request):
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: a Vietnamese page that says to reload and try again."""
     return render(request, "403_csrf.html", status=403)
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    """handler400: a body too large or malformed, in Vietnamese, with the menu.
+
+    Django's own view renders without the request, so the page would lose the
+    menu and the language; the body is never read again here. The body may be
+    refused before the authentication middleware ran (the NUL check reads the
+    form first): the user is then read from the session here.
+    """
+    if not hasattr(request, "user") and hasattr(request, "session"):
+        request.user = SimpleLazyObject(lambda: get_user(request))
+    return render(request, "400.html", status=400)
 
 
 @requires_csrf_token

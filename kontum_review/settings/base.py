@@ -41,6 +41,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: every answer carries the policy, a refusal by a
+    # middleware below (a 400, a 503) too.
+    "kontum_review.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside everything that reads the database: an outage answers 503.
     "kontum_review.middleware.DatabaseUnavailableMiddleware",
@@ -56,7 +59,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "kontum_review.middleware.ContentSecurityPolicyMiddleware",
     # Last: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -135,6 +137,11 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_RENEW_SECONDS = 60
 # A password-reset link works for a day.
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+# Reset requests taken per hour for one typed address and from one client
+# address (kontum_review/accounts.py): enough for a mistyped try or two, too
+# few to flood a member's mailbox or to probe the register.
+PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
+PASSWORD_RESET_PER_CLIENT = env.int("PASSWORD_RESET_PER_CLIENT", default=10)
 CSRF_FAILURE_VIEW = "kontum_review.views.csrf_failure"
 
 # Brute-force protection (django-axes) on both login pages: LOGIN_FAILURE_LIMIT
@@ -219,10 +226,16 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # A job whose row shows no progress for this long is claimed again by the sweep
 # or by a new request for it: by then no task of it can still be running and the
 # broker has had its chance to hand a lost one out again.
-REPORT_JOB_STALE_SECONDS = env.int(
-    "REPORT_JOB_STALE_SECONDS",
+JOB_STALE_SECONDS = env.int(
+    "JOB_STALE_SECONDS",
     default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 120,
 )
+REPORT_JOB_STALE_SECONDS = env.int(
+    "REPORT_JOB_STALE_SECONDS", default=JOB_STALE_SECONDS
+)
+# A job whose worker died this many times is failed, not sent again: the sweep
+# must not feed a worker, forever, a job that kills it.
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 # A job that could not be sent to the worker is sent again after this long.
 JOB_RESEND_SECONDS = env.int("JOB_RESEND_SECONDS", default=60)
 

@@ -4,6 +4,7 @@ production key check (kontum_review/accounts.py, settings/prod.py)."""
 import re
 import secrets
 from datetime import timedelta
+from unittest import mock
 
 import time_machine
 from axes.models import AccessAttempt
@@ -20,6 +21,7 @@ from django.utils import timezone, translation
 from kontum_review.accounts import client_ip
 from kontum_review.settings import base as base_settings
 from organizations.models import Role
+from reviews.tasks import send_mail_task
 from tests.factories import UserFactory, grant
 from tests.kontum_review.test_settings import run_django
 from tests.personas import PersonasTestCase
@@ -342,6 +344,65 @@ class PasswordResetTests(PersonasTestCase):
         self.assertIn(
             "https://review.example/accounts/password/reset/", mail.outbox[0].body
         )
+
+    def test_requests_past_the_hourly_limit_are_refused_in_vietnamese(self):
+        self.member_user.email = "an@example.org"
+        self.member_user.save()
+        for _ in range(settings.PASSWORD_RESET_PER_ADDRESS):
+            self.assertRedirects(
+                self.ask("an@example.org"), reverse("password_reset_done")
+            )
+        self.assertEqual(len(mail.outbox), settings.PASSWORD_RESET_PER_ADDRESS)
+        # Any spelling of the same address counts against it.
+        refused = self.ask(" AN@Example.org ")
+        self.assertEqual(refused.status_code, 429)
+        self.assertContains(refused, vi(RESET_LIMITED), status_code=429)
+        self.assertContains(refused, 'value=" AN@Example.org "', status_code=429)
+        self.assertEqual(len(mail.outbox), settings.PASSWORD_RESET_PER_ADDRESS)
+        # Another address from the same client is still taken.
+        self.assertRedirects(
+            self.ask("other@example.org"), reverse("password_reset_done")
+        )
+
+    @override_settings(PASSWORD_RESET_PER_ADDRESS=100, PASSWORD_RESET_PER_CLIENT=4)
+    def test_one_client_probing_many_addresses_is_stopped(self):
+        for number in range(4):
+            self.assertEqual(self.ask(f"probe{number}@example.org").status_code, 302)
+        self.assertEqual(self.ask("probe9@example.org").status_code, 429)
+        # Another client is not.
+        other = self.client_class(REMOTE_ADDR="10.0.0.9")
+        response = other.post(reverse("password_reset"), {"email": "x@example.org"})
+        self.assertEqual(response.status_code, 302)
+
+    def test_the_message_is_sent_by_the_worker(self):
+        self.member_user.email = "an@example.org"
+        self.member_user.save()
+        with mock.patch.object(send_mail_task, "delay") as delay:
+            self.assertEqual(self.ask("an@example.org").status_code, 302)
+        self.assertEqual(mail.outbox, [])
+        (message,), _kwargs = delay.call_args
+        self.assertEqual(message["to"], ["an@example.org"])
+        self.assertIn("/accounts/password/reset/", message["body"])
+        send_mail_task.apply(args=[message])
+        self.assertEqual(mail.outbox[0].subject, message["subject"])
+
+    def test_with_the_broker_down_the_message_is_sent_from_the_request(self):
+        self.member_user.email = "an@example.org"
+        self.member_user.save()
+        refused = OSError("Connection refused")
+        with (
+            mock.patch.dict(send_mail_task.app.conf, {"task_always_eager": False}),
+            mock.patch.object(send_mail_task, "delay", side_effect=refused),
+        ):
+            self.assertEqual(self.ask("an@example.org").status_code, 302)
+        self.assertEqual([m.to for m in mail.outbox], [["an@example.org"]])
+
+
+RESET_LIMITED = (
+    "Too many requests to reset a password from here or for this address. Wait "
+    "an hour and try again, or ask the committee staff to set a new password for "
+    "you."
+)
 
 
 @override_settings(SESSION_RENEW_SECONDS=60)

@@ -33,6 +33,7 @@ urlpatterns = [
     path("public-boom/", lambda request: boom.__wrapped__(request)),
     *site_urls.urlpatterns,
 ]
+handler400 = site_urls.handler400
 handler500 = site_urls.handler500
 
 # The menu's items, shown to a signed-in user (base.html).
@@ -64,6 +65,20 @@ class ErrorPageTests(PersonasTestCase):
         response = self.client.get("/no-such-page/")
         html = self.assert_page(response, 404, "Page not found")
         self.assertNotIn("Not Found", html)
+
+    def test_400_for_a_body_too_large(self):
+        self.client.force_login(self.member_user)
+        response = self.client.post(
+            reverse("password_change"), {"old_password": "x" * (3 * 1024 * 1024)}
+        )
+        html = self.assert_page(response, 400, "The request could not be read")
+        self.assertNotIn("Bad Request", html)
+
+    def test_400_for_too_many_fields(self):
+        self.client.force_login(self.member_user)
+        fields = {f"field{number}": "1" for number in range(1100)}
+        response = self.client.post(reverse("password_change"), fields)
+        self.assert_page(response, 400, "The request could not be read")
 
     def test_404_for_an_anonymous_visitor(self):
         response = self.client.get("/no-such-page/")
