@@ -7,6 +7,7 @@ app's own static files and the Liberation fonts (`safe_url_fetcher`).
 """
 
 import posixpath
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from html import escape
@@ -22,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from organizations.models import OrganizationKind
@@ -57,6 +59,7 @@ FONTS_DIR = Path("/usr/share/fonts/truetype/liberation2")
 # Relative URLs in the templates ({% static %}) resolve against this, so the
 # fetcher sees file:///static/... and maps it through the staticfiles finders.
 BASE_URL = "file:///"
+STYLESHEET_URL = "file:///static/reports/document.css"
 PREVIOUS_CYCLES = 4
 MIME_TYPES = {
     ".css": "text/css",
@@ -196,13 +199,40 @@ def render_html(kind, cycle, review=None, organization=None):
     return render_to_string(TEMPLATES[kind], context)
 
 
+# Parsing document.css and loading its four fonts cost as much as laying out a
+# form, so they are done once and reused. Once per thread: Pango and Fontconfig
+# objects must not be shared between threads (the embedded default renders in
+# threads of the web process).
+parsed = threading.local()
+
+
+def stylesheets():
+    """The fonts and the stylesheets of every document, parsed once per thread."""
+    page = page_css()
+    if getattr(parsed, "page", None) != page:
+        font_config = FontConfiguration()
+        parsed.sheets = (
+            font_config,
+            [
+                weasyprint.CSS(
+                    url=STYLESHEET_URL,
+                    url_fetcher=safe_url_fetcher,
+                    font_config=font_config,
+                ),
+                weasyprint.CSS(string=page, font_config=font_config),
+            ],
+        )
+        parsed.page = page
+    return parsed.sheets
+
+
 def render_pdf(html, base_url=BASE_URL):
     """The PDF of a rendered document; pass BASE_URL so {% static %} URLs resolve."""
+    font_config, sheets = stylesheets()
     document = weasyprint.HTML(
         string=html, base_url=base_url or BASE_URL, url_fetcher=safe_url_fetcher
     )
-    stylesheet = weasyprint.CSS(string=page_css(), url_fetcher=safe_url_fetcher)
-    return document.write_pdf(stylesheets=[stylesheet])
+    return document.write_pdf(stylesheets=sheets, font_config=font_config)
 
 
 # The header and signatures -----------------------------------------------------
