@@ -22,14 +22,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 from django.db.models import Case, CharField, Count, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kontum_review import replica
 from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization
 
 from . import ratings, rules
@@ -157,12 +159,22 @@ def cache_key(key_parts, prefix="statistics:figures:"):
 
 
 def cached(key_parts, compute):
+    """The cached value of `key_parts`, else `compute()` on the replica, stored."""
     key = cache_key(key_parts)
     value = cache.get(key)
     if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        with replica.reading():
+            value = compute()
+        cache.set(key, value, cache_seconds())
     return value
+
+
+def cache_seconds():
+    """How long figures are kept: shorter when they are read from a replica."""
+    with replica.reading():
+        if replica.in_use():
+            return settings.REPLICA_CACHE_SECONDS
+    return CACHE_SECONDS
 
 
 # The tree ----------------------------------------------------------------------
@@ -236,7 +248,7 @@ def send(query):
 
 
 @contextmanager
-def together(using=DEFAULT_DB_ALIAS):
+def together(using=None):
     """Queries sent inside run on the server one after another, while Python works.
 
     psycopg's pipeline mode, in the same transaction: the dashboard counts
@@ -245,7 +257,7 @@ def together(using=DEFAULT_DB_ALIAS):
     needed first is read before the rest is sent. Any other database runs
     each query when sent.
     """
-    connection = connections[using]
+    connection = connections[using or replica.alias()]
     connection.ensure_connection()
     pipeline = getattr(connection.connection, "pipeline", None)
     if connection.vendor != "postgresql" or pipeline is None:
@@ -1339,7 +1351,11 @@ def dashboard_figures(
 
     if store:
         return cached(key, compute)
-    return cache.get(cache_key(key)) or compute()
+    found = cache.get(cache_key(key))
+    if found is None:
+        with replica.reading():
+            found = compute()
+    return found
 
 
 def statistics_tables(cycle, root, org_type=None, show_decisions=True):

@@ -91,6 +91,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock at BEGIN and wait for it, so two users saving at the
     # same moment queue up instead of one getting "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+if env.bool("PGBOUNCER", default=False):
+    # PgBouncer in transaction mode hands each transaction any server
+    # connection: no cursor or prepared statement may outlive one.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# A read replica of PostgreSQL (streaming replication), read by the dashboard and
+# the statistics only (kontum_review/replica.py). Empty: everything reads default.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+READ_REPLICA = ""
+if DATABASE_REPLICA_URL:
+    READ_REPLICA = "replica"
+    DATABASES[READ_REPLICA] = env.db("DATABASE_REPLICA_URL")
+    DATABASES[READ_REPLICA]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kontum_review.replica.ReplicaRouter"]
+# How long figures read from the replica are cached: its lag is not seen again
+# for longer than this.
+REPLICA_CACHE_SECONDS = env.int("REPLICA_CACHE_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -201,6 +218,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One worker process per core the machine or container may use (its CPU quota);
+# with a prefetch of one each process holds the message it runs and one more is
+# fetched as it ends. Documents come in runs of seconds (reviews/reports/).
+CELERY_WORKER_CONCURRENCY = env.str("CELERY_WORKER_CONCURRENCY", default="auto")
 CELERY_TIMEZONE = TIME_ZONE
 # A killed worker's unacknowledged task is handed out again once the visibility
 # timeout has passed (plus up to ~100 s until a worker's next scan). It must

@@ -25,6 +25,16 @@ DATABASES["sqlite"] = {  # noqa: F405
     "TEST": {"NAME": ":memory:"},
 }
 
+# The replica is an alias of the test database, switched on by the tests that
+# read it (override_settings(READ_REPLICA="replica")); its own connection sees
+# only what was committed, as a real replica would.
+DATABASES["replica"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "ATOMIC_REQUESTS": False,
+    "TEST": {"MIRROR": "default"},
+}
+READ_REPLICA = ""
+
 # Serve static files straight from the finders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -204,7 +204,7 @@ def dashboard(request):
             name: render_to_string(f"reviews/_dashboard_{name}.html", context)
             for name in ("crumbs", "figures")
         }
-        cache.set(html_key, parts, statistics.CACHE_SECONDS)
+        cache.set(html_key, parts, statistics.cache_seconds())
     return render(
         request,
         "reviews/dashboard.html",

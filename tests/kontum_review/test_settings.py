@@ -14,6 +14,8 @@ SERVICE_VARIABLES = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DEBUG",
+    "DATABASE_REPLICA_URL",
+    "PGBOUNCER",
 }
 # A key prod.py accepts (50+ characters, many different ones).
 STRONG_KEY = "k7#Qz!9vR2@xL5$mN8^pT3&wB6*yH1(dF4)gJ0-sC7+eA2=uK9"
@@ -73,6 +75,41 @@ class SettingsTests(SimpleTestCase):
         # Django's Redis cache, answering a miss while Redis is unreachable.
         self.assertEqual(shown["cache"], "kontum_review.cache.OptionalRedisCache")
         self.assertFalse(shown["eager"])
+
+    def test_a_replica_and_pgbouncer_come_from_the_environment(self):
+        code = """
+import django, json
+django.setup()
+from django.conf import settings
+default, replica = settings.DATABASES["default"], settings.DATABASES["replica"]
+print(json.dumps({
+    "read_replica": settings.READ_REPLICA,
+    "replica_host": replica["HOST"],
+    "mirror": replica["TEST"]["MIRROR"],
+    "no_server_cursors": default["DISABLE_SERVER_SIDE_CURSORS"],
+    "prepare": default["OPTIONS"].get("prepare_threshold", "kept"),
+}))
+"""
+        result = run_django(
+            "kontum_review.settings.dev",
+            code,
+            DATABASE_URL="postgres://kontum@pgbouncer:6432/kontum",
+            DATABASE_REPLICA_URL="postgres://kontum@db-replica:5432/kontum",
+            PGBOUNCER="true",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            json.loads(result.stdout),
+            {
+                "read_replica": "replica",
+                "replica_host": "db-replica",
+                "mirror": "default",
+                "no_server_cursors": True,
+                "prepare": None,
+            },
+        )
+        result = run_django("kontum_review.settings.dev", SHOW_SETTINGS)
+        self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_production_without_secret_key_refuses_to_start(self):
         result = run_django(
