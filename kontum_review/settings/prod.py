@@ -8,7 +8,7 @@ from django.core.checks.security.base import (
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEV_SECRET_KEY, env
+from .base import DEV_SECRET_KEY, TEMPLATES, env
 
 
 def weakness(key):
@@ -41,6 +41,29 @@ if problem := weakness(SECRET_KEY):
     )
 DEBUG = False
 DEMO_DATA_ALLOWED = False
+
+# Each template parsed once per process (Django's default with DEBUG off, said
+# here so that a `loaders` option added to base.py cannot drop it unnoticed).
+# A new list: base.py's is shared with the other settings modules.
+TEMPLATES = [
+    {
+        **TEMPLATES[0],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "debug": False,
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
+        },
+    }
+]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
