@@ -21,12 +21,14 @@ import contextlib
 import hashlib
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import (
@@ -71,6 +73,12 @@ FORMAT_VERSION = 4
 
 TRANSIENT_ERRORS = (OSError, OperationalError)
 
+# A task of a ZIP renders a run of parts, an organization's documents together,
+# so that the worker's time goes to rendering rather than to messages; a run
+# holds at most this many (a few seconds of work), so the parts of a large
+# cycle still spread over every worker process.
+PARTS_PER_TASK = 40
+
 REVIEW_KINDS = {Kind.INDIVIDUAL_FORM}
 ORGANIZATION_KINDS = {
     Kind.COLLECTIVE_REPORT,
@@ -96,6 +104,7 @@ FILE_TITLES = {
     Kind.CYCLE_DOCUMENTS: "tai lieu kiem diem",
 }
 ERRORS_ENTRY = "LOI.txt"
+ZIP_CHUNK = 1024 * 1024
 # What `error` holds while a pending job waits for the broker (not shown as such:
 # the job page says the document will be made when the service is back).
 UNSENT = "Not sent to the worker"
@@ -500,10 +509,10 @@ def load(job_id):
 
 
 def finish(job, token, content, error=""):
-    """Store the file and mark the job done, if the claim still holds."""
+    """Store the file (bytes or an open file) and mark the job done, if still held."""
     stored = default_storage.save(
         job.file.field.generate_filename(job, stored_file_name(job)),
-        ContentFile(content),
+        File(content) if hasattr(content, "read") else ContentFile(content),
     )
     done = held(job.pk, token).update(
         status=Status.DONE,
@@ -554,16 +563,23 @@ def render_job(job_id, token, render=None):
 
 def batch_parts(job):
     """The documents of a ZIP as JSON-ready [kind, review id, organization id]."""
+    return [part for part, _organization in batch_plan(job)]
+
+
+def batch_plan(job):
+    """(part, organization id) of each document of the ZIP, in the ZIP's order."""
     cycle = job.cycle
+    individual = Kind.INDIVIDUAL_FORM.value
+    order = ("organization__path", "meeting_rank", "sort_key", "pk")
     if job.kind == Kind.ORGANIZATION_FORMS:
         reviews = scope_reviews(job.kind, cycle, organization=job.organization)
         return [
-            [Kind.INDIVIDUAL_FORM.value, pk, None]
-            for pk in reviews.individuals()
-            .order_by("organization__path", "meeting_rank", "sort_key", "pk")
-            .values_list("pk", flat=True)
+            ([individual, pk, None], organization_id)
+            for pk, organization_id in reviews.individuals()
+            .order_by(*order)
+            .values_list("pk", "organization_id")
         ]
-    parts = [[Kind.SUMMARY.value, None, None]]
+    plan = [([Kind.SUMMARY.value, None, None], None)]
     collectives = (
         cycle.reviews.collectives()
         .order_by("organization__path", "kind")
@@ -574,22 +590,48 @@ def batch_parts(job):
     for pk, kind, organization_id, meeting in collectives:
         recorded = meeting == Meeting.Status.DONE
         if kind == Review.Kind.LEADERSHIP:
-            parts.append([Kind.COLLECTIVE_REPORT.value, pk, None])
+            plan.append(([Kind.COLLECTIVE_REPORT.value, pk, None], organization_id))
             if recorded:
-                parts.append([Kind.MINUTES.value, pk, None])
+                plan.append(([Kind.MINUTES.value, pk, None], organization_id))
             continue
+        parts = []
         if decided:
             parts.append([Kind.NOTIFICATION.value, None, organization_id])
         parts.append([Kind.COLLECTIVE_REPORT.value, None, organization_id])
         if recorded:
             parts.append([Kind.MINUTES.value, None, organization_id])
-    members = (
-        cycle.reviews.individuals()
-        .order_by("organization__path", "meeting_rank", "sort_key", "pk")
-        .values_list("pk", flat=True)
+        plan.extend((part, organization_id) for part in parts)
+    members = cycle.reviews.individuals().order_by(*order)
+    plan.extend(
+        ([individual, pk, None], organization_id)
+        for pk, organization_id in members.values_list("pk", "organization_id")
     )
-    parts.extend([Kind.INDIVIDUAL_FORM.value, pk, None] for pk in members)
-    return parts
+    return plan
+
+
+def runs(todo, organizations, size=PARTS_PER_TASK):
+    """Split [index, part] into the runs one task renders, in order.
+
+    A run ends when full, or where the organization changes once it holds half
+    its size, so a cell's forms stay together. There are two runs at least: a
+    worker lost mid-run keeps its run until the broker's visibility timeout, and
+    the other run goes on meanwhile.
+    """
+    found, run, previous = [], [], None
+    for item in todo:
+        organization = organizations.get(item[0])
+        changed = run and organization != previous
+        if len(run) >= size or (changed and len(run) >= size // 2):
+            found.append(run)
+            run = []
+        run.append(item)
+        previous = organization
+    if run:
+        found.append(run)
+    if len(found) == 1 and len(run) > 1:
+        half = (len(run) + 1) // 2
+        found = [run[:half], run[half:]]
+    return found
 
 
 def parts_folder(job):
@@ -619,10 +661,20 @@ def plan_batch(job_id, token=None):
     Parts rendered under an earlier claim of the job are kept and counted, so a
     job claimed again renders only what is missing.
     """
+    todo, kept, _organizations = plan(job_id, token)
+    return todo, kept
+
+
+def plan_runs(job_id, token=None):
+    """The runs of [index, part] to render, one task each, and the results kept."""
+    todo, kept, organizations = plan(job_id, token)
+    return runs(todo, organizations), kept
+
+
+def plan(job_id, token=None):
     job = load(job_id)
-    parts = batch_parts(job)
-    todo, kept = [], []
-    for index, part in enumerate(parts):
+    todo, kept, organizations = [], [], {}
+    for index, (part, organization_id) in enumerate(batch_plan(job)):
         path = part_path(job, part)
         if default_storage.exists(path):
             if whole(path):
@@ -631,9 +683,10 @@ def plan_batch(job_id, token=None):
                 continue
             default_storage.delete(path)
         todo.append([index, part])
+        organizations[index] = organization_id
     jobs = held(job_id, token) if token else ReportJob.objects.filter(pk=job_id)
-    jobs.update(total=max(len(parts), 1), progress=len(kept))
-    return todo, kept
+    jobs.update(total=max(len(todo) + len(kept), 1), progress=len(kept))
+    return todo, kept, organizations
 
 
 def start_batch(job_id, token=None):
@@ -696,6 +749,30 @@ def render_part(job_id, part, render=None, token=None, index=None):
     return {"index": index, "name": name, "path": path}
 
 
+def render_parts(job_id, items, render=None, token=None):
+    """Render a run of [index, part] in a row; the results, one a part.
+
+    A part already stored (the run is retried after a transient error) is not
+    rendered or counted again. Once the claim is lost, the rest is left.
+    """
+    results = []
+    for index, part in items:
+        stored = stored_part(job_id, part, index)
+        result = stored or render_part(job_id, part, render, token, index)
+        if result.get("skipped"):
+            break
+        results.append(result)
+    return results
+
+
+def stored_part(job_id, part, index):
+    job = load(job_id)
+    path = part_path(job, part)
+    if not (default_storage.exists(path) and whole(path)):
+        return None
+    return {"index": index, "name": part_entry(job, part)[2], "path": path}
+
+
 def part_failed(job_id, name, error, token=None, index=None):
     if isinstance(token, str):
         token = parse_token(token)
@@ -703,10 +780,19 @@ def part_failed(job_id, name, error, token=None, index=None):
     return {"index": index, "name": name, "error": readable_error(error)}
 
 
+def flattened(results):
+    """The results of single parts and of runs (a list each) as one list."""
+    for result in results:
+        if isinstance(result, list):
+            yield from result
+        else:
+            yield result
+
+
 def merged(results):
     """One result per part, in the parts' order: kept, rendered and failed ones."""
     found = {}
-    for position, result in enumerate(results):
+    for position, result in enumerate(flattened(results)):
         if result.get("skipped"):
             continue
         index = result.get("index")
@@ -746,27 +832,34 @@ def write_zip(job_id, token, results):
     if not held(job_id, token).exists():
         return False
     job = load(job_id)
-    buffer, taken, failures = io.BytesIO(), set(), []
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for result in merged(results):
-            name = unique(result["name"], taken)
-            if "error" in result:
-                failures.append(f"{name}: {result['error']}")
-                continue
-            with default_storage.open(result["path"], "rb") as part:
-                archive.writestr(name, part.read())
+    taken, failures = set(), []
+    # Parts are copied into a file on disk, not held in memory: a cycle's ZIP
+    # holds tens of thousands of them.
+    with tempfile.TemporaryFile() as buffer:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for result in merged(results):
+                name = unique(result["name"], taken)
+                if "error" in result:
+                    failures.append(f"{name}: {result['error']}")
+                    continue
+                with (
+                    default_storage.open(result["path"], "rb") as part,
+                    archive.open(name, "w") as entry,
+                ):
+                    shutil.copyfileobj(part, entry, ZIP_CHUNK)
+            if failures:
+                archive.writestr(ERRORS_ENTRY, "\n".join(failures) + "\n")
+        error = ""
         if failures:
-            archive.writestr(ERRORS_ENTRY, "\n".join(failures) + "\n")
-    error = ""
-    if failures:
-        with translation.override(settings.LANGUAGE_CODE):
-            error = ngettext(
-                "%(count)d document could not be rendered:",
-                "%(count)d documents could not be rendered:",
-                len(failures),
-            ) % {"count": len(failures)}
-        error = "\n".join([error, *failures])
-    done = finish(job, token, buffer.getvalue(), error=error)
+            with translation.override(settings.LANGUAGE_CODE):
+                error = ngettext(
+                    "%(count)d document could not be rendered:",
+                    "%(count)d documents could not be rendered:",
+                    len(failures),
+                ) % {"count": len(failures)}
+            error = "\n".join([error, *failures])
+        buffer.seek(0)
+        done = finish(job, token, buffer, error=error)
     if done:
         clear_parts(job)
     return done

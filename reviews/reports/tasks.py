@@ -44,19 +44,36 @@ def render_report_task(self, job_id):
 
 
 def start_batch(job_id, token):
-    """Render the parts still missing in a chord; the parts kept join the ZIP."""
-    todo, kept = pipeline.plan_batch(job_id, token)
-    if not todo:
+    """Render the parts still missing in a chord of runs; kept parts join the ZIP."""
+    runs, kept = pipeline.plan_runs(job_id, token)
+    if not runs:
         pipeline.write_zip(job_id, token, kept)
         return
     stamp = token.isoformat()
-    header = [render_part_task.s(job_id, part, stamp, index) for index, part in todo]
+    header = [render_run_task.s(job_id, run, stamp) for run in runs]
     chord(header)(build_zip_task.s(job_id, stamp, kept))
 
 
 @shared_task(bind=True, **RETRY)
+def render_run_task(self, job_id, run, token=None):
+    """A run of a ZIP's documents; a part that keeps failing is reported, not raised."""
+    try:
+        return pipeline.render_parts(job_id, run, token=token)
+    except pipeline.TRANSIENT_ERRORS as error:
+        if self.request.retries < self.max_retries:
+            raise
+        return [
+            pipeline.stored_part(job_id, part, index)
+            or pipeline.part_failed(
+                job_id, f"{part[0]}-{part[1] or part[2]}", error, token, index
+            )
+            for index, part in run
+        ]
+
+
+@shared_task(bind=True, **RETRY)
 def render_part_task(self, job_id, part, token=None, index=None):
-    """One document of a ZIP; a part that keeps failing is reported, not raised."""
+    """One document of a ZIP (messages sent before runs); see render_run_task."""
     try:
         return pipeline.render_part(job_id, part, token=token, index=index)
     except pipeline.TRANSIENT_ERRORS as error:

@@ -250,6 +250,72 @@ class ReportBatchTests(ReportTestCase):
         )
 
 
+class ReportRunTests(ReportTestCase):
+    """A ZIP's parts are rendered in runs, an organization's forms together."""
+
+    def items(self, *organizations):
+        todo = [
+            [index, ["individual_form", index, None]]
+            for index in range(len(organizations))
+        ]
+        return todo, dict(enumerate(organizations))
+
+    def test_a_run_ends_at_a_new_organization_once_half_full(self):
+        todo, organizations = self.items(*"AAAABBBBBBCC")
+        runs = pipeline.runs(todo, organizations, size=8)
+        self.assertEqual([len(run) for run in runs], [4, 6, 2])
+        self.assertEqual([item for run in runs for item in run], todo)
+
+    def test_small_organizations_share_a_run_up_to_half_its_size(self):
+        todo, organizations = self.items(*"ABCDEFGHIJ")
+        runs = pipeline.runs(todo, organizations, size=8)
+        self.assertEqual([len(run) for run in runs], [4, 4, 2])
+
+    def test_a_single_organization_still_gets_two_runs(self):
+        todo, organizations = self.items(*"AAAAAA")
+        runs = pipeline.runs(todo, organizations, size=40)
+        self.assertEqual([len(run) for run in runs], [3, 3])
+
+    def test_a_cycle_zip_sends_one_task_a_run(self):
+        self.cycle.status = ReviewCycle.Status.DECIDED
+        self.cycle.save()
+        sent = []
+        with mock.patch("reviews.reports.tasks.chord") as chord:
+            chord.side_effect = lambda header: sent.extend(header) or mock.Mock()
+            self.request(self.staff, Kind.CYCLE_DOCUMENTS)
+        job = ReportJob.objects.get(kind=Kind.CYCLE_DOCUMENTS)
+        parts = [item for task in sent for item in task.args[1]]
+        self.assertEqual(len(parts), job.total)
+        self.assertLess(len(sent), job.total)
+        self.assertEqual([index for index, _part in parts], list(range(job.total)))
+
+    def test_a_retried_run_renders_and_counts_only_what_is_missing(self):
+        job = ReportJob.objects.create(
+            kind=Kind.ORGANIZATION_FORMS,
+            cycle=self.cycle,
+            organization=self.cell_a,
+            input_hash="x",
+        )
+        token = pipeline.claim(job.pk)
+        [first, second] = pipeline.plan_batch(job.pk, token)[0]
+        pipeline.render_part(job.pk, first[1], token=token, index=first[0])
+        rendered = []
+
+        def render(kind, cycle, review=None, organization=None):
+            rendered.append(review.pk)
+            return pipeline.default_render(kind, cycle, review, organization)
+
+        results = pipeline.render_parts(job.pk, [first, second], render, token)
+        self.assertEqual(rendered, [second[1][1]])
+        self.assertEqual([result["index"] for result in results], [0, 1])
+        job.refresh_from_db()
+        self.assertEqual(job.progress, 2)
+        self.assertTrue(pipeline.write_zip(job.pk, token, [results]))
+        job.refresh_from_db()
+        self.assertEqual(job.status, Status.DONE, job.error)
+        self.assertEqual(len(zipfile.ZipFile(io.BytesIO(self.read(job))).namelist()), 2)
+
+
 class ReportViewTests(ReportTestCase):
     def post_request(self, user, **data):
         self.client.force_login(user)
