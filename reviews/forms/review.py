@@ -5,12 +5,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db.models import prefetch_related_objects
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.template.defaultfilters import floatformat
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .. import rules
-from ..models import CarryOverItem, FormSection, Review, ScoreCriterion, SuggestionItem
+from ..models import (
+    CarryOverItem,
+    FormSection,
+    Review,
+    ScoreCriterion,
+    SuggestionAnswer,
+    SuggestionItem,
+)
 from .fields import ScoreField, typed_value
 
 TEXT_MAX_LENGTH = 20_000
@@ -49,10 +58,20 @@ class ReviewContent:
         if Kind.CARRY_OVER in kinds:
             content.carry_items = list(review.carry_over_items.order_by("number"))
         if Kind.SUGGESTIONS in kinds:
-            content.suggestion_items = list(addressed_items(review))
-            content.suggestion_texts = dict(
-                review.suggestion_answers.values_list("item_id", "text")
+            # Each item with this review's answer to it, in the same query.
+            answers = SuggestionAnswer.objects.filter(
+                review=review, item=OuterRef("pk")
             )
+            content.suggestion_items = list(
+                addressed_items(review).annotate(
+                    answer=Subquery(answers.values("text")[:1])
+                )
+            )
+            content.suggestion_texts = {
+                item.pk: item.answer
+                for item in content.suggestion_items
+                if item.answer is not None
+            }
         return content
 
 
@@ -78,7 +97,11 @@ CONDITIONS = [
 
 @dataclass
 class Block:
-    """One section of the form as the template shows it."""
+    """One section of the form as the template shows it.
+
+    The fields are bound fields for the read-only page, and their rendered
+    groups (field_group) for the editable one: its templates print them.
+    """
 
     section: FormSection
     field: forms.BoundField | None = None
@@ -90,6 +113,139 @@ class Block:
     @property
     def kind(self):
         return self.section.kind
+
+
+# The Bootstrap class of each widget's control, after crispy-bootstrap5.
+CONTROL_CLASSES = {forms.Select: "form-select", forms.CheckboxInput: "form-check-input"}
+
+
+def control_class(widget):
+    """The widget's classes as crispy's filter sets them: its own name first."""
+    bootstrap = next(
+        (css for kind, css in CONTROL_CLASSES.items() if isinstance(widget, kind)),
+        "form-control",
+    )
+    return f"{type(widget).__name__.lower()} {bootstrap}"
+
+
+def field_group(bound):
+    """The label, control, errors and help of a field, as crispy-bootstrap5's
+    field.html lays them out, in one pass of Python instead of ten templates.
+    """
+    widget = bound.field.widget
+    if widget.is_hidden:
+        return control_html(bound, {})
+    errors = bound.errors
+    css = widget.attrs.get("class") or control_class(widget)
+    if errors and "is-invalid" not in css.split():
+        css = f"{css} is-invalid"
+    control = control_html(bound, {"class": css})
+    required = bound.field.required
+    label = format_html(
+        '<label for="{}" class="form-label{}">{}{}</label>',
+        bound.id_for_label,
+        " requiredField" if required else "",
+        bound.label,
+        mark_safe('<span class="asteriskField">*</span>') if required else "",
+    )
+    shown_errors = ""
+    if errors:
+        shown_errors = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            errors.field_id,
+            format_html_join(
+                "",
+                '<p id="error_{}_{}"><strong>{}</strong></p>',
+                ((n, bound.auto_id, error) for n, error in enumerate(errors, 1)),
+            ),
+        )
+    help_text = ""
+    if bound.help_text:
+        # As crispy shows it: the help text is the form's own, not user input.
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>',
+            bound.auto_id,
+            mark_safe(bound.help_text),
+        )
+    classes = bound.css_classes()
+    return format_html(
+        '<div id="div_{}" class="mb-3{}">{}{}{}{}</div>',
+        bound.auto_id,
+        f" {classes}" if classes else "",
+        label,
+        control,
+        shown_errors,
+        help_text,
+    )
+
+
+# The widgets control_html writes as Django's own templates would.
+PLAIN_WIDGETS = (
+    forms.Textarea,
+    forms.Select,
+    forms.TextInput,
+    forms.NumberInput,
+    forms.DateInput,
+    forms.TimeInput,
+    forms.CheckboxInput,
+    forms.HiddenInput,
+)
+
+
+def html_attrs(attrs):
+    """Attributes in their order, as django/forms/widgets/attrs.html writes them."""
+    return mark_safe(
+        "".join(
+            f" {conditional_escape(name)}"
+            if value is True
+            else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+def control_html(bound, attrs):
+    """The field's widget as BoundField.as_widget renders it, without its
+    templates (django/forms/widgets/*.html); other widgets go through them."""
+    widget = bound.field.widget
+    if type(widget) not in PLAIN_WIDGETS:
+        return bound.as_widget(attrs=attrs)
+    attrs = bound.build_widget_attrs(attrs, widget)
+    if bound.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound.auto_id)
+    shown = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
+    name, value = shown["name"], shown["value"]
+    if isinstance(widget, forms.Textarea):
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            name,
+            html_attrs(shown["attrs"]),
+            value or "",
+        )
+    if isinstance(widget, forms.Select):
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>',
+            (
+                (option["value"], html_attrs(option["attrs"]), option["label"])
+                for _group, choices, _index in shown["optgroups"]
+                for option in choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}\n</select>',
+            name,
+            html_attrs(shown["attrs"]),
+            options,
+        )
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        shown["type"],
+        name,
+        format_html(' value="{}"', value) if value is not None else "",
+        html_attrs(shown["attrs"]),
+    )
 
 
 def text_field(label, help_text=""):
@@ -445,38 +601,44 @@ class ReviewForm(forms.Form):
 
     # Rendering -----------------------------------------------------------
 
-    def blocks(self):
-        """The sections in order, each with its bound fields."""
+    def blocks(self, *, rendered=False):
+        """The sections in order, each with its bound fields, or with them
+        rendered (label, control, errors and help) when `rendered`."""
+        shown = field_group if rendered else (lambda bound: bound)
         blocks = []
         for section in self.content.sections:
             block = Block(section=section)
             if f"text_{section.key}" in self.fields:
-                block.field = self[f"text_{section.key}"]
+                block.field = shown(self[f"text_{section.key}"])
             elif section.kind == Kind.CARRY_OVER:
                 block.rows = [
-                    (item, self[f"carry_{item.pk}"], self[f"outcome_{item.pk}"])
+                    (
+                        item,
+                        shown(self[f"carry_{item.pk}"]),
+                        shown(self[f"outcome_{item.pk}"]),
+                    )
                     for item in self.content.carry_items
                 ]
             elif section.kind == Kind.SUGGESTIONS:
                 block.rows = [
-                    (item, self[f"suggestion_{item.pk}"])
+                    (item, shown(self[f"suggestion_{item.pk}"]))
                     for item in self.content.suggestion_items
                 ]
             elif section.kind == Kind.RATING:
-                block.field = self["self_rating"]
+                block.field = shown(self["self_rating"])
                 if "civil_servant_rating" in self.fields:
-                    block.civil_servant = self["civil_servant_rating"]
-                block.score_groups = self.score_groups()
+                    block.civil_servant = shown(self["civil_servant_rating"])
+                block.score_groups = self.score_groups(shown)
                 block.conditions = [
-                    self[f"cond_{name}"]
+                    shown(self[f"cond_{name}"])
                     for name, _label in CONDITIONS
                     if f"cond_{name}" in self.fields
                 ]
             blocks.append(block)
         return blocks
 
-    def score_groups(self):
-        """(group label, maximum, total so far, bound fields) for the score table."""
+    def score_groups(self, shown):
+        """(group, label, maximum, total so far, fields) for the score table."""
         if not self.content.criteria:
             return []
         regime = self.content.review.cycle.regime
@@ -487,7 +649,7 @@ class ReviewForm(forms.Form):
             (ScoreCriterion.Group.TASKS, regime.task_results_max),
         ):
             fields = [
-                self[f"score_{c.code}"]
+                shown(self[f"score_{c.code}"])
                 for c in self.content.criteria
                 if c.group == group
             ]

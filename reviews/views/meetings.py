@@ -32,6 +32,7 @@ from ..forms.meetings import (
     SubjectForm,
     stamp_of,
 )
+from ..forms.review import control_html, field_group
 from ..models import (
     Assignment,
     Attendance,
@@ -42,6 +43,7 @@ from ..models import (
     ReviewCycle,
     StepExemption,
 )
+from .review_forms import leadership_for
 
 # A meeting may be recorded while members write their forms and during the
 # meetings step; afterwards the page is read-only.
@@ -75,6 +77,8 @@ class Subject:
     form: SubjectForm | None
     waiting: bool
     warnings: list
+    # The form's fields, rendered once (subject_fields).
+    fields: dict | None = None
 
 
 # Views ---------------------------------------------------------------------
@@ -480,8 +484,12 @@ def proposal_warnings(cycle, items):
     recorded = [item for item in items if item.proposed_rating_id]
     if not recorded:
         return {}
+    reviews = [item.review for item in recorded]
     book = ratings.RuleBook(
-        cycle, [item.review for item in recorded], stage=Rating.Stage.MEETING
+        cycle,
+        reviews,
+        stage=Rating.Stage.MEETING,
+        leadership=leadership_for(cycle, reviews),
     )
     incomplete = [book.incomplete] if book.incomplete else []
     return {
@@ -574,6 +582,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
                 form=form,
                 waiting=upcoming is not None and item.order > upcoming.order,
                 warnings=warnings.get(item.pk, []),
+                fields=subject_fields(form),
             )
         )
     recorded = sum(item.is_recorded for item in awaited)
@@ -635,7 +644,35 @@ def render_page(
         status_errors=status_errors,
         not_held=not_held,
     )
+    if details is not None:
+        context.update(rendered_details(details, attendance))
     return render(request, "reviews/meeting.html", context)
+
+
+def subject_fields(form):
+    """The subject form's fields rendered: the comments, then a vote per level."""
+    if form is None:
+        return None
+    return {
+        "stamp": control_html(form["stamp"], {}),
+        "comments": field_group(form["comments"]),
+        "votes": [field_group(field) for field in form.vote_fields],
+    }
+
+
+def rendered_details(details, attendance):
+    """The details form and the attendance rows with their fields rendered once."""
+    return {
+        "details_fields": {name: field_group(details[name]) for name in details.fields},
+        "attendance_rows": [
+            (
+                form,
+                control_html(form["present"], {}),
+                control_html(form["absence_reason"], {}),
+            )
+            for form in attendance.forms
+        ],
+    }
 
 
 def render_subject(request, meeting, manager, items, item, *, edit=False, form=None):

@@ -1,11 +1,13 @@
 """The review forms: a collective's report (Mẫu 01) and each member's review."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from ..forms.review import (
     ReviewForm,
     values_of,
 )
-from ..models import CarryOverItem, Rating, Review, SuggestionAnswer
+from ..models import CarryOverItem, CyclePost, Rating, Review, SuggestionAnswer
 
 
 @dataclass
@@ -55,14 +57,18 @@ def review_form(request, public_id):
             request, form, editable, conflict=conflict, saved=conflict.current
         )
     if request.htmx:
+        # The warnings follow the self-rating as it is autosaved; the rules
+        # read only the rating, the scores and their conditions.
+        live = "self_rating" in form.fields and rated_differently(
+            form.content.review, saved
+        )
         return render(
             request,
             "reviews/_review_autosave.html",
             {
                 "saved": saved,
-                # The warnings follow the self-rating as it is autosaved.
-                "live_warnings": "self_rating" in form.fields,
-                "warnings": self_rating_warnings(form.content, saved),
+                "live_warnings": live,
+                "warnings": self_rating_warnings(form.content, saved) if live else [],
             },
         )
     if missing or refused:
@@ -97,7 +103,7 @@ def render_form(
         {
             "review": review,
             "form": form,
-            "blocks": form.blocks(),
+            "blocks": form.blocks(rendered=editable),
             "editable": editable,
             "cycle_open": review.cycle.status in services.EDITABLE_STATES,
             "conflict": conflict,
@@ -120,7 +126,13 @@ def self_rating_warnings(content, review, refused=()):
     """
     if review.self_rating_id is None:
         return []
-    book = ratings.RuleBook(content.review.cycle, [review], stage=Rating.Stage.SELF)
+    cycle = content.review.cycle
+    book = ratings.RuleBook(
+        cycle,
+        [review],
+        stage=Rating.Stage.SELF,
+        leadership=leadership_for(cycle, [review]),
+    )
     codes = {level.pk: code for code, level in book.levels.items()}
     code = codes.get(review.self_rating_id)
     if code is None:
@@ -134,6 +146,58 @@ def self_rating_warnings(content, review, refused=()):
         for finding in book.findings(review)
         if finding.broken_by(code) and (finding.rule != "points" or check_points)
     ]
+
+
+def rated_differently(before, after):
+    """Whether a save changed what the self-rating's rules read."""
+    return any(
+        getattr(before, name) != getattr(after, name)
+        for name in ("self_rating_id", "scores", *(name for name, _ in CONDITIONS))
+    )
+
+
+def leadership_for(cycle, reviews):
+    """The cycle's ratings.Leadership as far as the rules of `reviews` read it.
+
+    Leadership(cycle) reads the posts of the whole cycle, some 140 ms at a
+    province's size; the rules of a few subjects read only the posts they hold
+    and, for a collective, those held in its organization. Filled as
+    Leadership.__init__ fills it (tests/reviews/test_page_costs.py compares).
+    """
+    pks = [review.pk for review in reviews if review.member_id]
+    own = [review.organization_id for review in reviews if not review.member_id]
+    # Only members reviewed with a leadership collective are read as its leaders.
+    seated = [review.pk for review in reviews if review.leadership_review_id]
+    lead = ratings.Leadership.__new__(ratings.Leadership)
+    lead.held, lead.heads = defaultdict(list), defaultdict(list)
+    lead.leading, lead.members = defaultdict(set), defaultdict(set)
+    lead.units = defaultdict(set)
+    posts = (
+        CyclePost.objects.filter(cycle=cycle)
+        .filter(Q(review__in=pks) | Q(organization__in=own))
+        .order_by()
+        .values_list("review_id", "review__member_id", "organization_id", "kind")
+    )
+    for review_id, member_id, organization_id, kind in posts:
+        lead.held[review_id].append((organization_id, kind))
+        lead.members[organization_id].add(member_id)
+        if kind == ratings.HEAD_POST:
+            lead.heads[organization_id].append(review_id)
+        if kind in ratings.LEADING_POSTS:
+            lead.units[review_id].add(organization_id)
+            lead.leading[organization_id].add(review_id)
+    # Each side of the "or" only when needed: the planner reads one index each.
+    subjects = Q(pk__in=seated)
+    if own:
+        subjects |= Q(leadership_review__organization__in=own)
+    leaders = cycle.reviews.filter(
+        subjects, kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
+    ).values_list("pk", "member_id", "leadership_review__organization_id")
+    for review_id, member_id, organization_id in leaders:
+        lead.members[organization_id].add(member_id)
+        lead.units[review_id].add(organization_id)
+        lead.leading[organization_id].add(review_id)
+    return lead
 
 
 def rebound(form, version):
@@ -166,7 +230,8 @@ def save(user, form, changes):
         return None, Conflict(stale.current, [])
 
 
-@transaction.atomic
+# No savepoint of its own: the request is atomic (ATOMIC_REQUESTS), and a stale
+# version is refused by save_review before anything is written.
 def write(user, form, changes, version):
     saved = services.save_review(
         form.content.review,

@@ -242,17 +242,18 @@ class PointsWarningTests(ReviewFormTestCase):
 
 class WarningQueryTests(ReviewFormTestCase):
     def test_the_rules_are_read_in_a_fixed_number_of_queries(self):
-        """13 queries without a self-rating (test_review_form); once one is
-        saved the rule book adds five: the cycle's posts and leaders, the
+        """12 queries without a self-rating (test_review_form); once one is
+        saved the rule book adds four: the posts the subject holds, the
         disciplines, the conclusions and the rating chain (the levels are
-        shared with the form)."""
+        shared with the form; the leaders are read only for a member reviewed
+        with a leadership collective)."""
         self.client.force_login(self.secretary_a)
         url = self.url(self.review_a)
         Review.objects.filter(pk=self.review_a.pk).update(
             self_rating=self.level("HTTNV")
         )
         self.client.get(url)
-        with self.assertNumQueries(18):
+        with self.assertNumQueries(16):
             self.client.get(url)
         for day in range(1, 6):
             Discipline.objects.create(
@@ -260,7 +261,7 @@ class WarningQueryTests(ReviewFormTestCase):
                 form=Discipline.Form.WARNING,
                 decided_on=datetime.date(2026, 3, day),
             )
-        with self.assertNumQueries(18):
+        with self.assertNumQueries(16):
             response = self.client.get(url)
         self.assertEqual(len(response.context["warnings"]), 1)
 

@@ -1,0 +1,269 @@
+"""The pages secretaries and members open all day cost little (issue 14, part 4).
+
+Query counts are pinned here; bench/pages.py and bench/load.py measure the time.
+"""
+
+import json
+import re
+
+from django.template import Context, Template, engines
+from django.template.loaders.cached import Loader as CachedLoader
+from django.test import SimpleTestCase
+
+from members.models import PostKind
+from reviews import ratings
+from reviews.forms.meetings import AttendanceFormSet, MeetingDetailsForm, SubjectForm
+from reviews.forms.review import (
+    ReviewContent,
+    ReviewForm,
+    control_html,
+    field_group,
+)
+from reviews.models import (
+    CyclePost,
+    Discipline,
+    Meeting,
+    Rating,
+    Review,
+    ReviewCycle,
+)
+from reviews.views.review_forms import leadership_for
+
+from ..kontum_review.test_settings import STRONG_KEY, run_django
+from .test_review_form import ReviewFormTestCase
+
+CRISPY_FIELD = Template("{% load crispy_forms_tags %}{{ field|as_crispy_field }}")
+
+
+def tidy(html):
+    """HTML without the whitespace next to tags, which a browser does not show."""
+    return re.sub(r"\s*([<>])\s*", r"\1", re.sub(r"\s+", " ", str(html))).strip()
+
+
+class ReviewFormCostTests(ReviewFormTestCase):
+    """The form, opened and autosaved, in a fixed number of queries."""
+
+    def setUp(self):
+        # A saved self-rating: the page checks the rules it breaks.
+        self.rating = self.level("HTTNV")
+        Review.objects.filter(pk=self.review_a.pk).update(
+            self_rating=self.rating, version=1
+        )
+
+    def autosave(self, **data):
+        return self.client.post(
+            self.url(self.review_a),
+            {"version": 1, "self_rating": self.rating.pk, **data},
+            HTTP_HX_REQUEST="true",
+        )
+
+    def test_member_opens_own_form(self):
+        self.client.force_login(self.member_user)
+        self.client.get(self.url(self.review_a))
+        # Session, user, review; sections, levels, criteria, carried-over items,
+        # suggestion items with their answers; the rules: posts, disciplines,
+        # conclusions, scores; the notices; the request's savepoint pair.
+        with self.assertNumQueries(15):
+            response = self.client.get(self.url(self.review_a))
+        self.assertContains(response, 'id="self-rating-warnings"')
+
+    def test_secretary_opens_a_members_form(self):
+        self.client.force_login(self.secretary_a)
+        self.client.get(self.url(self.review_a))
+        # As the member's, and whether the secretary manages the cell.
+        with self.assertNumQueries(16):
+            self.client.get(self.url(self.review_a))
+
+    def test_autosave_of_a_text(self):
+        self.client.force_login(self.member_user)
+        # Session, user, review; the form's content (sections, levels, criteria,
+        # carried-over items, suggestion items with their answers); the locked
+        # row, the cycle's guard, the update and its history row; the savepoints
+        # of the request and of the save. The rules are not read again: the
+        # rating did not change.
+        with self.assertNumQueries(16):
+            response = self.autosave(**{"text_I-1": "Đang viết"})
+        self.assertContains(response, 'value="2" id="id_version"')
+        self.assertNotContains(response, "self-rating-warnings")
+
+    def test_autosave_of_the_rating_checks_its_rules(self):
+        Discipline.objects.create(
+            member=self.member_a,
+            form=Discipline.Form.WARNING,
+            decided_on="2026-06-01",
+            violation="Vi phạm quy chế làm việc",
+        )
+        self.client.force_login(self.member_user)
+        response = self.autosave(self_rating=self.level("HTXSNV").pk)
+        self.assertContains(response, 'id="self-rating-warnings" hx-swap-oob')
+        self.assertContains(response, "alert-warning")
+
+
+class RenderedFieldsTests(ReviewFormTestCase):
+    """Fields rendered once in Python read as crispy-forms and Django render them."""
+
+    def assert_renders_as_before(self, form):
+        for bound in form:
+            with self.subTest(field=bound.name, bound=form.is_bound):
+                expected = CRISPY_FIELD.render(Context({"field": bound}))
+                self.assertEqual(tidy(field_group(bound)), tidy(expected))
+                self.assertEqual(tidy(control_html(bound, {})), tidy(bound))
+
+    def review_form(self, data=None):
+        self.carry_over(self.review_a, "Hạn chế một")
+        self.suggest("Gợi ý một", member=self.member_a)
+        review = Review.objects.select_related("cycle__regime", "template").get(
+            pk=self.review_a.pk
+        )
+        form = ReviewForm(data, content=ReviewContent.load(review))
+        if data is not None:
+            form.is_valid()
+        return form
+
+    def test_review_form(self):
+        self.assert_renders_as_before(self.review_form())
+
+    def test_review_form_with_errors(self):
+        form = self.review_form(
+            {
+                "version": "x",
+                "score_A1": "NaN",
+                "self_rating": "999",
+                "cond_tasks_on_time_percent": "300",
+                "text_I-1": "<b>“Đang viết”</b> & more",
+            }
+        )
+        self.assertTrue(form.errors)
+        self.assert_renders_as_before(form)
+
+    def test_meeting_forms(self):
+        cycle = ReviewCycle.objects.get(pk=self.cycle.pk)
+        levels = list(cycle.regime.levels.order_by("rank"))
+        meeting = Meeting.objects.create(review=self.collective_a)
+        item = meeting.items.create(order=0, review=self.collective_a)
+        self.assert_renders_as_before(SubjectForm(item=item, levels=levels))
+        subject = SubjectForm({"comments": "x" * 5}, item=item, levels=levels)
+        subject.is_valid()
+        self.assert_renders_as_before(subject)
+        details = MeetingDetailsForm(
+            {"held_on": "2020-01-01", "starts_at": "9", "version": "0"},
+            instance=meeting,
+            cycle=cycle,
+        )
+        details.is_valid()
+        self.assert_renders_as_before(details)
+        self.assert_renders_as_before(MeetingDetailsForm(cycle=cycle))
+
+    def test_attendance_rows(self):
+        meeting = Meeting.objects.create(review=self.collective_a)
+        rows = [
+            meeting.attendance.create(member=self.member_a, present=True),
+            meeting.attendance.create(member=self.other_member_a, present=False),
+        ]
+        data = {
+            "attendance-TOTAL_FORMS": "2",
+            "attendance-INITIAL_FORMS": "2",
+            "attendance-0-present": "on",
+        }
+        for formset in (
+            AttendanceFormSet(rows=rows),
+            AttendanceFormSet(data, rows=rows),
+        ):
+            formset.is_valid()
+            for form in formset.forms:
+                for name in ("present", "absence_reason"):
+                    with self.subTest(field=name, bound=form.is_bound):
+                        self.assertEqual(
+                            tidy(control_html(form[name], {})), tidy(form[name])
+                        )
+
+
+class LeadershipForTests(ReviewFormTestCase):
+    """The leadership read for a few subjects is the cycle's, as far as they go."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.review_b = cls.cycle.reviews.get(member=cls.member_b)
+        cls.other_review_a = cls.cycle.reviews.get(member=cls.other_member_a)
+        for review, organization, kind in (
+            (cls.review_a, cls.cell_a, PostKind.SECRETARY),
+            (cls.other_review_a, cls.cell_a, PostKind.DEPUTY),
+            (cls.review_b, cls.cell_b, PostKind.SECRETARY),
+            (cls.review_b, cls.ward, PostKind.COMMITTEE),
+        ):
+            CyclePost.objects.create(
+                cycle=cls.cycle, review=review, organization=organization, kind=kind
+            )
+
+    def test_each_subject_reads_what_the_whole_cycle_says(self):
+        whole = ratings.Leadership(self.cycle)
+        reviews = list(self.cycle.reviews.all())
+        self.assertGreater(len(reviews), 4)
+        for review in reviews:
+            with self.subTest(review=review.subject_name):
+                scoped = leadership_for(self.cycle, [review])
+                if review.member_id:
+                    self.assertEqual(
+                        sorted(scoped.held[review.pk]), sorted(whole.held[review.pk])
+                    )
+                    self.assertEqual(scoped.units[review.pk], whole.units[review.pk])
+                else:
+                    org = review.organization_id
+                    self.assertEqual(scoped.members[org], whole.members[org])
+                    self.assertEqual(
+                        sorted(scoped.heads[org]), sorted(whole.heads[org])
+                    )
+                    self.assertEqual(scoped.leading[org], whole.leading[org])
+
+    def test_the_rules_find_the_same(self):
+        Discipline.objects.create(
+            member=self.member_a,
+            form=Discipline.Form.WARNING,
+            decided_on="2026-06-01",
+            violation="Vi phạm quy chế làm việc",
+        )
+        reviews = list(self.cycle.reviews.all())
+        whole = ratings.RuleBook(self.cycle, reviews, stage=Rating.Stage.SELF)
+        scoped = ratings.RuleBook(
+            self.cycle,
+            reviews,
+            stage=Rating.Stage.SELF,
+            leadership=leadership_for(self.cycle, reviews),
+        )
+        for review in reviews:
+            with self.subTest(review=review.subject_name):
+                self.assertEqual(
+                    [f.reason for f in scoped.findings(review)],
+                    [f.reason for f in whole.findings(review)],
+                )
+
+
+SHOW_LOADERS = """
+import django, json
+django.setup()
+from django.template import engines
+engine = engines["django"].engine
+print(json.dumps({
+    "debug": engine.debug,
+    "loaders": [type(loader).__module__ for loader in engine.template_loaders],
+}))
+"""
+
+
+class TemplateLoaderTests(SimpleTestCase):
+    def test_production_parses_each_template_once(self):
+        result = run_django(
+            "kontum_review.settings.prod",
+            SHOW_LOADERS,
+            SECRET_KEY=STRONG_KEY,
+            ALLOWED_HOSTS="review.example",
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        shown = json.loads(result.stdout)
+        self.assertEqual(shown["loaders"], ["django.template.loaders.cached"])
+        self.assertFalse(shown["debug"])
+
+    def test_the_tests_render_with_the_same_loader(self):
+        loaders = engines["django"].engine.template_loaders
+        self.assertIsInstance(loaders[0], CachedLoader)
