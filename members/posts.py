@@ -6,7 +6,9 @@ of the Party post ("Bí thư chi bộ", "Phó Bí thư Đảng ủy"), so the im
 migration that introduced posts read that text once into rows staff can check.
 """
 
-from organizations.models import OrganizationKind
+from simple_history.utils import bulk_create_with_history
+
+from organizations.models import Organization, OrganizationKind
 
 from .models import PostKind
 
@@ -63,20 +65,50 @@ def add_posts_from_text(member):
     A secretary post another member already holds is left out (an organization
     has one current secretary). Returns the posts created.
     """
+    return add_posts_in_bulk([member])
+
+
+def add_posts_in_bulk(members, user=None):
+    """add_posts_from_text for many members, in the same few queries for any number.
+
+    Members are read in order: of two naming the same organization's secretary
+    post, the first gets it. The posts' history names `user`, or the request's.
+    """
     from .models import Post
 
-    if not member.party_post or member.posts.filter(ended_on__isnull=True).exists():
+    members = [member for member in members if member.party_post]
+    if not members:
         return []
-    organization = member.organization
-    ancestors = organization.__class__.objects.in_bulk(organization.ancestor_ids)
-    chain = [organization, *(ancestors[pk] for pk in organization.ancestor_ids[::-1])]
-    created = []
-    for found, kind in posts_from_text(member.party_post, chain):
-        taken = Post.objects.filter(
-            organization=found, kind=PostKind.SECRETARY, ended_on__isnull=True
+    holding = set(
+        Post.objects.filter(member__in=members, ended_on__isnull=True).values_list(
+            "member_id", flat=True
         )
-        if kind == PostKind.SECRETARY and taken.exists():
-            continue
-        post = Post.objects.create(member=member, organization=found, kind=kind)
-        created.append(post)
-    return created
+    )
+    members = [member for member in members if member.pk not in holding]
+    ancestor_ids = {pk for m in members for pk in m.organization.ancestor_ids}
+    ancestors = Organization.objects.in_bulk(ancestor_ids)
+    found = []
+    for member in members:
+        organization = member.organization
+        above = organization.ancestor_ids[::-1]
+        chain = [organization, *(ancestors[pk] for pk in above)]
+        found += [
+            (member, where, kind)
+            for where, kind in posts_from_text(member.party_post, chain)
+        ]
+    headed = {where.pk for _member, where, kind in found if kind == PostKind.SECRETARY}
+    taken = set(
+        Post.objects.filter(
+            organization__in=headed, kind=PostKind.SECRETARY, ended_on__isnull=True
+        ).values_list("organization_id", flat=True)
+    )
+    posts = []
+    for member, where, kind in found:
+        if kind == PostKind.SECRETARY:
+            if where.pk in taken:
+                continue
+            taken.add(where.pk)
+        posts.append(Post(member=member, organization=where, kind=kind))
+    if posts:
+        bulk_create_with_history(posts, Post, default_user=user)
+    return posts

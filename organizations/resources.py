@@ -2,20 +2,26 @@
 
 import csv
 import datetime
+import functools
+import hashlib
 import io
 import itertools
+import json
 import re
 import zipfile
 
 import openpyxl
 import tablib
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import translation
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
+from import_export.results import RowResult
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -43,6 +49,10 @@ TOP_KIND_MESSAGE = _(
     "committee above."
 )
 COLUMN_WIDTH = (8, 60)  # fewest and most characters of an exported column
+
+
+# A column of choices or yes/no holds a few spellings, each folded once.
+folded = functools.lru_cache(maxsize=1024)(fold)
 
 
 def cell_text(value):
@@ -79,8 +89,9 @@ class DayWidget(widgets.Widget):
         if not text:
             return None
         if DATE_PATTERN.fullmatch(text):
+            day, month, year = map(int, text.split("/"))
             try:
-                return datetime.datetime.strptime(text, DATE_FORMAT).date()
+                return datetime.date(year, month, day)
             except ValueError:
                 pass  # 31/02/1980 matches the pattern but is no day.
         raise ValueError(
@@ -105,7 +116,7 @@ class YesNoWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, bool):
             return value
-        text = fold(cell_text(value))
+        text = folded(cell_text(value))
         if text in YES_SPELLINGS or text == fold(str(_("Yes"))):
             return True
         if text in NO_SPELLINGS or text == fold(str(_("No"))):
@@ -132,7 +143,7 @@ class ChoiceWidget(widgets.Widget):
         if not text:
             return ""
         try:
-            return self.codes_by_spelling()[fold(text)]
+            return self.codes_by_spelling()[folded(text)]
         except KeyError:
             allowed = ", ".join(str(label) for _code, label in self.choices)
             raise ValueError(
@@ -144,6 +155,12 @@ class ChoiceWidget(widgets.Widget):
             ) from None
 
     def codes_by_spelling(self):
+        # Read once a widget: every cell of the column asks.
+        if getattr(self, "spellings", None) is None:
+            self.spellings = self.read_spellings()
+        return self.spellings
+
+    def read_spellings(self):
         # A file exported under one language must import under the other.
         spellings = {}
         for code, label in self.choices:
@@ -158,18 +175,59 @@ class ChoiceWidget(widgets.Widget):
 
 
 class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
-    """Look a row up by its code and say in Vietnamese when it is missing."""
+    """Look a row up by its code and say in Vietnamese when it is missing.
+
+    An import reads every code of its file in one query first (`prefetch`);
+    a code not found then is looked up again only after the import saved a row
+    of the same model (`found`), as an organization file adds parents.
+    """
 
     def __init__(self, model, missing_message):
         super().__init__(model, field="code")
         self.missing_message = missing_message
+        self.by_code = None
+        self.missing = set()
+
+    def prefetch(self, codes):
+        codes = {code for code in codes if code}
+        self.by_code = self.model.objects.in_bulk(codes, field_name="code")
+        self.missing = codes - self.by_code.keys()
+
+    def forget(self):
+        """Look every code up again, one query a row."""
+        self.by_code = None
+        self.missing = set()
+
+    def found(self, instance):
+        """Keep a row the import saved: a later row of the file may name it."""
+        if self.by_code is not None:
+            self.by_code[instance.code] = instance
+            self.missing.discard(instance.code)
 
     def clean(self, value, row=None, **kwargs):
         code = cell_text(value)
+        if self.by_code is not None and code in self.by_code:
+            return self.by_code[code]
         try:
+            if code in self.missing:
+                raise self.model.DoesNotExist
             return super().clean(code, row, **kwargs)
         except self.model.DoesNotExist:
             raise ValueError(self.missing_message % {"code": code}) from None
+
+
+def marked_change(before, after):
+    """A preview cell: the new value, or the old one struck out and the new one."""
+    if before == after or not (before or after):
+        return conditional_escape(after or "")
+    if not before:
+        return format_html('<ins style="background:#e6ffe6;">{}</ins>', after)
+    return format_html(
+        '<del style="background:#ffe6e6;">{}</del>'
+        '<ins style="background:#e6ffe6;">{}</ins>',
+        before,
+        after,
+    )
 
 
 def spreadsheet_widget(column, django_field):
@@ -244,6 +302,8 @@ class SpreadsheetResource(resources.ModelResource):
 
     kept_path = None
     kept_fields = ()
+    # Related rows read with the rows a file may update (the preview shows them).
+    related = ()
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
@@ -265,6 +325,36 @@ class SpreadsheetResource(resources.ModelResource):
             # Stray spaces around a column name would silently drop the column.
             dataset.headers = [cell_text(header) for header in dataset.headers]
         self.first_row_by_key = {}
+        self.import_fields = self.get_import_fields()
+        model_fields = self._meta.model._meta
+        self.stored_attnames = []
+        for field in self.import_fields:
+            try:
+                attname = model_fields.get_field(field.attribute).attname
+            except FieldDoesNotExist:
+                continue
+            self.stored_attnames.append(attname)
+        for field in self.import_fields:
+            if isinstance(field.widget, CodeForeignKeyWidget):
+                field.widget.prefetch(map(cell_text, self.column(dataset, field)))
+
+    def column(self, dataset, field):
+        """The values of a field's column as read, or none without the column."""
+        headers = dataset.headers or []
+        if field.column_name not in headers:
+            return []
+        return dataset.get_col(headers.index(field.column_name))
+
+    def column_values(self, dataset, name):
+        """The cleaned values of a field's column, leaving out unreadable ones."""
+        field = self.fields[name]
+        values = []
+        for value in self.column(dataset, field):
+            try:
+                values.append(field.widget.clean(value))
+            except ValueError:
+                continue
+        return values
 
     def before_import_row(self, row, row_number=None, **kwargs):
         # The second row with a key would silently overwrite the first one.
@@ -305,7 +395,7 @@ class SpreadsheetResource(resources.ModelResource):
             self.kept_id_set.add(organization_id)
         return kept
 
-    def get_queryset(self):
+    def kept_queryset(self):
         """Rows a file may update: an outside row's key is refused as taken."""
         queryset = super().get_queryset()
         kept = self.kept_organizations()
@@ -314,12 +404,87 @@ class SpreadsheetResource(resources.ModelResource):
         lookup = f"{self.kept_path}__in" if self.kept_path else "pk__in"
         return queryset.filter(**{lookup: kept.values("pk")})
 
+    def get_queryset(self):
+        return self.kept_queryset().select_related(*self.related)
+
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         instance.stored_organizations = {
             name: None if new else getattr(instance, f"{name}_id")
             for name in self.kept_fields
         }
+        if self._meta.skip_diff:
+            # Compared with the row's values instead of a deep copy (skip_row).
+            instance.stored_values = None
+            if not new:
+                instance.stored_values = {
+                    name: getattr(instance, name) for name in self.stored_attnames
+                }
+            self.shown = None
+            if kwargs.get("dry_run"):
+                self.shown = (instance, None if new else self.export_row(instance))
+
+    def export_row(self, instance):
+        return [field.export(instance) for field in self.import_fields]
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not self._meta.skip_diff:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        stored = getattr(instance, "stored_values", None)
+        if not self._meta.skip_unchanged or stored is None or import_validation_errors:
+            return False
+        return all(getattr(instance, name) == value for name, value in stored.items())
+
+    def after_import_row(self, row, row_result, **kwargs):
+        """Show the preview's rows, their changes marked, without a deep diff."""
+        super().after_import_row(row, row_result, **kwargs)
+        shown, self.shown = getattr(self, "shown", None), None
+        if shown is None or row_result.import_type == RowResult.IMPORT_TYPE_SKIP:
+            if shown is not None:
+                row_result.diff = [conditional_escape(v) for v in shown[1]]
+            return
+        instance, before = shown
+        after = self.export_row(instance)
+        before = before or [None] * len(after)
+        row_result.diff = [marked_change(old, new) for old, new in zip(before, after)]
+
+    def validate_instance(
+        self, instance, import_validation_errors=None, validate_unique=True
+    ):
+        """Check a row with no query when the file is written in bulk.
+
+        Related rows come from the file's lookups (CodeForeignKeyWidget), and
+        keys and constraints are checked against what was read for the whole
+        file (`set_errors`).
+        """
+        if not self._meta.use_bulk:
+            return super().validate_instance(
+                instance, import_validation_errors, validate_unique
+            )
+        errors = dict(import_validation_errors or {})
+        related = [
+            field.name
+            for field in self._meta.model._meta.concrete_fields
+            if field.is_relation
+        ]
+        if self._meta.clean_model_instances:
+            try:
+                instance.full_clean(
+                    exclude={*errors, *related},
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        for name, messages in self.set_errors(instance).items():
+            errors.setdefault(name, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+        return None
+
+    def set_errors(self, instance):
+        """{field name: [message]} of a valid row against the file and the database."""
+        return {}
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
@@ -362,6 +527,16 @@ class OrganizationResource(SpreadsheetResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)
         instance.stored_kind = None if new else instance.kind
+        instance.stored_path = instance.path
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        parents = self.fields["parent"].widget
+        if instance.stored_path and instance.path != instance.stored_path:
+            # A moved subtree leaves the paths read for the file stale.
+            parents.forget()
+        else:
+            parents.found(instance)
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
@@ -510,21 +685,84 @@ def read_csv(text):
     return tablib.import_set(text, format="csv")
 
 
-class LimitedXLSX(XLSX):
-    """Read an .xlsx import within the limits (ImportRefused past them)."""
+# A file is parsed once: its preview, its confirm and its job read the rows
+# parsed first, kept in the cache under the hash of the file's bytes (so they
+# are the rows of exactly those bytes) as JSON, for as long as a person takes
+# to confirm. Without the cache, or past this, the file is parsed again.
+PARSED_SECONDS = 60 * 60
+PARSED_TYPES = {
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+}
+
+
+def parsed_key(kind, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return f"import-rows:{kind}:{hashlib.sha256(data).hexdigest()}"
+
+
+def encode_cell(value):
+    for name, kind in PARSED_TYPES.items():
+        if isinstance(value, kind):
+            return {name: value.isoformat()}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def decode_cell(mapping):
+    ((name, text),) = mapping.items()
+    return PARSED_TYPES[name].fromisoformat(text)
+
+
+def remember_rows(key, dataset):
+    try:
+        rows = json.dumps([dataset.headers, *dataset], default=encode_cell)
+    except TypeError:
+        return  # a cell JSON does not keep; the file is parsed each time
+    cache.set(key, rows, PARSED_SECONDS)
+
+
+def recall_rows(key):
+    rows = cache.get(key)
+    if rows is None:
+        return None
+    headers, *rows = json.loads(rows, object_hook=decode_cell)
+    if len(rows) > import_limit("IMPORT_MAX_ROWS"):
+        raise too_many_rows()
+    dataset = tablib.Dataset(headers=headers)
+    dataset.extend(rows)
+    return dataset
+
+
+class ParsedOnce:
+    """Read an import's rows once per file, within the limits (ImportRefused
+    past them); `parse` reads the bytes."""
 
     def create_dataset(self, in_stream):
         if len(in_stream) > import_limit("IMPORT_MAX_BYTES"):
             raise too_large(len(in_stream))
+        key = parsed_key(self.get_title(), in_stream)
+        dataset = recall_rows(key)
+        if dataset is None:
+            dataset = self.parse(in_stream)
+            remember_rows(key, dataset)
+        return dataset
+
+
+class LimitedXLSX(ParsedOnce, XLSX):
+    """Read an .xlsx import within the limits."""
+
+    def parse(self, in_stream):
         return read_workbook(in_stream)
 
 
-class LimitedCSV(CSV):
-    """Read a CSV import within the limits (ImportRefused past them)."""
+class LimitedCSV(ParsedOnce, CSV):
+    """Read a CSV import within the limits."""
 
-    def create_dataset(self, in_stream):
-        if len(in_stream) > import_limit("IMPORT_MAX_BYTES"):
-            raise too_large(len(in_stream))
+    def parse(self, in_stream):
         if isinstance(in_stream, bytes):
             in_stream = in_stream.decode("utf-8-sig")
         return read_csv(in_stream)

@@ -1,0 +1,260 @@
+"""The member import checks a file as a set and writes it in bulk."""
+
+import datetime
+from unittest import mock
+
+import tablib
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from members.models import Member, Post, PostKind
+from members.resources import MemberResource
+from organizations.models import OrganizationKind, Role
+
+from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
+from .test_admin_import import HEADERS, member_row
+
+
+def dataset(rows):
+    return tablib.Dataset(*rows, headers=HEADERS)
+
+
+def new_row(number, **values):
+    values = {
+        "card_number": f"7{number:07d}",
+        "citizen_id": f"0621{number:08d}",
+        "party_post": "",
+        **values,
+    }
+    return member_row(**values)
+
+
+class MemberImportInBulkTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        committee = OrganizationFactory(
+            code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
+        )
+        cls.ward = OrganizationFactory(
+            code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
+        )
+        cls.cell = OrganizationFactory(code="P01.A", parent=cls.ward)
+        OrganizationFactory(code="P01.B", parent=cls.ward)
+        other_ward = OrganizationFactory(
+            code="P02", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
+        )
+        cls.other_cell = OrganizationFactory(code="P02.C", parent=other_ward)
+        cls.root = UserFactory(username="root", is_superuser=True, is_staff=True)
+        cls.ward_staff = UserFactory(username="ward_staff", is_staff=True)
+        grant(cls.ward_staff, cls.ward, Role.Kind.STAFF)
+
+    def setUp(self):
+        self.enterContext(translation.override("en"))
+
+    def import_rows(self, rows, user=None, dry_run=False):
+        """Import as the admin's confirm step does: every row or none."""
+        return MemberResource().import_data(
+            dataset(rows),
+            dry_run=dry_run,
+            raise_errors=False,
+            use_transactions=True,
+            rollback_on_validation_errors=True,
+            user=user or self.root,
+        )
+
+    def file_of(self, size, first=0):
+        """`size` rows: updates of the members numbered from `first`, then new
+        ones; every tenth names a deputy secretary post, in both cells."""
+        rows = []
+        for number in range(first, first + size):
+            cell = "P01.A" if number % 2 else "P01.B"
+            post = "Phó Bí thư chi bộ" if number % 10 == 0 else ""
+            rows.append(
+                new_row(number, organization=cell, party_post=post, workplace="Tổ 4")
+            )
+        return rows
+
+    def existing(self, count):
+        for number in range(count):
+            MemberFactory(
+                card_number=f"7{number:07d}",
+                citizen_id=f"0621{number:08d}",
+                organization=self.cell,
+            )
+
+    def queries_for(self, size, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            result = self.import_rows(self.file_of(size), **kwargs)
+        self.assertFalse(result.has_errors() or result.has_validation_errors())
+        return len(queries)
+
+    def test_a_file_costs_the_same_queries_at_10_and_200_rows(self):
+        self.existing(5)
+        small = self.queries_for(10)
+        Member.objects.filter(card_number__gte="70000005").delete()
+        Member.objects.update(workplace="")
+
+        large = self.queries_for(200)
+
+        self.assertEqual(small, large)
+        self.assertEqual(Member.objects.count(), 200)
+
+    def test_a_preview_costs_the_same_queries_at_10_and_200_rows(self):
+        self.existing(5)
+
+        self.assertEqual(
+            self.queries_for(10, dry_run=True), self.queries_for(200, dry_run=True)
+        )
+        self.assertEqual(Member.objects.count(), 5)
+
+    def test_a_ward_staff_file_costs_the_same_queries_at_10_and_200_rows(self):
+        small = self.queries_for(10, user=self.ward_staff)
+        Member.objects.all().delete()
+
+        self.assertEqual(small, self.queries_for(200, user=self.ward_staff))
+
+    def test_a_bad_row_anywhere_leaves_nothing_written(self):
+        self.existing(3)
+        history = Member.history.count()
+        for bad in (0, 100, 199):
+            with self.subTest(row=bad + 1):
+                rows = self.file_of(200)
+                rows[bad] = new_row(bad, organization="P99")
+
+                result = self.import_rows(rows)
+
+                self.assertEqual([row.number for row in result.invalid_rows], [bad + 1])
+                self.assertEqual(Member.objects.count(), 3)
+                self.assertEqual(
+                    set(Member.objects.values_list("workplace", flat=True)), {""}
+                )
+                self.assertFalse(Post.objects.exists())
+                self.assertEqual(Member.history.count(), history)
+
+    def test_a_bad_row_after_batches_were_written_leaves_nothing_either(self):
+        rows = self.file_of(200)
+        rows[180] = new_row(180, gender="Khác")
+
+        with mock.patch.object(MemberResource._meta, "batch_size", 50):
+            result = self.import_rows(rows)
+
+        self.assertEqual([row.number for row in result.invalid_rows], [181])
+        self.assertFalse(Member.objects.exists())
+        self.assertFalse(Member.history.exists())
+        self.assertFalse(Post.objects.exists())
+
+    def test_members_their_history_and_posts_are_written(self):
+        self.existing(2)
+        rows = self.file_of(4)
+        rows[3] = new_row(3, organization="P01.A", party_post="Bí thư chi bộ")
+
+        result = self.import_rows(rows, user=self.ward_staff)
+
+        self.assertEqual((result.totals["new"], result.totals["update"]), (2, 2))
+        updated = Member.objects.get(card_number="70000001")
+        self.assertEqual(updated.workplace, "Tổ 4")
+        self.assertEqual(updated.organization, self.cell)
+        self.assertEqual(updated.date_of_birth, datetime.date(1980, 5, 1))
+        self.assertTrue(updated.is_leader)
+        self.assertEqual(
+            updated.search_text, "nguyen thi hoa | 70000001 | 062100000001"
+        )
+        history = Member.history.filter(card_number="70000001").latest("history_id")
+        self.assertEqual(
+            (history.history_type, history.history_user), ("~", self.ward_staff)
+        )
+        self.assertEqual(
+            Member.history.get(card_number="70000003").history_user, self.ward_staff
+        )
+        posts = set(Post.objects.values_list("member__card_number", "kind"))
+        self.assertEqual(
+            posts, {("70000000", PostKind.DEPUTY), ("70000003", PostKind.SECRETARY)}
+        )
+        self.assertEqual(Post.history.first().history_user, self.ward_staff)
+
+    def test_the_first_of_two_secretaries_of_a_cell_gets_the_post(self):
+        rows = [
+            new_row(n, organization="P01.A", party_post="Bí thư chi bộ")
+            for n in range(3)
+        ]
+
+        self.import_rows(rows)
+
+        (post,) = Post.objects.all()
+        self.assertEqual(post.member.card_number, "70000000")
+
+    def test_a_member_holding_a_post_gets_none_from_the_text(self):
+        member = MemberFactory(card_number="70000000", organization=self.cell)
+        Post.objects.create(
+            member=member, organization=self.ward, kind="deputy_secretary"
+        )
+
+        self.import_rows([new_row(0, party_post="Bí thư chi bộ")])
+
+        self.assertEqual(member.posts.count(), 1)
+
+    def test_a_citizen_id_twice_in_a_file_is_an_error_on_the_second_row(self):
+        rows = [new_row(1), new_row(2)]
+        rows[1][HEADERS.index("citizen_id")] = rows[0][HEADERS.index("citizen_id")]
+
+        result = self.import_rows(rows)
+
+        self.assertEqual([row.number for row in result.invalid_rows], [2])
+        self.assertIn(
+            "A Party member with this citizen ID number already exists.",
+            str(result.invalid_rows[0].error),
+        )
+        self.assertFalse(Member.objects.exists())
+
+    def test_a_citizen_id_given_up_earlier_in_the_file_may_be_taken(self):
+        self.existing(1)
+        given_up = new_row(0)
+        given_up[HEADERS.index("citizen_id")] = "062199999999"
+
+        result = self.import_rows([given_up])
+        self.assertFalse(result.has_validation_errors())
+        Member.objects.filter(card_number="70000000").update(citizen_id="062100000000")
+        taker = new_row(5)
+        taker[HEADERS.index("citizen_id")] = "062100000000"
+
+        result = self.import_rows([given_up, taker])
+
+        self.assertFalse(result.has_validation_errors(), result.invalid_rows)
+        self.assertEqual(
+            Member.objects.get(card_number="70000005").citizen_id, "062100000000"
+        )
+
+    def test_a_full_member_without_the_date_is_refused(self):
+        result = self.import_rows([new_row(1, full_member_on=None)])
+
+        self.assertIn(
+            "A full member needs the date they were made a full member.",
+            str(result.invalid_rows[0].error),
+        )
+
+    def test_a_card_number_outside_the_subtree_is_taken(self):
+        MemberFactory(card_number="70000001", organization=self.other_cell)
+
+        result = self.import_rows([new_row(1)], user=self.ward_staff)
+
+        self.assertIn(
+            "A Party member with this card number already exists.",
+            str(result.invalid_rows[0].error),
+        )
+        self.assertEqual(
+            Member.objects.get(card_number="70000001").organization, self.other_cell
+        )
+
+    def test_an_unchanged_row_is_skipped_and_not_written(self):
+        self.import_rows([new_row(1)])
+
+        history = Member.history.count()
+
+        with mock.patch("members.resources.update_rows") as update:
+            result = self.import_rows([new_row(1)])
+
+        self.assertEqual(result.totals["skip"], 1)
+        update.assert_not_called()
+        self.assertEqual(Member.history.count(), history)
