@@ -24,16 +24,26 @@ offer only the accounts the user manages (`manageable_users`).
 Reference data shared by the whole tree (`ReferenceDataAdmin`) is read by every
 admin user and changed by superusers or, for the lists committees extend, by
 the staff of a superior Party committee. Superusers see and change everything.
+
+What comes from the address or a post is checked before it is looked up
+(`CheckedKeys`, `CheckedFormFields`): an id that is no key is a 404 or a
+refusal with a message, never a 500 (tests/kontum_review/test_fuzz_admin.py).
 """
 
+from django import forms
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.forms.fields import InvalidJSONInput
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from kontum_review.vietnamese import fold
 from organizations.models import Organization, OrganizationKind, Role
@@ -44,6 +54,103 @@ class FoldedSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, fold(search_term))
+
+
+def is_key(field, value):
+    """Whether `value` can be looked up as `field` (an id, a UUID)."""
+    try:
+        field.get_prep_value(field.to_python(value))
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+class KeysOnlyAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete looks the posted value up to show it again with
+    the form's errors; a value that is no key ("abc" for an id) made that
+    lookup a 500. Show again only the values that are keys."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(remote.field_name)
+        return super().optgroups(name, [v for v in value if is_key(key, v)], attr)
+
+
+class JSONTextField(forms.JSONField):
+    """Django's JSON field, refusing as invalid a number too long for Python
+    to read (more than 4,300 digits), which its parsing let through as a 500."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValueError:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except ValueError:
+            return InvalidJSONInput(data)
+
+
+class CheckedFormFields:
+    """Form fields that refuse what Django's would fail on, for admins and
+    inlines: `KeysOnlyAutocompleteSelect` and `JSONTextField`."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", JSONTextField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        autocomplete = self.get_autocomplete_fields(request)
+        if "widget" not in kwargs and db_field.name in autocomplete:
+            kwargs["widget"] = KeysOnlyAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CheckedKeys:
+    """Ids from the address or a post are checked before they are looked up.
+
+    django-simple-history's history pages and Django's admin actions look up
+    the ids they are given as they come, and an id that is no key ("abc")
+    made a 500: such a history page is a 404, and such a selection is
+    refused with a message, as an empty one is. An empty `_to_field` in the
+    address names no field: the row is looked up by its key.
+    """
+
+    def get_object(self, request, object_id, from_field=None):
+        return super().get_object(request, object_id, from_field or None)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_key(self.model._meta.pk, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        manager = self.model._meta.simple_history_manager_attribute
+        version_key = getattr(self.model, manager).model._meta.pk
+        if not (
+            is_key(self.model._meta.pk, unquote(object_id))
+            and is_key(version_key, version_id)
+        ):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_key(self.model._meta.pk, value) for value in selected):
+            message = _(
+                "The selection names items that are not in this list. No items "
+                "have been changed."
+            )
+            self.message_user(request, message, messages.WARNING)
+            return None
+        return super().response_action(request, queryset)
 
 
 # Scopes ----------------------------------------------------------------------
@@ -206,7 +313,7 @@ def keeping_current_values(form_class):
     return Form
 
 
-class ScopedChoices:
+class ScopedChoices(CheckedFormFields):
     """Foreign-key choices narrowed by `allowed_choices`, for admins and inlines."""
 
     keeper = None
@@ -251,7 +358,7 @@ def autocomplete_source(request, admin_site):
 # Rows in scope ---------------------------------------------------------------
 
 
-class ScopedRowsAdmin(ScopedChoices):
+class ScopedRowsAdmin(CheckedKeys, ScopedChoices):
     """What every scoped ModelAdmin does with `read_condition`/`kept_condition`.
 
     Subclasses say which rows the user reads and which they may change, as Q
@@ -472,7 +579,7 @@ SUPERUSERS = "superusers"
 COMMITTEE_STAFF = "committee staff"
 
 
-class ReferenceDataAdmin:
+class ReferenceDataAdmin(CheckedFormFields, CheckedKeys):
     """Data the whole tree shares: every admin user with the view permission
     reads it; `changed_by` says who adds, changes and deletes it.
 

@@ -6,14 +6,20 @@ they manage (`kontum_review.admin.manageable_users`): names, e-mail, password
 and whether the account is active. The roles that give an account its scope
 are granted in the role admin, on organizations the staff keep.
 
-organizations/admin.py registers these in place of Django's.
+The login records of django-axes are the superusers' (the demo's staff group
+holds none of their permissions).
+
+organizations/admin.py registers these in place of Django's and django-axes'.
 """
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .admin import ScopedRowsAdmin, manageable_users, readable_users
+from .admin import CheckedKeys, ScopedRowsAdmin, manageable_users, readable_users
 
 STAFF_FIELDSETS = (
     (None, {"fields": ("username", "password")}),
@@ -64,7 +70,7 @@ class AccountAdmin(ScopedRowsAdmin, UserAdmin):
         return form
 
 
-class SuperuserGroupAdmin(GroupAdmin):
+class SuperuserGroupAdmin(CheckedKeys, GroupAdmin):
     """Groups carry permissions: only superusers see or change them."""
 
     def has_module_permission(self, request):
@@ -81,3 +87,22 @@ class SuperuserGroupAdmin(GroupAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class LoginAttemptAdmin(CheckedKeys, AccessAttemptAdmin):
+    @admin.action(
+        description=AccessAttemptAdmin.cleanup_expired_attempts.short_description
+    )
+    def cleanup_expired_attempts(self, request, queryset):
+        # django-axes reads the request's time from an attribute its login
+        # handlers set, which an admin request lacks: the action was a 500.
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+class LoginLogAdmin(CheckedKeys, AccessLogAdmin):
+    pass
+
+
+class LoginFailureLogAdmin(CheckedKeys, AccessFailureLogAdmin):
+    pass

@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -22,7 +23,13 @@ from kontum_review.admin import (
     SubtreeAdmin,
     manageable_users,
 )
-from kontum_review.users import AccountAdmin, SuperuserGroupAdmin
+from kontum_review.users import (
+    AccountAdmin,
+    LoginAttemptAdmin,
+    LoginFailureLogAdmin,
+    LoginLogAdmin,
+    SuperuserGroupAdmin,
+)
 from reviews import background
 
 from .models import ImportJob, Organization, OrganizationType, Role
@@ -40,6 +47,15 @@ admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), AccountAdmin)
 admin.site.unregister(Group)
 admin.site.register(Group, SuperuserGroupAdmin)
+# django-axes' login records, with ids checked (kontum_review/users.py).
+for model, model_admin in [
+    (AccessAttempt, LoginAttemptAdmin),
+    (AccessLog, LoginLogAdmin),
+    (AccessFailureLog, LoginFailureLogAdmin),
+]:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)
 
 
 class SpreadsheetImportForm(ImportForm):
