@@ -690,6 +690,8 @@ def read_csv(text):
 # are the rows of exactly those bytes) as JSON, for as long as a person takes
 # to confirm. Without the cache, or past this, the file is parsed again.
 PARSED_SECONDS = 60 * 60
+# Rows that take more than this as JSON are parsed again rather than kept.
+PARSED_MAX_BYTES = 16 * 1024 * 1024
 PARSED_TYPES = {
     "datetime": datetime.datetime,
     "date": datetime.date,
@@ -722,7 +724,8 @@ def remember_rows(key, dataset):
         rows = json.dumps([dataset.headers, *dataset], default=encode_cell)
     except TypeError:
         return  # a cell JSON does not keep; the file is parsed each time
-    cache.set(key, rows, PARSED_SECONDS)
+    if len(rows) <= PARSED_MAX_BYTES:
+        cache.set(key, rows, PARSED_SECONDS)
 
 
 def recall_rows(key):

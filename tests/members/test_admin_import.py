@@ -1,5 +1,6 @@
 import codecs
 import datetime
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -8,6 +9,7 @@ from django.test import TestCase
 
 from members.models import Member
 from members.resources import MemberResource
+from organizations import resources
 from organizations.models import OrganizationKind
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory
@@ -92,6 +94,15 @@ class MemberImportTests(AdminImportTestCase):
         self.assertTrue(hoa.is_leader)
         self.assertEqual(binh.standing, Member.Standing.PROBATIONARY)
         self.assertFalse(binh.is_leader)
+
+    def test_a_file_is_parsed_once_for_its_preview_and_confirm(self):
+        with mock.patch.object(
+            resources, "read_workbook", wraps=resources.read_workbook
+        ) as parse:
+            self.import_file(xlsx_upload(self.good_rows()))
+
+        self.assertEqual(parse.call_count, 1)
+        self.assertEqual(Member.objects.count(), 2)
 
     def test_reimport_of_the_same_file_updates_and_never_duplicates(self):
         self.import_file(xlsx_upload(self.good_rows()))

@@ -1,5 +1,6 @@
 """Import limits (size, rows, zip bombs) and large imports run as a job."""
 
+import datetime
 import io
 import tracemalloc
 import zipfile
@@ -13,7 +14,7 @@ from django.db.models import Q
 from django.test import TestCase, TransactionTestCase, override_settings
 
 from members.models import Member
-from organizations import tasks
+from organizations import resources, tasks
 from organizations.models import ImportJob, Organization, OrganizationKind, Role
 
 from ..factories import OrganizationFactory, UserFactory, grant, reseed_reference_data
@@ -208,6 +209,15 @@ class ImportJobTests(ImportTestCase):
         self.assertNotContains(page, "hx-trigger")
         self.assertContains(page, "htmx")  # the script is loaded for running jobs
 
+    def test_the_worker_reads_the_rows_the_upload_parsed(self):
+        with mock.patch.object(
+            resources, "read_workbook", wraps=resources.read_workbook
+        ) as parse:
+            job, _url = self.start(xlsx_upload(tree_rows(3)))
+
+        self.assertEqual(job.status, ImportJob.Status.DONE)
+        self.assertEqual(parse.call_count, 1)
+
     def test_a_running_job_page_refreshes_its_section_by_htmx(self):
         job = ImportJob.objects.create(
             user=self.root,
@@ -284,6 +294,39 @@ class ImportJobTests(ImportTestCase):
         self.assertFalse(Organization.objects.filter(code="P05.003").exists())
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.DONE)
+
+
+class ParsedRowsTests(TestCase):
+    def test_rows_read_again_from_the_cache_are_the_rows_parsed(self):
+        rows = [
+            ["code", "day", "moment", "number", "share", "flag", "empty"],
+            ["P01", datetime.datetime(2020, 1, 2), datetime.time(8, 30), 62, 1.5],
+        ]
+        rows[1] += [True, None]
+        data = xlsx_upload(rows).read()
+
+        parsed = resources.LimitedXLSX().create_dataset(data)
+        with mock.patch.object(resources, "read_workbook") as parse:
+            again = resources.LimitedXLSX().create_dataset(data)
+
+        parse.assert_not_called()
+        self.assertEqual(again.headers, parsed.headers)
+        self.assertEqual(list(again), list(parsed))
+        self.assertEqual(
+            [type(value) for value in again[0]],
+            [type(value) for value in parsed[0]],
+        )
+
+    @override_settings(IMPORT_MAX_ROWS=3)
+    def test_rows_read_again_keep_the_row_limit(self):
+        data = xlsx_upload(tree_rows(1)).read()
+        resources.LimitedXLSX().create_dataset(data)
+
+        with (
+            override_settings(IMPORT_MAX_ROWS=2),
+            self.assertRaises(resources.ImportRefused),
+        ):
+            resources.LimitedXLSX().create_dataset(data)
 
 
 @override_settings(IMPORT_BACKGROUND_ROWS=2)
