@@ -227,6 +227,8 @@ def report(environment, **kwargs):
         "requests": {
             entry.name: figures(entry)
             for entry in sorted(stats.entries.values(), key=lambda e: e.name)
+            # The log-in pages, emptied when the count started, are under "logins".
+            if entry.num_requests
         },
         "error_messages": {
             f"{error.method} {error.name}: {error.error}": error.occurrences
