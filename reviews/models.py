@@ -985,6 +985,50 @@ class Review(models.Model):
         return self.score_general + self.score_tasks
 
 
+class ReviewTally(models.Model):
+    """How many reviews of a cycle share organization, kind, status and ratings.
+
+    The rollup the statistics read instead of the reviews, so the dashboard
+    costs as much for 300,000 members as for 30,000 in the same tree. Kept by
+    triggers on the reviews table (migration 0013, reviews/tallies.py), in the
+    transaction of every write, whatever wrote it: a save, a bulk create, a
+    queryset update, a delete. Never written by the app. A group emptied keeps
+    its row at 0.
+    """
+
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    kind = models.CharField(max_length=20)
+    is_leader = models.BooleanField()
+    status = models.CharField(max_length=20)
+    proposed_code = models.CharField(max_length=10)
+    decided_code = models.CharField(max_length=10)
+    number = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "cycle",
+                    "organization",
+                    "kind",
+                    "is_leader",
+                    "status",
+                    "proposed_code",
+                    "decided_code",
+                ],
+                name="review_tally_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle_id}/{self.organization_id}/{self.kind}: {self.number}"
+
+
 class CyclePost(models.Model):
     """A post held in an organization's leadership for one cycle.
 

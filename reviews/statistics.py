@@ -1,10 +1,11 @@
 """The statistics of a cycle: one source of truth for every figure that goes up.
 
 The dashboard, the statistics tables (page and .xlsx) and the summary PDF all
-count from here. `CycleFigures` reads a subtree of one cycle in one grouped
-query (a row per organization, kind of subject, status and rating) and a few
-small ones; everything else is arithmetic over those rows in Python, so the
-number of queries does not grow with the tree.
+count from here. `CycleFigures` reads a subtree of one cycle from its tally
+(a row per organization, kind of subject, status and rating, kept by the
+database: reviews/tallies.py) and a few small queries; everything else is
+arithmetic over those rows in Python, so the number of queries does not grow
+with the tree.
 
 The figures are cached per cycle, subtree and filter; any change to a rating,
 a form's status, a meeting, a remedy action or the cycle itself bumps the
@@ -42,11 +43,13 @@ from .models import (
     RemedyAction,
     Review,
     ReviewCycle,
+    ReviewTally,
     StepExemption,
     SuggestionItem,
 )
 from .remedies import action_counts
 from .results import EXCELLENT_RUN, FAILING_RUN, QuotaUse, consecutive
+from .tallies import KEY as tally_key
 
 Stage = Rating.Stage
 Kind = Review.Kind
@@ -353,25 +356,19 @@ class Row(NamedTuple):
 
 
 def send_reviews(cycle, root):
-    """Send the two queries of review_rows; read them with read_reviews."""
-    reviews = Review.objects.filter(cycle=cycle)
+    """Send the two queries of review_rows; read them with read_reviews.
+
+    The reviews come grouped from their tally (reviews/tallies.py), kept by
+    the database in step with them: as many rows as groups, whatever the
+    number of members.
+    """
+    tallies = ReviewTally.objects.filter(cycle=cycle).exclude(number=0)
     meetings = Meeting.objects.filter(review__cycle=cycle, status=Meeting.Status.DONE)
     if root.pk != cycle.superior_id:
-        reviews = reviews.filter(organization__path__startswith=root.path)
+        tallies = tallies.filter(organization__path__startswith=root.path)
         meetings = meetings.filter(review__organization__path__startswith=root.path)
-    columns = (
-        "organization_id",
-        "kind",
-        "is_leader",
-        "status",
-        "proposed_code",
-        "decided_code",
-    )
-    # In the order of the review_figures index, which PostgreSQL then reads
-    # alone and groups without hashing.
-    grouped = (
-        reviews.order_by(*columns).values_list(*columns).annotate(number=Count("*"))
-    )
+    # In the order of the tally's key, which PostgreSQL reads from its index.
+    grouped = tallies.order_by(*tally_key).values_list(*tally_key, "number")
     return (
         send(grouped),
         send(meetings.values_list("review__organization_id", "review__kind")),
@@ -385,10 +382,9 @@ def read_reviews(sent):
     leader, status, proposed code, decided code, number), a code "" where
     there is none: tens of thousands at province scale, taken as the driver
     gives them. The latest proposal and the decision are the copies kept on
-    each review (ratings.refresh_outcomes), so nothing joins the rating chain
-    and the grouping reads the review_figures index alone on PostgreSQL.
-    `held` is the (organization id, kind) of each collective whose meeting is
-    done.
+    each review (ratings.refresh_outcomes), which the tally groups by, so
+    nothing joins the rating chain. `held` is the (organization id, kind) of
+    each collective whose meeting is done.
     """
     grouped, meetings = sent
     return grouped.rows(), set(meetings.rows())
@@ -717,8 +713,7 @@ class CycleFigures:
         organization only from that organization down.
         """
         whole_tree, tree_wide = self.whole_tree, self.tree_wide
-        regime = self.cycle.regime
-        by_level = regime.quota_grouping == regime.QuotaGrouping.POST_LEVEL
+        by_level, leaders_apart = self.grouping
         # Below a grassroots organization its groups are only partly in view.
         inside = org.grassroots_id in self.tree
         if kind == Kind.LEADERSHIP:
@@ -729,13 +724,22 @@ class CycleFigures:
             return "cells" if tree_wide else None
         if kind == Kind.ORGANIZATION:
             return ("cells", org.grassroots_id) if inside else None
-        if leader and ratings.leaders_by_post(regime):
+        if leader and leaders_apart:
             # Grouped by their posts, which these rows do not carry: counted
             # apart (leader_quota).
             return None
         if by_level:
             return "members" if tree_wide else None
         return ("members", org.grassroots_id) if inside else None
+
+    @functools.cached_property
+    def grouping(self):
+        """(members and cells compared by post level, leaders by post)."""
+        regime = self.cycle.regime
+        return (
+            regime.quota_grouping == regime.QuotaGrouping.POST_LEVEL,
+            ratings.leaders_by_post(regime),
+        )
 
     def leader_quota(self):
         """Leaders' levels per comparison group (by post and level), from the
@@ -758,8 +762,10 @@ class CycleFigures:
             if kind:
                 posts[pk].append((kind, organization_kind))
         counts = defaultdict(Counter)
+        # A few dozen groups for thousands of leaders: each named once.
+        group_of = functools.cache(ratings.leader_group)
         for pk, (proposed, decided) in codes.items():
-            key = ratings.leader_group(ratings.highest_post(posts[pk]))
+            key = group_of(ratings.highest_post(posts[pk]))
             counts[key][decided or proposed or None, not decided] += 1
         return counts
 
@@ -991,19 +997,18 @@ class CycleFigures:
     # Across years ------------------------------------------------------------------
 
     def trend_query(self, root, cycles):
-        reviews = Review.objects.filter(cycle__in=cycles)
+        tallies = ReviewTally.objects.filter(cycle__in=cycles).exclude(number=0)
         if self.org_type is not None:
-            reviews = reviews.filter(organization_id__in=sorted(self.in_scope))
+            tallies = tallies.filter(organization_id__in=sorted(self.in_scope))
         elif root.pk == self.root.pk and root.pk != self.cycle.superior_id:
-            reviews = reviews.filter(organization_id__in=sorted(self.tree))
+            tallies = tallies.filter(organization_id__in=sorted(self.tree))
         elif root.pk != self.cycle.superior_id:
-            reviews = reviews.filter(organization__path__startswith=root.path)
-        # Leadership collectives are left out below, not in SQL: the query then
-        # reads nothing but the review_figures index.
+            tallies = tallies.filter(organization__path__startswith=root.path)
+        # Leadership collectives are left out below, not in SQL.
         return (
-            reviews.order_by()
+            tallies.order_by()
             .values_list("cycle_id", "kind", "is_leader", "decided_code")
-            .annotate(number=Count("*"))
+            .annotate(number=Sum("number"))
         )
 
     def trend(self, root, cycles):

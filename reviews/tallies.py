@@ -1,0 +1,70 @@
+"""The reviews' rollup: how many reviews share organization, kind, status, ratings.
+
+`ReviewTally` holds, per cycle, one row for each group of reviews with the
+same organization, kind, leadership, status, latest proposal and decision, and
+how many there are: what the statistics grouped from the reviews table, kept
+instead by triggers on that table (migration 0013) in the same transaction as
+every write, so reading the figures costs O(organizations), not O(reviews).
+
+The triggers see every write, whatever made it. Only a bulk load that bypassed
+them (a restore with triggers disabled) can leave a tally behind its rows:
+`manage.py recount_tallies --check` says whether any cycle differs, and
+without --check rebuilds them.
+"""
+
+from collections import Counter
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Count
+
+from .models import Review, ReviewTally
+
+KEY = (
+    "organization_id",
+    "kind",
+    "is_leader",
+    "status",
+    "proposed_code",
+    "decided_code",
+)
+
+
+def counted(cycle_id, using=DEFAULT_DB_ALIAS):
+    """The cycle's groups counted from its reviews: Counter of key → number."""
+    rows = (
+        Review.objects.using(using)
+        .filter(cycle_id=cycle_id)
+        .order_by()
+        .values_list(*KEY)
+        .annotate(number=Count("*"))
+    )
+    return Counter({row[:-1]: row[-1] for row in rows})
+
+
+def tallied(cycle_id, using=DEFAULT_DB_ALIAS):
+    """The cycle's groups as the tally holds them (empty groups left out)."""
+    rows = ReviewTally.objects.using(using).filter(cycle_id=cycle_id)
+    rows = rows.exclude(number=0)
+    return Counter({row[:-1]: row[-1] for row in rows.values_list(*KEY, "number")})
+
+
+def differences(cycle_id, using=DEFAULT_DB_ALIAS):
+    """Groups whose tally differs from the count: key → (tallied, counted)."""
+    found, expected = tallied(cycle_id, using), counted(cycle_id, using)
+    return {
+        key: (found[key], expected[key])
+        for key in found.keys() | expected.keys()
+        if found[key] != expected[key]
+    }
+
+
+@transaction.atomic
+def rebuild(cycle_id):
+    """Count the cycle's tally again from its reviews."""
+    # Holds off writers to the cycle's reviews while it counts.
+    list(Review.objects.filter(cycle_id=cycle_id).select_for_update().values("pk"))
+    ReviewTally.objects.filter(cycle_id=cycle_id).delete()
+    ReviewTally.objects.bulk_create(
+        ReviewTally(cycle_id=cycle_id, **dict(zip(KEY, key, strict=True)), number=n)
+        for key, n in counted(cycle_id).items()
+    )
