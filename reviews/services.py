@@ -275,28 +275,25 @@ def carry_over_open_actions(cycle, member_ids=None):
         review__cycle__superior=cycle.superior,
         review__cycle__starts_on__lt=cycle.starts_on,
     ).exclude(status=RemedyAction.Status.DONE)
+    # Ids only: an opening calls this for each thousand members.
     if member_ids is None:
         actions = actions.filter(review__member__isnull=True)
         targets = {
-            (r.organization_id, r.kind): r
-            for r in cycle.reviews.filter(member__isnull=True)
+            (organization_id, kind): pk
+            for pk, organization_id, kind in cycle.reviews.filter(
+                member__isnull=True
+            ).values_list("pk", "organization_id", "kind")
         }
     else:
         actions = actions.filter(review__member__in=member_ids)
-        targets = {r.member_id: r for r in cycle.reviews.filter(member__in=member_ids)}
+        targets = dict(
+            cycle.reviews.filter(member__in=member_ids).values_list("member_id", "pk")
+        )
     if not targets or not actions.exists():
         return
-    carried = set(
-        CarryOverItem.objects.filter(review__cycle=cycle).values_list(
-            "remedy_action_id", flat=True
-        )
-    )
-    numbers = dict(
-        CarryOverItem.objects.filter(review__cycle=cycle)
-        .order_by()
-        .values_list("review")
-        .annotate(Max("number"))
-    )
+    already = CarryOverItem.objects.filter(review__in=list(targets.values()))
+    carried = set(already.values_list("remedy_action_id", flat=True))
+    numbers = dict(already.order_by().values_list("review").annotate(Max("number")))
     items = []
     for action in actions.select_related("review__cycle").order_by(
         "review__cycle__starts_on", "review", "number"
@@ -308,11 +305,11 @@ def carry_over_open_actions(cycle, member_ids=None):
         target = targets.get(key)
         if target is None or action.pk in carried:
             continue
-        numbers[target.pk] = numbers.get(target.pk, 0) + 1
+        numbers[target] = numbers.get(target, 0) + 1
         items.append(
             CarryOverItem(
-                review=target,
-                number=numbers[target.pk],
+                review_id=target,
+                number=numbers[target],
                 text=f"{action.shortcoming}\n→ {action.content}",
                 source=old.cycle.name,
                 remedy_action=action,
