@@ -240,6 +240,8 @@ def main():
             bench.timed(options.profile, profile)
             stats = pstats.Stats(profile, stream=sys.stderr)
             stats.sort_stats(options.sort).print_stats(45)
+            if os.environ.get("BENCH_CALLERS"):
+                stats.print_callers(os.environ["BENCH_CALLERS"])
     medians = {step: statistics.median(values) for step, values in samples.items()}
     cpu = {step: statistics.median(values) for step, values in cpu_samples.items()}
     parse = medians["parse"]

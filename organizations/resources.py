@@ -338,6 +338,11 @@ class SpreadsheetResource(resources.ModelResource):
             if isinstance(field.widget, CodeForeignKeyWidget):
                 field.widget.prefetch(map(cell_text, self.column(dataset, field)))
 
+    def get_import_fields(self):
+        # Asked for every row; the fields are the same for the whole file.
+        fields = getattr(self, "import_fields", None)
+        return super().get_import_fields() if fields is None else fields
+
     def column(self, dataset, field):
         """The values of a field's column as read, or none without the column."""
         headers = dataset.headers or []
