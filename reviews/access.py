@@ -82,16 +82,27 @@ def narrowed(request, organizations):
     return organizations.subtree_of(chosen), chosen
 
 
-def get_review(user, public_id):
-    queryset = Review.objects.visible_to(user).select_related(
-        "cycle__regime",
-        "cycle__superior",
-        "organization",
-        "member",
-        "template",
-        "self_rating",
-        "saved_by",
+def get_review(user, public_id, *, locked=False, **annotations):
+    """The review, scoped to the user, with `annotations` the page reads.
+
+    `locked` holds the row until the request's transaction ends, so a write
+    starts from the row as it is read here (reviews.services.save_review).
+    """
+    queryset = (
+        Review.objects.visible_to(user)
+        .select_related(
+            "cycle__regime",
+            "cycle__superior",
+            "organization",
+            "member",
+            "template",
+            "self_rating",
+            "saved_by",
+        )
+        .annotate(**annotations)
     )
+    if locked:
+        queryset = queryset.select_for_update(of=("self",))
     return get_object_or_404(queryset, public_id=public_id)
 
 

@@ -521,6 +521,10 @@ class FormTemplate(models.Model):
             "against the official guidance; the form says so."
         ),
     )
+    # Moved on by reviews/signals.py whenever its sections, its criteria or a
+    # rating level change: the key of the form's parts cached per template
+    # (reviews/forms/review.py, template_parts).
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     history = HistoricalRecords()
 

@@ -1,5 +1,6 @@
 """Workflows of the review cycle that write several models or enqueue work."""
 
+import copy
 import datetime
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from kontum_review.vietnamese import sort_key
 from members.models import Member, Post
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 
-from . import background, ratings, rules, statistics
+from . import background, guards, ratings, rules, signals, statistics
 from .models import (
     Attendance,
     CarryOverItem,
@@ -563,36 +564,76 @@ class StaleVersion(Exception):
         self.current = current
 
 
-@transaction.atomic
+# What a save writes besides the changes it is given.
+SAVE_STAMPS = ("status", "version", "saved_at", "saved_by")
+
+
 def save_review(review, changes, version, user, *, suggestion_answers=None):
     """Write a draft if nobody saved since `version` (optimistic locking).
 
-    The row lock makes the check and the write one step on PostgreSQL, so of two
-    people saving the same version only the first wins.
+    One conditional UPDATE checks the version and that the cycle is open, and
+    writes, so of two people saving the same version only the first wins.
+    `review` is taken for the row at `version` (the form's view reads it under
+    a row lock, so the history row copies the row as it stands); an instance at
+    another version is read again.
     """
-    current = Review.objects.select_for_update().get(pk=review.pk)
-    if current.version != version:
-        raise StaleVersion(current)
-    counted_before = statistics.counted_state(current)
+    # No savepoint of its own: a refusal writes nothing and is raised outside
+    # the block, so the caller's transaction stays usable for a retry.
+    with transaction.atomic(savepoint=False):
+        saved = write_review(review, changes, version, user, suggestion_answers)
+    if saved is None:
+        refuse_save(review.pk, version)
+    return saved
+
+
+def write_review(review, changes, version, user, suggestion_answers):
+    """The saved review, or None when the version or a closed cycle refuses it."""
+    current = review
+    if review.version != version:
+        current = Review.objects.select_for_update().get(pk=review.pk)
+        if current.version != version:
+            return None
+    saved = copy.copy(current)
     for field, value in changes.items():
-        setattr(current, field, value)
-    if current.status == Review.Status.NEW:
-        current.status = Review.Status.DRAFT
-    # An autosave of the answers leaves the statistics as they were.
-    current.statistics_unchanged = counted_before == statistics.counted_state(current)
-    current.version = version + 1
-    current.saved_at = timezone.now()
-    current.saved_by = user
-    current._history_user = user
-    current.save()
-    if current.is_submitted:
+        setattr(saved, field, value)
+    if saved.status == Review.Status.NEW:
+        saved.status = Review.Status.DRAFT
+    saved.version = version + 1
+    saved.saved_at = timezone.now()
+    saved.saved_by = user
+    # The pre_save guard of a save(), as a condition of the same statement.
+    rows = Review.objects.filter(pk=review.pk, version=version)
+    if not guards.writes_allowed():
+        rows = rows.exclude(cycle__status__in=guards.CLOSED_STATES)
+    names = dict.fromkeys((*changes, *SAVE_STAMPS))
+    written = {name: getattr(saved, name) for name in names}
+    if not rows.update(**written):
+        return None
+    # What post_save would do: the history row, and the statistics' cache
+    # dropped only when a counted field changed (an autosave of the answers
+    # leaves it).
+    saved._history_user = user
+    Review.history.bulk_history_create(
+        [saved], update=True, default_user=user, default_change_reason=None
+    )
+    if statistics.counted_state(current) != statistics.counted_state(saved):
+        signals.stale(saved.cycle_id)
+    if saved.is_submitted:
         # Handed in after all: the form is no longer an exception of its step.
-        withdraw_exemptions(current, StepExemption.Kind.NOT_SUBMITTED, user)
+        withdraw_exemptions(saved, StepExemption.Kind.NOT_SUBMITTED, user)
     for item_id, text in (suggestion_answers or {}).items():
         SuggestionAnswer.objects.update_or_create(
-            review=current, item_id=item_id, defaults={"text": text}
+            review=saved, item_id=item_id, defaults={"text": text}
         )
-    return current
+    return saved
+
+
+def refuse_save(pk, version):
+    """Say why the conditional UPDATE of save_review wrote nothing."""
+    stored = Review.objects.select_related("cycle").get(pk=pk)
+    if stored.version != version:
+        raise StaleVersion(stored)
+    raise guards.CycleClosed(stored.cycle)
 
 
 def settle_carry_over(review, user):

@@ -3,18 +3,23 @@
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 
 from organizations.models import Organization, OrganizationType
 
 from . import guards, ratings, statistics
 from .models import (
     CyclePost,
+    FormSection,
+    FormTemplate,
     IndicatorValue,
     Meeting,
     Rating,
+    RatingLevel,
     RemedyAction,
     Review,
     ReviewCycle,
+    ScoreCriterion,
     StepExemption,
     Suggestion,
     SuggestionAnswer,
@@ -134,6 +139,24 @@ def connect_statistics():
     )
 
 
+def form_changed(sender, instance, **kwargs):
+    """Move the template's changed_at on, so its cached parts are read again."""
+    templates = FormTemplate.objects.all()
+    # A regime's levels may serve a template of another regime (a cycle's
+    # override); they change a few times a decade, so every template moves on.
+    if not isinstance(instance, RatingLevel):
+        templates = templates.filter(pk=instance.template_id)
+    templates.update(changed_at=timezone.now())
+
+
+def connect_form_templates():
+    for signal in (post_save, post_delete):
+        for model in (FormSection, ScoreCriterion, RatingLevel):
+            signal.connect(
+                form_changed, sender=model, dispatch_uid=f"form-{model}-{signal}"
+            )
+
+
 def connect():
     for model in guards.CYCLE_PATHS:
         pre_save.connect(
@@ -151,3 +174,4 @@ def connect():
         dispatch_uid="closed-cycle-delete",
     )
     connect_statistics()
+    connect_form_templates()

@@ -5,7 +5,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.core.cache import cache
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
 from django.template.defaultfilters import floatformat
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -42,22 +51,22 @@ class ReviewContent:
 
     @classmethod
     def load(cls, review):
-        sections = list(review.template.sections.all())
-        kinds = {section.kind for section in sections}
+        """Read the content of `review`; the sections, levels and criteria come
+        from the template's cache, and the carried-over and suggestion items are
+        read only when the lookup's annotations (annotations()) say there are any.
+        """
         regime = review.cycle.regime
+        sections, levels, criteria = template_parts(review.template, regime)
+        kinds = {section.kind for section in sections}
         if Kind.RATING in kinds:
             # Kept on the regime: the rules of the self-rating read them again.
-            prefetch_related_objects([regime], "levels")
-        content = cls(
-            review=review,
-            sections=sections,
-            levels=list(regime.levels.all()) if Kind.RATING in kinds else [],
-        )
+            keep_levels(regime, levels)
+        content = cls(review=review, sections=sections, levels=levels)
         if Kind.RATING in kinds and regime.uses_points:
-            content.criteria = list(review.template.criteria.all())
-        if Kind.CARRY_OVER in kinds:
+            content.criteria = criteria
+        if Kind.CARRY_OVER in kinds and getattr(review, "has_carry_over_items", True):
             content.carry_items = list(review.carry_over_items.order_by("number"))
-        if Kind.SUGGESTIONS in kinds:
+        if Kind.SUGGESTIONS in kinds and getattr(review, "has_suggestion_items", True):
             # Each item with this review's answer to it, in the same query.
             answers = SuggestionAnswer.objects.filter(
                 review=review, item=OuterRef("pk")
@@ -73,6 +82,71 @@ class ReviewContent:
                 if item.answer is not None
             }
         return content
+
+    @staticmethod
+    def annotations():
+        """What the review lookup adds so that load() skips empty reads."""
+        items = SuggestionItem.objects.filter(suggestion__cycle=OuterRef("cycle_id"))
+        return {
+            "has_carry_over_items": Exists(
+                CarryOverItem.objects.filter(review=OuterRef("pk"))
+            ),
+            # As addressed_items() chooses them.
+            "has_suggestion_items": Case(
+                When(
+                    kind=Review.Kind.ORGANIZATION,
+                    then=Exists(
+                        items.filter(
+                            suggestion__organization=OuterRef("organization_id")
+                        )
+                    ),
+                ),
+                When(
+                    kind=Review.Kind.INDIVIDUAL,
+                    then=Exists(items.filter(suggestion__member=OuterRef("member_id"))),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        }
+
+
+# A template's parts change a few times a year; every autosave reads them.
+TEMPLATE_CACHE_SECONDS = 24 * 60 * 60
+
+
+def template_parts(template, regime):
+    """(sections, rating levels, score criteria) of a form, cached per template.
+
+    The key holds the template's changed_at, which reviews/signals.py moves on
+    whenever a section, a criterion or a rating level is saved or deleted.
+    The levels are the cycle's regime's, so its id is in the key too.
+    """
+    key = (
+        f"reviews:form-template:{template.pk}:"
+        f"{template.changed_at.timestamp()}:{regime.pk}"
+    )
+    parts = cache.get(key)
+    if parts is None:
+        sections = list(template.sections.all())
+        rated = any(section.kind == Kind.RATING for section in sections)
+        parts = (
+            sections,
+            list(regime.levels.all()) if rated else [],
+            list(template.criteria.all()) if rated and regime.uses_points else [],
+        )
+        cache.set(key, parts, TEMPLATE_CACHE_SECONDS)
+    return parts
+
+
+def keep_levels(regime, levels):
+    """Hold `levels` as regime.levels.all(), as prefetch_related_objects would."""
+    queryset = regime.levels.all()
+    queryset._result_cache = list(levels)
+    queryset._prefetch_done = True
+    if not hasattr(regime, "_prefetched_objects_cache"):
+        regime._prefetched_objects_cache = {}
+    regime._prefetched_objects_cache["levels"] = queryset
 
 
 def addressed_items(review):

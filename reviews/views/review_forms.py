@@ -36,7 +36,13 @@ class Conflict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_form(request, public_id):
-    review = access.get_review(request.user, public_id)
+    # A post writes from the row as read here, so it is held from the start.
+    review = access.get_review(
+        request.user,
+        public_id,
+        locked=request.method == "POST",
+        **ReviewContent.annotations(),
+    )
     editable = access.can_edit_review(request.user, review)
     if request.method == "POST" and not editable:
         raise PermissionDenied

@@ -11,7 +11,7 @@ from django.template.loaders.cached import Loader as CachedLoader
 from django.test import SimpleTestCase
 
 from members.models import PostKind
-from reviews import ratings
+from reviews import guards, ratings, services, statistics
 from reviews.forms.meetings import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from reviews.forms.review import (
     ReviewContent,
@@ -60,10 +60,11 @@ class ReviewFormCostTests(ReviewFormTestCase):
     def test_member_opens_own_form(self):
         self.client.force_login(self.member_user)
         self.client.get(self.url(self.review_a))
-        # Session, user, review; sections, levels, criteria, carried-over items,
-        # suggestion items with their answers; the rules: posts, disciplines,
+        # Session, user, review (with whether it has carried-over and
+        # suggestion items: it has none); the template's sections, levels and
+        # criteria come from the cache; the rules: posts, disciplines,
         # conclusions, scores; the notices; the request's savepoint pair.
-        with self.assertNumQueries(15):
+        with self.assertNumQueries(10):
             response = self.client.get(self.url(self.review_a))
         self.assertContains(response, 'id="self-rating-warnings"')
 
@@ -71,20 +72,35 @@ class ReviewFormCostTests(ReviewFormTestCase):
         self.client.force_login(self.secretary_a)
         self.client.get(self.url(self.review_a))
         # As the member's, and whether the secretary manages the cell.
-        with self.assertNumQueries(16):
+        with self.assertNumQueries(11):
             self.client.get(self.url(self.review_a))
 
     def test_autosave_of_a_text(self):
         self.client.force_login(self.member_user)
-        # Session, user, review; the form's content (sections, levels, criteria,
-        # carried-over items, suggestion items with their answers); the locked
-        # row, the cycle's guard, the update and its history row; the savepoints
-        # of the request and of the save. The rules are not read again: the
-        # rating did not change.
-        with self.assertNumQueries(16):
+        self.client.get(self.url(self.review_a))
+        # Session, user, the review held for the write; one UPDATE that checks
+        # the version and the open cycle; its history row; the request's
+        # savepoint pair (BEGIN and COMMIT outside a test). The form's parts
+        # come from the cache, and the rules are not read again: the rating
+        # did not change.
+        with self.assertNumQueries(7):
             response = self.autosave(**{"text_I-1": "Đang viết"})
         self.assertContains(response, 'value="2" id="id_version"')
         self.assertNotContains(response, "self-rating-warnings")
+        record = self.review_a.history.latest("history_date")
+        self.assertEqual(record.history_user, self.member_user)
+        self.assertEqual(record.answers["I-1"], "Đang viết")
+        self.assertEqual(record.version, 2)
+
+    def test_secretary_autosaves_a_members_form(self):
+        self.client.force_login(self.secretary_a)
+        self.client.get(self.url(self.review_a))
+        # As the member's, and whether the secretary manages the cell.
+        with self.assertNumQueries(8):
+            response = self.autosave(**{"text_I-1": "Đang viết"})
+        self.assertContains(response, 'value="2" id="id_version"')
+        review = Review.objects.get(pk=self.review_a.pk)
+        self.assertEqual(review.saved_by, self.secretary_a)
 
     def test_autosave_of_the_rating_checks_its_rules(self):
         Discipline.objects.create(
@@ -97,6 +113,81 @@ class ReviewFormCostTests(ReviewFormTestCase):
         response = self.autosave(self_rating=self.level("HTXSNV").pk)
         self.assertContains(response, 'id="self-rating-warnings" hx-swap-oob')
         self.assertContains(response, "alert-warning")
+
+
+class FormTemplateCacheTests(ReviewFormTestCase):
+    """The form's cached parts follow every change of its template."""
+
+    def setUp(self):
+        self.client.force_login(self.member_user)
+        # Fills the cache with the parts as they stand.
+        self.client.get(self.url(self.review_a))
+        self.template = self.review_a.template
+
+    def test_a_changed_section_shows_on_the_next_opening(self):
+        section = self.template.sections.get(key="I-1")
+        section.heading = "Ưu điểm về tư tưởng chính trị (đã sửa)"
+        section.save()
+        response = self.client.get(self.url(self.review_a))
+        self.assertContains(response, "Ưu điểm về tư tưởng chính trị (đã sửa)")
+
+    def test_a_deleted_criterion_leaves_the_form(self):
+        criterion = self.template.criteria.order_by("position").first()
+        self.assertContains(
+            self.client.get(self.url(self.review_a)), f"score_{criterion.code}"
+        )
+        criterion.delete()
+        response = self.client.get(self.url(self.review_a))
+        self.assertNotContains(response, f'name="score_{criterion.code}"')
+
+    def test_a_renamed_rating_level_shows_in_the_choice(self):
+        level = self.level("HTTNV")
+        level.name = "Hoàn thành tốt nhiệm vụ (đã sửa)"
+        level.save()
+        response = self.client.get(self.url(self.review_a))
+        self.assertContains(response, "Hoàn thành tốt nhiệm vụ (đã sửa)")
+
+
+class ConditionalSaveTests(ReviewFormTestCase):
+    """A save is one conditional UPDATE that keeps what a model save did."""
+
+    def test_a_cycle_closed_after_the_form_was_read_is_refused(self):
+        review = Review.objects.get(pk=self.review_a.pk)
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(
+            status=ReviewCycle.Status.PUBLISHED
+        )
+        records = review.history.count()
+        with self.assertRaises(guards.CycleClosed):
+            services.save_review(
+                review, {"answers": {"I-1": "Muộn"}}, review.version, self.member_user
+            )
+        review.refresh_from_db()
+        self.assertEqual(review.answers, {})
+        self.assertEqual(review.history.count(), records)
+
+    def test_a_stale_version_is_refused_with_the_current_row(self):
+        review = Review.objects.get(pk=self.review_a.pk)
+        Review.objects.filter(pk=review.pk).update(version=review.version + 1)
+        with self.assertRaises(services.StaleVersion) as refused:
+            services.save_review(
+                review, {"answers": {"I-1": "Cũ"}}, review.version, self.member_user
+            )
+        self.assertEqual(refused.exception.current.version, review.version + 1)
+        self.assertEqual(Review.objects.get(pk=review.pk).answers, {})
+
+    def test_turning_a_new_form_into_a_draft_drops_the_cycles_figures(self):
+        review = Review.objects.get(pk=self.review_a.pk)
+        before = statistics.versions([self.cycle.pk])
+        saved = services.save_review(
+            review, {"answers": {"I-1": "Bắt đầu"}}, review.version, self.member_user
+        )
+        self.assertEqual(saved.status, Review.Status.DRAFT)
+        self.assertNotEqual(statistics.versions([self.cycle.pk]), before)
+        before = statistics.versions([self.cycle.pk])
+        services.save_review(
+            saved, {"answers": {"I-1": "Tiếp"}}, saved.version, self.member_user
+        )
+        self.assertEqual(statistics.versions([self.cycle.pk]), before)
 
 
 class RenderedFieldsTests(ReviewFormTestCase):
