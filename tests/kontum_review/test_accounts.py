@@ -390,10 +390,12 @@ class PasswordResetTests(PersonasTestCase):
         self.member_user.email = "an@example.org"
         self.member_user.save()
         refused = OSError("Connection refused")
-        with (
-            mock.patch.dict(send_mail_task.app.conf, {"task_always_eager": False}),
-            mock.patch.object(send_mail_task, "delay", side_effect=refused),
-        ):
+        # As with a broker: attribute set and put back (a patch.dict would
+        # clear Celery's whole configuration on the way out).
+        conf = send_mail_task.app.conf
+        self.addCleanup(setattr, conf, "task_always_eager", conf.task_always_eager)
+        conf.task_always_eager = False
+        with mock.patch.object(send_mail_task, "delay", side_effect=refused):
             self.assertEqual(self.ask("an@example.org").status_code, 302)
         self.assertEqual([m.to for m in mail.outbox], [["an@example.org"]])
 
