@@ -363,7 +363,11 @@ def send_reviews(cycle, root):
     number of members.
     """
     tallies = ReviewTally.objects.filter(cycle=cycle).exclude(number=0)
-    meetings = Meeting.objects.filter(review__cycle=cycle, status=Meeting.Status.DONE)
+    # Meetings are the collectives': said so, PostgreSQL reads their reviews
+    # from the collectives' index instead of scanning the members'.
+    meetings = Meeting.objects.filter(
+        review__cycle=cycle, review__member__isnull=True, status=Meeting.Status.DONE
+    )
     if root.pk != cycle.superior_id:
         tallies = tallies.filter(organization__path__startswith=root.path)
         meetings = meetings.filter(review__organization__path__startswith=root.path)
