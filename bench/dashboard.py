@@ -24,7 +24,6 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kr_bench")
@@ -36,7 +35,7 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg  # noqa: E402
+import world  # noqa: E402  (bench/, the script's folder)
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.cache import cache  # noqa: E402
@@ -45,7 +44,6 @@ from django.db import connection  # noqa: E402
 from django.db.models import Exists, OuterRef  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from psycopg import sql  # noqa: E402
 
 from members import demo  # noqa: E402
 from members.models import Member  # noqa: E402
@@ -120,26 +118,6 @@ def parse_options():
         help="Prepare the dataset, print the dashboard's address and exit.",
     )
     return parser.parse_args()
-
-
-def create_database(url):
-    """Create the database of `url` when it is missing."""
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("The dashboard bench needs PostgreSQL: set DATABASE_URL.")
-    name = parts.path.lstrip("/")
-    server = psycopg.connect(
-        urlunsplit(parts._replace(path="/postgres")), autocommit=True
-    )
-    try:
-        with server.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-                cursor.execute(create)
-                log(f"Created database {name}.")
-    finally:
-        server.close()
 
 
 def sizes():
@@ -276,7 +254,7 @@ def verdict(value, target):
 
 def main():
     options = parse_options()
-    create_database(os.environ["DATABASE_URL"])
+    world.create_database(os.environ["DATABASE_URL"])
     prepare_dataset(options)
     # Fresh planner statistics and visibility map, as autovacuum keeps them on
     # a live database: right after a bulk import the planner would guess from
