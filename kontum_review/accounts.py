@@ -239,9 +239,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             "to": [context["user"].reset_address],
         }
         if html_email_template_name is not None:
-            message["html"] = loader.render_to_string(
-                html_email_template_name, context
-            )
+            message["html"] = loader.render_to_string(html_email_template_name, context)
         background.start(
             send_mail_task,
             message,

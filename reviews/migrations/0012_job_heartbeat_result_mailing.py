@@ -5,40 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0011_seed_posts_and_collective_criteria'),
+        ("reviews", "0011_seed_posts_and_collective_criteria"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cyclejob',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
+            model_name="cyclejob",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="attempts"),
         ),
         migrations.AddField(
-            model_name='cyclejob',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='updated at'),
+            model_name="cyclejob",
+            name="updated_at",
+            field=models.DateTimeField(
+                blank=True, null=True, verbose_name="updated at"
+            ),
         ),
         migrations.CreateModel(
-            name='ResultMailing',
+            name="ResultMailing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipients', models.JSONField(default=list, verbose_name='recipients')),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('progress', models.PositiveIntegerField(default=0, verbose_name='progress')),
-                ('sent', models.PositiveIntegerField(default=0, verbose_name='e-mails sent')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='updated at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mailings', to='reviews.reviewcycle', verbose_name='review cycle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.JSONField(default=list, verbose_name="recipients"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveIntegerField(default=0, verbose_name="progress"),
+                ),
+                (
+                    "sent",
+                    models.PositiveIntegerField(default=0, verbose_name="e-mails sent"),
+                ),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="attempts"
+                    ),
+                ),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="updated at"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="finished at"
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mailings",
+                        to="reviews.reviewcycle",
+                        verbose_name="review cycle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'result mailing',
-                'verbose_name_plural': 'result mailings',
+                "verbose_name": "result mailing",
+                "verbose_name_plural": "result mailings",
             },
         ),
     ]
