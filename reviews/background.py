@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 def start(task, job_id, on_unsent=None, inline=False):
-    """Run `task` for `job_id` off the request; call it after the commit.
+    """Run `task` for `job_id` (its one argument) off the request; call it
+    after the commit.
 
     Return whether the task was sent (or run). If the broker cannot be reached,
     log it, call `on_unsent(error)` and return False: the job stays pending.

@@ -283,39 +283,33 @@ def send_mailing(mailing_id):
 
 
 def send_result_mails(recipients):
-    """E-mail each (review id, user id or None) its result, in Vietnamese.
-
-    One connection for every message; the addresses are read at sending time.
-    """
+    """E-mail one batch of (review id, user id or None) their result, in
+    Vietnamese, over one connection; the addresses are read at sending time."""
     User = get_user_model()
-    sent = 0
+    review_ids = {review_id for review_id, _user in recipients}
+    reviews = Review.objects.select_related("cycle__superior", "member__user").defer(
+        "answers", "scores"
+    )
+    reviews = reviews.in_bulk(review_ids)
+    ratings = {
+        r.review_id: r
+        for r in Rating.objects.filter(
+            review__in=review_ids, stage=Stage.DECISION
+        ).select_related("level")
+    }
+    users = User.objects.select_related("party_member").in_bulk(
+        {user_id for _review, user_id in recipients if user_id}
+    )
     with translation.override("vi"), mail.get_connection() as connection:
-        for start in range(0, len(recipients), BATCH):
-            batch = recipients[start : start + BATCH]
-            review_ids = {review_id for review_id, _user in batch}
-            reviews = Review.objects.select_related(
-                "cycle__superior", "member__user"
-            ).defer("answers", "scores")
-            reviews = reviews.in_bulk(review_ids)
-            ratings = {
-                r.review_id: r
-                for r in Rating.objects.filter(
-                    review__in=review_ids, stage=Stage.DECISION
-                ).select_related("level")
-            }
-            users = User.objects.select_related("party_member").in_bulk(
-                {user_id for _review, user_id in batch if user_id}
-            )
-            messages = []
-            for review_id, user_id in batch:
-                review, rating = reviews.get(review_id), ratings.get(review_id)
-                if review is None or rating is None:
-                    continue
-                message = result_mail(review, rating, users.get(user_id))
-                if message is not None:
-                    messages.append(message)
-            sent += connection.send_messages(messages) or 0
-    return sent
+        messages = []
+        for review_id, user_id in recipients:
+            review, rating = reviews.get(review_id), ratings.get(review_id)
+            if review is None or rating is None:
+                continue
+            message = result_mail(review, rating, users.get(user_id))
+            if message is not None:
+                messages.append(message)
+        return connection.send_messages(messages) or 0
 
 
 def recipient_of(review, user):

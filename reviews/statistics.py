@@ -162,21 +162,18 @@ def cache_key(key_parts, prefix="statistics:figures:"):
 
 
 def cached(key_parts, compute):
-    """The cached value of `key_parts`, else `compute()` on the replica, stored."""
     key = cache_key(key_parts)
     value = cache.get(key)
     if value is None:
-        with replica.reading():
-            value = compute()
+        value = compute()
         cache.set(key, value, cache_seconds())
     return value
 
 
 def cache_seconds():
     """How long figures are kept: shorter when they are read from a replica."""
-    with replica.reading():
-        if replica.in_use():
-            return settings.REPLICA_CACHE_SECONDS
+    if settings.READ_REPLICA:
+        return settings.REPLICA_CACHE_SECONDS
     return CACHE_SECONDS
 
 
@@ -1330,7 +1327,7 @@ def dashboard_figures(
         cycles = trend_cycles(cycle, cycles)
 
     def compute():
-        with together():
+        with replica.reading(), together():
             figures = CycleFigures(
                 cycle, root, org_type, show_decisions, today, top, cycles
             )
@@ -1360,11 +1357,7 @@ def dashboard_figures(
 
     if store:
         return cached(key, compute)
-    found = cache.get(cache_key(key))
-    if found is None:
-        with replica.reading():
-            found = compute()
-    return found
+    return cache.get(cache_key(key)) or compute()
 
 
 def statistics_tables(cycle, root, org_type=None, show_decisions=True):
@@ -1375,8 +1368,9 @@ def statistics_tables(cycle, root, org_type=None, show_decisions=True):
     )
 
     def compute():
-        figures = CycleFigures(cycle, root, org_type, show_decisions, today)
-        return {"levels": figures.levels, "tables": figures.tables()}
+        with replica.reading():
+            figures = CycleFigures(cycle, root, org_type, show_decisions, today)
+            return {"levels": figures.levels, "tables": figures.tables()}
 
     return cached(key, compute)
 

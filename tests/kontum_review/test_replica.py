@@ -56,7 +56,7 @@ class ReplicaReadingTests(TransactionTestCase):
         decide_all(self.cycle, self.staff)
         self.client.force_login(self.staff)
 
-    def grouped_review_queries(self, queries):
+    def tally_reads(self, queries):
         """The reads of the reviews' tally, which every figure counts from."""
         return [
             q["sql"]
@@ -78,8 +78,8 @@ class ReplicaReadingTests(TransactionTestCase):
                 reverse("dashboard"), {"cycle": self.cycle.public_id}
             )
         self.assertEqual(response.status_code, 200)
-        self.assertTrue(self.grouped_review_queries(on_replica))
-        self.assertEqual(self.grouped_review_queries(on_default), [])
+        self.assertTrue(self.tally_reads(on_replica))
+        self.assertEqual(self.tally_reads(on_default), [])
         # The session, the user and the scope are read from the primary.
         self.assertTrue(on_default.captured_queries)
         distributions = response.context["figures"]["distributions"]
@@ -98,8 +98,8 @@ class ReplicaReadingTests(TransactionTestCase):
                 reverse("dashboard_statistics_xlsx"), {"cycle": self.cycle.public_id}
             )
         self.assertEqual(response.status_code, 200)
-        self.assertTrue(self.grouped_review_queries(on_replica))
-        self.assertEqual(self.grouped_review_queries(on_default), [])
+        self.assertTrue(self.tally_reads(on_replica))
+        self.assertEqual(self.tally_reads(on_default), [])
 
         with (
             override_settings(READ_REPLICA="replica"),

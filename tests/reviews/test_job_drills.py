@@ -29,15 +29,10 @@ from ..factories import UserFactory
 from ..personas import PersonasTestCase
 from .test_decide import build_cycle
 from .test_fault_drills import DrillTestCase, ThrowawayRedis, celery_on
-from .test_publish import decide_all
+from .test_publish import decide_all, publish
 
 Status = CycleJob.Status
 LONG_AGO = timedelta(hours=2)
-
-
-def publish(testcase, cycle, user):
-    with testcase.captureOnCommitCallbacks(execute=True):
-        services.move_cycle(cycle, ReviewCycle.Status.PUBLISHED, user)
 
 
 class MailingTests(TestCase):
