@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -308,6 +309,15 @@ class ReviewCycle(models.Model):
     appraisal_due = models.DateField(_("appraisal due"), null=True, blank=True)
     decision_due = models.DateField(_("decision due"), null=True, blank=True)
     publication_due = models.DateField(_("publication due"), null=True, blank=True)
+    reminder_days = models.PositiveSmallIntegerField(
+        _("remind days before a deadline"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Those whose form, meeting or remedy action is due within this many "
+            "days, or overdue, are reminded once a day."
+        ),
+    )
 
     history = HistoricalRecords()
     objects = ReviewCycleQuerySet.as_manager()
@@ -1711,12 +1721,23 @@ class RemedyAction(models.Model):
     def __str__(self):
         return f"{self.number}. {self.content[:60]}"
 
+    @property
+    def is_done(self):
+        return self.status == self.Status.DONE
+
     def is_overdue(self, today):
-        return self.status != self.Status.DONE and self.deadline < today
+        return not self.is_done and self.deadline < today
 
 
 class Notice(models.Model):
-    """A message on a user's home page, e.g. the published result of their review."""
+    """A message on a user's home page: the published result of their review, a
+    form returned to them, a reminder of what is due, staff's weekly digest."""
+
+    class Kind(models.TextChoices):
+        RESULT = "result", _("Rating result")
+        RETURNED = "returned", _("Form returned")
+        REMINDER = "reminder", _("Reminder")
+        DIGEST = "digest", _("Weekly digest")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1732,6 +1753,12 @@ class Notice(models.Model):
         blank=True,
         related_name="notices",
     )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.RESULT
+    )
+    # The day a reminder or a digest is for: one of each kind a day per person.
+    day = models.DateField(_("day"), null=True, blank=True)
+    link = models.CharField(_("link"), max_length=255, blank=True)
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -1741,14 +1768,28 @@ class Notice(models.Model):
         verbose_name_plural = _("notices")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "review"],
+                fields=["user", "review", "kind"],
                 condition=Q(review__isnull=False),
                 name="notice_once_per_user_review",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "day"],
+                condition=Q(day__isnull=False),
+                name="notice_once_a_day",
             ),
         ]
 
     def __str__(self):
         return self.text[:60]
+
+    @property
+    def url(self):
+        """Where the notice leads: its link, else its review's page."""
+        if self.link:
+            return self.link
+        if self.review_id:
+            return reverse("reviews:review", args=[self.review.public_id])
+        return ""
 
 
 class ExemptionQuerySet(models.QuerySet):

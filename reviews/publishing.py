@@ -230,7 +230,7 @@ def write_notices(cycle, wanted, results):
     existing = {
         (user_id, review_id): (pk, text)
         for pk, user_id, review_id, text in Notice.objects.filter(
-            review__cycle=cycle
+            review__cycle=cycle, kind=Notice.Kind.RESULT
         ).values_list("pk", "user_id", "review_id", "text")
     }
     now = timezone.now()

@@ -134,6 +134,22 @@ def give_up(model, job_ids):
 
 
 @shared_task(ignore_result=True)
+def send_reminders_task():
+    """Celery beat's morning: remind each person of what is due (reminders)."""
+    from .reminders import send_reminders
+
+    return send_reminders()
+
+
+@shared_task(ignore_result=True)
+def send_digest_task():
+    """Celery beat's week: tell staff and leaders what is late in their subtree."""
+    from .reminders import send_digest
+
+    return send_digest()
+
+
+@shared_task(ignore_result=True)
 def sweep_jobs_task():
     """Celery beat's minute: send the jobs that no worker holds (see background)."""
     return background.sweep()

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -140,7 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with the menu's count of unread notices in the user's query.
+    "kontum_review.accounts.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -223,6 +225,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # fetched as it ends. Documents come in runs of seconds (reviews/reports/).
 CELERY_WORKER_CONCURRENCY = env.str("CELERY_WORKER_CONCURRENCY", default="auto")
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (the `beat` service of docker-compose.yml), in TIME_ZONE:
+# - every minute, send the jobs no worker holds, those Redis was down for and
+#   those of a lost worker (reviews/background.py); a sweep not run within the
+#   minute is dropped, as the next one does the same;
+# - every morning at REMINDER_HOUR, remind each person of what is due (a notice
+#   and an e-mail, at most one a day; reviews/reminders.py);
+# - on DIGEST_WEEKDAY (0 Sunday … 6 Saturday), a digest of what is late to
+#   staff and leaders.
+# Installs without beat run `manage.py sweep_jobs` and `manage.py
+# send_reminders [--digest]` from cron instead.
+SWEEP_SECONDS = 60
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=7)
+DIGEST_WEEKDAY = env.int("DIGEST_WEEKDAY", default=1)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {
+        "task": "reviews.tasks.sweep_jobs_task",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": SWEEP_SECONDS - 5},
+    },
+    "send-reminders": {
+        "task": "reviews.tasks.send_reminders_task",
+        "schedule": crontab(minute=0, hour=REMINDER_HOUR),
+        # A day's reminders not sent by the evening wait for the next morning.
+        "options": {"expires": 12 * 3600},
+    },
+    "weekly-digest": {
+        "task": "reviews.tasks.send_digest_task",
+        "schedule": crontab(minute=30, hour=REMINDER_HOUR, day_of_week=DIGEST_WEEKDAY),
+        "options": {"expires": 12 * 3600},
+    },
+}
 # A killed worker's unacknowledged task is handed out again once the visibility
 # timeout has passed (plus up to ~100 s until a worker's next scan). It must
 # outlast the longest task, the hard time limit, or a task still running would

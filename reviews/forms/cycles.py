@@ -74,6 +74,7 @@ def next_cycle_initial(committee, today=None):
         year = latest.year + 1
         initial = {name: next_year(getattr(latest, name)) for name in DATES}
         initial["period"] = latest.period
+        initial["reminder_days"] = latest.reminder_days
     regime = regime_for(year)
     return initial | {
         "superior": committee.pk,
@@ -108,6 +109,7 @@ class CycleCreateForm(forms.ModelForm):
     class Meta:
         model = ReviewCycle
         fields = ["superior", "name", "period", "year", "regime", *DATES]
+        fields += ["reminder_days"]
         widgets = dict.fromkeys(DATES, ISO_DATE)
 
     def __init__(self, *args, committees, **kwargs):
@@ -128,6 +130,14 @@ class CycleCreateForm(forms.ModelForm):
         year.widget.attrs.update(min=YEARS[0], max=YEARS[1])
         for name in DATES:
             self.fields[name].input_formats = DATE_INPUT_FORMATS
+        self.fields["reminder_days"].required = False
+
+    def clean_reminder_days(self):
+        """Left empty: the default (3 days)."""
+        days = self.cleaned_data["reminder_days"]
+        if days is None:
+            return ReviewCycle._meta.get_field("reminder_days").default
+        return days
 
     def clean(self):
         cleaned = super().clean()

@@ -25,7 +25,7 @@ def unread_notices(context, limit=5):
     notices = (
         user.review_notices.filter(read_at__isnull=True)
         .select_related("review")
-        .only("user", "text", "created_at", "review__public_id")
+        .only("user", "text", "link", "created_at", "review__public_id")
         .order_by("-created_at", "-pk")[:limit]
     )
     return {"notices": list(notices)}

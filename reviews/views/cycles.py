@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
@@ -435,11 +436,23 @@ def organization_checklist(request, public_id, organization_id):
         .filter(path__startswith=cycle.superior.path)
         .exclude(pk=cycle.superior_id)
     )
+    today = timezone.localdate()
+    meetings_pending = any(
+        not hasattr(review, "meeting") or review.meeting.status != Meeting.Status.DONE
+        for review in collectives
+    )
     return render(
         request,
         "reviews/checklist.html",
         {
             "cycle": cycle,
+            "forms_late": cycle.status == Status.SELF_REVIEW
+            and cycle.self_review_due is not None
+            and cycle.self_review_due < today,
+            "meetings_pending": meetings_pending,
+            "meetings_late": cycle.status in (Status.SELF_REVIEW, Status.MEETINGS)
+            and cycle.meetings_due is not None
+            and cycle.meetings_due < today,
             "organization": organization,
             "reads_overview": reads,
             "ancestors": list(ancestors),

@@ -96,7 +96,9 @@ def notice_list(request):
         return redirect("reviews:notices")
     listed = (
         notices.select_related("review")
-        .only("user", "text", "created_at", "read_at", "review__public_id")
+        .only(
+            "user", "kind", "text", "link", "created_at", "read_at", "review__public_id"
+        )
         .order_by("-created_at", "-pk")
     )
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))

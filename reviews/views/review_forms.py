@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import access, ratings, services
+from .. import access, ratings, reminders, services
 from ..forms.review import (
     CONDITIONS,
     REQUIRED_TO_SUBMIT,
@@ -315,6 +315,8 @@ def review_return(request, public_id):
     if form.is_valid():
         comment = form.cleaned_data["comment"]
         if returnable and return_review(review, comment, request.user):
+            review.refresh_from_db()
+            reminders.tell_returned(review)
             messages.success(request, _("The form has been returned for rework."))
             return redirect("reviews:review", public_id=review.public_id)
         form.add_error(

@@ -1,0 +1,495 @@
+"""Deadlines, reminders and staff's weekly digest.
+
+Celery beat (settings CELERY_BEAT_SCHEDULE) runs `send_reminders` every morning
+and `send_digest` once a week; installs without beat run `manage.py
+send_reminders [--digest]` from cron. Each person gets at most one reminder a
+day, as a notice and an e-mail listing all that is theirs:
+
+- their own form, while the cycle is open for self-review, from the cycle's
+  `reminder_days` before `self_review_due` until it is submitted;
+- as secretary of an organization, its forms not yet submitted (same window),
+  its collective's meeting not recorded (from `reminder_days` before
+  `meetings_due`, while the cycle is in the meetings step);
+- open remedy actions due within `reminder_days` or overdue: to the member whose
+  plan it is and to the secretaries of the organization.
+
+Nothing is due once it is done, recorded as not done (a step exemption), or
+once the cycle has moved past the step. Staff and leaders get a digest of what
+is late in their subtree, when anything is. A member is told when their form is
+returned (`tell_returned`).
+"""
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from organizations.models import Organization, Role
+
+from .models import (
+    Meeting,
+    Notice,
+    RemedyAction,
+    Review,
+    ReviewCycle,
+    StepExemption,
+)
+
+# A cycle reminds at most this many days ahead (the field's own limit).
+MAX_REMINDER_DAYS = 60
+
+
+# Deadlines --------------------------------------------------------------------
+
+
+def due_state(day, today, soon, done=False):
+    """(state, days) of a deadline: "done", "late", "today", "soon" or "open",
+    and how many days late or left."""
+    if day is None:
+        return None, 0
+    left = (day - today).days
+    if done:
+        return "done", 0
+    if left < 0:
+        return "late", -left
+    if left == 0:
+        return "today", 0
+    return ("soon" if left <= soon else "open"), left
+
+
+def when(day, today):
+    """ "due 15/12/2026, 3 days left" and the like, for a reminder's line."""
+    state, days = due_state(day, today, soon=0)
+    date = formats.date_format(day, "d/m/Y")
+    if state == "late":
+        return ngettext(
+            "due %(date)s, %(days)s day late",
+            "due %(date)s, %(days)s days late",
+            days,
+        ) % {"date": date, "days": days}
+    if state == "today":
+        return _("due today, %(date)s") % {"date": date}
+    return ngettext(
+        "due %(date)s, %(days)s day left",
+        "due %(date)s, %(days)s days left",
+        days,
+    ) % {"date": date, "days": days}
+
+
+def in_window(day, today, days):
+    return day is not None and today >= day - timedelta(days=days)
+
+
+# What is due ------------------------------------------------------------------
+
+
+class Agenda:
+    """Each user's lines for one day: (text, link), in the order added."""
+
+    def __init__(self):
+        self.lines = defaultdict(list)
+
+    def add(self, user_ids, text, link):
+        for user_id in user_ids:
+            if (text, link) not in self.lines[user_id]:
+                self.lines[user_id].append((text, link))
+
+    def __bool__(self):
+        return bool(self.lines)
+
+
+def secretaries(organization_ids):
+    """{organization id: [user ids]} of the active secretaries of each."""
+    holders = defaultdict(list)
+    for user_id, organization_id in Role.objects.filter(
+        kind=Role.Kind.SECRETARY,
+        organization_id__in=organization_ids,
+        user__is_active=True,
+    ).values_list("user_id", "organization_id"):
+        holders[organization_id].append(user_id)
+    return holders
+
+
+def pending_forms(cycle):
+    """The cycle's forms not submitted, nor recorded as not submitted."""
+    return cycle.reviews.exclude(status=Review.Status.SUBMITTED).exclude(
+        exemptions__kind=StepExemption.Kind.NOT_SUBMITTED
+    )
+
+
+def pending_meetings(cycle):
+    """The cycle's collectives whose meeting is not recorded, nor exempted."""
+    return (
+        cycle.reviews.collectives()
+        .exclude(meeting__status=Meeting.Status.DONE)
+        .exclude(exemptions__kind=StepExemption.Kind.MEETING_NOT_HELD)
+    )
+
+
+def forms_due(agenda, cycle, today):
+    due = cycle.self_review_due
+    pending = pending_forms(cycle)
+    for user_id, public_id in (
+        pending.individuals()
+        .filter(member__user__is_active=True)
+        .values_list("member__user_id", "public_id")
+    ):
+        agenda.add(
+            [user_id],
+            _("Your self-review form of %(cycle)s: %(when)s.")
+            % {"cycle": cycle.name, "when": when(due, today)},
+            reverse("reviews:review", args=[public_id]),
+        )
+    counts = dict(
+        pending.order_by()
+        .values_list("organization_id")
+        .annotate(count=Count("pk"))
+        .values_list("organization_id", "count")
+    )
+    holders = secretaries(counts)
+    for organization in Organization.objects.filter(pk__in=holders).only(
+        "name", "public_id"
+    ):
+        count = counts[organization.pk]
+        agenda.add(
+            holders[organization.pk],
+            ngettext(
+                "%(organization)s: %(count)s form not submitted, %(when)s.",
+                "%(organization)s: %(count)s forms not submitted, %(when)s.",
+                count,
+            )
+            % {
+                "organization": organization.name,
+                "count": count,
+                "when": when(due, today),
+            },
+            reverse(
+                "reviews:checklist", args=[cycle.public_id, organization.public_id]
+            ),
+        )
+
+
+def meetings_due(agenda, cycle, today):
+    due = cycle.meetings_due
+    pending = list(
+        pending_meetings(cycle).values_list(
+            "organization_id", "public_id", "subject_name"
+        )
+    )
+    holders = secretaries({organization_id for organization_id, *_rest in pending})
+    for organization_id, public_id, subject in pending:
+        agenda.add(
+            holders.get(organization_id, ()),
+            _("The review meeting of %(subject)s is not recorded, %(when)s.")
+            % {"subject": subject, "when": when(due, today)},
+            reverse("reviews:meeting", args=[public_id]),
+        )
+
+
+def actions_due(agenda, today):
+    """Open remedy actions due within their cycle's reminder_days, or overdue;
+    an action carried over to a later plan is followed there."""
+    rows = (
+        RemedyAction.objects.exclude(status=RemedyAction.Status.DONE)
+        .filter(
+            carried_to__isnull=True,
+            deadline__lte=today + timedelta(days=MAX_REMINDER_DAYS),
+        )
+        .exclude(review__cycle__status=ReviewCycle.Status.DRAFT)
+        .values_list(
+            "review_id",
+            "review__public_id",
+            "review__subject_name",
+            "review__organization_id",
+            "review__member__user_id",
+            "review__member__user__is_active",
+            "review__cycle__reminder_days",
+            "deadline",
+        )
+    )
+    plans = {}
+    counts = Counter()
+    for (
+        review_id,
+        public_id,
+        subject,
+        organization_id,
+        user_id,
+        active,
+        days,
+        deadline,
+    ) in rows:
+        if not in_window(deadline, today, days):
+            continue
+        plans[review_id] = (public_id, subject, organization_id, user_id, active)
+        counts[review_id, deadline < today] += 1
+    holders = secretaries({plan[2] for plan in plans.values()})
+    for review_id, (
+        public_id,
+        subject,
+        organization_id,
+        user_id,
+        active,
+    ) in plans.items():
+        late, soon = counts[review_id, True], counts[review_id, False]
+        parts = []
+        if late:
+            parts.append(
+                ngettext("%(count)s action overdue", "%(count)s actions overdue", late)
+                % {"count": late}
+            )
+        if soon:
+            parts.append(
+                ngettext(
+                    "%(count)s action due soon", "%(count)s actions due soon", soon
+                )
+                % {"count": soon}
+            )
+        text = _("Remedy plan of %(subject)s: %(actions)s.") % {
+            "subject": subject,
+            "actions": ", ".join(parts),
+        }
+        recipients = list(holders.get(organization_id, ()))
+        if user_id and active:
+            recipients.append(user_id)
+        agenda.add(recipients, text, reverse("reviews:remedy_plan", args=[public_id]))
+
+
+def reminders_for(today):
+    agenda = Agenda()
+    cycles = ReviewCycle.objects.filter(
+        status__in=[ReviewCycle.Status.SELF_REVIEW, ReviewCycle.Status.MEETINGS]
+    )
+    for cycle in cycles:
+        if cycle.status == ReviewCycle.Status.SELF_REVIEW and in_window(
+            cycle.self_review_due, today, cycle.reminder_days
+        ):
+            forms_due(agenda, cycle, today)
+        if cycle.status == ReviewCycle.Status.MEETINGS and in_window(
+            cycle.meetings_due, today, cycle.reminder_days
+        ):
+            meetings_due(agenda, cycle, today)
+    actions_due(agenda, today)
+    return agenda
+
+
+# What is late, for staff and leaders ------------------------------------------
+
+
+def late_counts(today):
+    """{organization id: Counter(forms=, meetings=, actions=)} of what is late."""
+    late = defaultdict(Counter)
+    for cycle in ReviewCycle.objects.filter(
+        status=ReviewCycle.Status.SELF_REVIEW, self_review_due__lt=today
+    ):
+        for organization_id, count in (
+            pending_forms(cycle)
+            .order_by()
+            .values_list("organization_id")
+            .annotate(count=Count("pk"))
+        ):
+            late[organization_id]["forms"] += count
+    for cycle in ReviewCycle.objects.filter(
+        status=ReviewCycle.Status.MEETINGS, meetings_due__lt=today
+    ):
+        for organization_id, count in (
+            pending_meetings(cycle)
+            .order_by()
+            .values_list("organization_id")
+            .annotate(count=Count("pk"))
+        ):
+            late[organization_id]["meetings"] += count
+    for organization_id, count in (
+        RemedyAction.objects.exclude(status=RemedyAction.Status.DONE)
+        .filter(carried_to__isnull=True, deadline__lt=today)
+        .exclude(review__cycle__status=ReviewCycle.Status.DRAFT)
+        .order_by()
+        .values_list("review__organization_id")
+        .annotate(count=Count("pk"))
+    ):
+        late[organization_id]["actions"] += count
+    return late
+
+
+# How each late count reads in a digest.
+LATE_WORDINGS = {
+    "forms": lambda count: ngettext(
+        "%(count)s form late", "%(count)s forms late", count
+    ),
+    "meetings": lambda count: ngettext(
+        "%(count)s review meeting late", "%(count)s review meetings late", count
+    ),
+    "actions": lambda count: ngettext(
+        "%(count)s remedy action overdue", "%(count)s remedy actions overdue", count
+    ),
+}
+
+
+def late_parts(total):
+    """ "3 forms late, 1 remedy action overdue": the counts that are not 0."""
+    return [
+        wording(total[key]) % {"count": total[key]}
+        for key, wording in LATE_WORDINGS.items()
+        if total[key]
+    ]
+
+
+def digest_for(today):
+    agenda = Agenda()
+    late = late_counts(today)
+    if not late:
+        return agenda
+    paths = dict(Organization.objects.filter(pk__in=late).values_list("pk", "path"))
+    roles = Role.objects.filter(
+        kind__in=[Role.Kind.STAFF, Role.Kind.LEADER], user__is_active=True
+    ).values_list("user_id", "organization__name", "organization__path")
+    for user_id, name, path in roles.order_by("organization__path", "user_id"):
+        total = Counter()
+        for organization_id, counts in late.items():
+            if paths[organization_id].startswith(path):
+                total.update(counts)
+        if not total:
+            continue
+        agenda.add(
+            [user_id],
+            _("%(organization)s: %(late)s.")
+            % {"organization": name, "late": ", ".join(late_parts(total))},
+            reverse("dashboard"),
+        )
+    return agenda
+
+
+# Sending ----------------------------------------------------------------------
+
+
+def send_reminders(today=None):
+    """Today's reminders; how many people were reminded."""
+    today = today or timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        return deliver(reminders_for(today), Notice.Kind.REMINDER, today)
+
+
+def send_digest(today=None):
+    """This week's digest of what is late; how many people got one."""
+    today = today or timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        return deliver(digest_for(today), Notice.Kind.DIGEST, today)
+
+
+def deliver(agenda, kind, today):
+    """One notice and one e-mail a day per person of the agenda, never twice."""
+    if not agenda:
+        return 0
+    with transaction.atomic():
+        done = set(
+            Notice.objects.filter(
+                kind=kind, day=today, user_id__in=agenda.lines
+            ).values_list("user_id", flat=True)
+        )
+        notices = [
+            Notice(
+                user_id=user_id,
+                kind=kind,
+                day=today,
+                text="\n".join(text for text, _link in lines),
+                link=lines[0][1],
+            )
+            for user_id, lines in agenda.lines.items()
+            if user_id not in done
+        ]
+        Notice.objects.bulk_create(notices, ignore_conflicts=True)
+    mail_notices(notices, agenda, kind)
+    return len(notices)
+
+
+def mail_notices(notices, agenda, kind):
+    from django.contrib.auth import get_user_model
+
+    users = (
+        get_user_model()
+        .objects.select_related("party_member")
+        .in_bulk([notice.user_id for notice in notices])
+    )
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    messages = []
+    for notice in notices:
+        user = users[notice.user_id]
+        address = address_of(user)
+        if not address:
+            continue
+        lines = agenda.lines[notice.user_id]
+        subject = (
+            _("Kontum Review: what is due")
+            if kind == Notice.Kind.REMINDER
+            else _("Kontum Review: weekly digest of what is late")
+        )
+        body = render_to_string(
+            "emails/reminder.txt",
+            {
+                "name": user.get_full_name() or user.username,
+                "digest": kind == Notice.Kind.DIGEST,
+                "lines": [(text, site + link if site else "") for text, link in lines],
+            },
+        )
+        messages.append(mail.EmailMessage(subject, body, to=[address]))
+    if messages:
+        with mail.get_connection() as connection:
+            connection.send_messages(messages)
+
+
+def address_of(user):
+    member = getattr(user, "party_member", None)
+    return (member and member.email) or user.email
+
+
+# A form returned ---------------------------------------------------------------
+
+
+def tell_returned(review):
+    """Tell the member, in a notice and an e-mail, that their form is returned."""
+    from kontum_review.accounts import send_message
+
+    from . import background
+    from .tasks import send_mail_task
+
+    user = review.member.user if review.member_id else None
+    if user is None or not user.is_active:
+        return
+    text = _("Your form of %(cycle)s is returned for rework: %(comment)s") % {
+        "cycle": review.cycle.name,
+        "comment": review.return_comment,
+    }
+    Notice.objects.update_or_create(
+        user=user,
+        review=review,
+        kind=Notice.Kind.RETURNED,
+        defaults={"text": text, "read_at": None, "created_at": timezone.now()},
+    )
+    address = address_of(user)
+    if not address:
+        return
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    link = reverse("reviews:review", args=[review.public_id])
+    message = {
+        "subject": _("Kontum Review: your form is returned for rework"),
+        "body": render_to_string(
+            "emails/reminder.txt",
+            {
+                "name": user.get_full_name() or user.username,
+                "lines": [(text, site + link if site else "")],
+            },
+        ),
+        "from_email": None,
+        "to": [address],
+    }
+    background.start(
+        send_mail_task, message, on_unsent=lambda error: send_message(message)
+    )
