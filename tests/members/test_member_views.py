@@ -20,6 +20,16 @@ class MemberListTests(PersonasTestCase):
         self.assertContains(response, "Nguyễn Văn Ân")
         self.assertNotContains(response, "Trần Thị Bình")
 
+    def test_page_links_keep_the_search_and_change_only_the_page(self):
+        MemberFactory.create_batch(
+            120, full_name="Nguyễn Văn Bảo", organization=self.cell_b
+        )
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url, {"q": "nguyen", "page": 2})
+        self.assertContains(response, 'href="?q=nguyen&amp;page=1"')
+        self.assertContains(response, 'href="?q=nguyen&amp;page=3"')
+        self.assertNotContains(response, "?2&amp;")
+
     def test_query_count_does_not_grow_with_the_list(self):
         self.client.force_login(self.staff)
         with self.assertNumQueries(6):
