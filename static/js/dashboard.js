@@ -2,8 +2,19 @@
 // as JSON (json_script) next to its canvas. A click on a bar or a point opens
 // the list behind it, as the same number in the table below does. Printing
 // opens every table and fits the charts to the page.
+//
+// The tables are the page; the charts come after them. Chart.js (200 kB) is
+// not part of the page: once the page has loaded, the script is inserted when
+// the first chart is about to scroll into view, and each chart is drawn when
+// it comes near the screen. Without JavaScript the tables stand alone.
 (function () {
   "use strict";
+
+  // Where Chart.js is served, from this script's own tag (data-chart-src).
+  var tag = document.currentScript;
+  var CHART_SRC = tag && tag.getAttribute("data-chart-src");
+  // "About to scroll into view": this far below (or above) the screen.
+  var AHEAD = "200px 0px";
 
   // The rating levels keep the colours of the results pages (results.css);
   // lines also differ in dash and point shape, for readers who do not see colour.
@@ -186,19 +197,112 @@
     };
   }
 
-  function draw(canvas) {
+  // `still`: drawn at once, without animation (for paper).
+  function draw(canvas, still) {
     var source = document.getElementById(canvas.dataset.chart);
-    if (!source) {
+    if (!source || window.Chart.getChart(canvas)) {
       return;
     }
-    charts.push(new window.Chart(canvas, configOf(JSON.parse(source.textContent))));
+    var config = configOf(JSON.parse(source.textContent));
+    if (still) {
+      config.options.animation = false;
+    }
+    charts.push(new window.Chart(canvas, config));
+    canvas.parentNode.classList.add("dashboard-chart-drawn");
   }
 
-  if (window.Chart) {
-    document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  function canvases() {
+    return Array.prototype.slice.call(document.querySelectorAll("canvas[data-chart]"));
   }
 
-  // Printing: every table open, charts redrawn at the page's width.
+  // Chart.js, loaded once, then `ready` called (at once if it is there
+  // already); `failed`, if given, when it cannot be loaded.
+  var waiting = [];
+  var loading = null;
+
+  function settle(loaded) {
+    var callbacks = waiting;
+    waiting = [];
+    callbacks.forEach(function (callback) {
+      var call = loaded ? callback.ready : callback.failed;
+      if (call) {
+        call();
+      }
+    });
+  }
+
+  function withChart(ready, failed) {
+    if (window.Chart) {
+      ready();
+      return;
+    }
+    waiting.push({ ready: ready, failed: failed });
+    if (!CHART_SRC) {
+      settle(false);
+      return;
+    }
+    if (loading) {
+      return;
+    }
+    loading = document.createElement("script");
+    loading.src = CHART_SRC;
+    loading.addEventListener("load", function () {
+      settle(Boolean(window.Chart));
+    });
+    // Offline or refused: the tables still hold every figure; a chart that
+    // comes into view later tries again.
+    loading.addEventListener("error", function () {
+      loading.remove();
+      loading = null;
+      settle(false);
+    });
+    document.head.appendChild(loading);
+  }
+
+  function drawAll(still) {
+    canvases().forEach(function (canvas) {
+      draw(canvas, still);
+    });
+  }
+
+  function watch() {
+    var found = canvases();
+    if (!found.length) {
+      return;
+    }
+    if (!("IntersectionObserver" in window)) {
+      withChart(drawAll);
+      return;
+    }
+    var observer = new IntersectionObserver(
+      function (entries) {
+        entries.forEach(function (entry) {
+          if (!entry.isIntersecting) {
+            return;
+          }
+          var canvas = entry.target;
+          observer.unobserve(canvas);
+          withChart(function () {
+            draw(canvas);
+          });
+        });
+      },
+      { rootMargin: AHEAD }
+    );
+    found.forEach(function (canvas) {
+      observer.observe(canvas);
+    });
+  }
+
+  // After the tables: the page is laid out and painted before any chart.
+  if (document.readyState === "complete") {
+    watch();
+  } else {
+    window.addEventListener("load", watch);
+  }
+
+  // Printing: every table open, every chart drawn at the page's width. A chart
+  // Chart.js has not been loaded for is left off the paper (dashboard.css).
   var opened = [];
 
   function beforePrint() {
@@ -206,6 +310,9 @@
       details.open = true;
       opened.push(details);
     });
+    if (window.Chart) {
+      drawAll(true);
+    }
     charts.forEach(function (chart) {
       chart.resize();
     });
@@ -234,8 +341,17 @@
 
   document.querySelectorAll("[data-dashboard-print]").forEach(function (button) {
     button.hidden = false;
+    // Chart.js first, so that the paper carries every chart.
     button.addEventListener("click", function () {
-      window.print();
+      withChart(
+        function () {
+          drawAll(true);
+          window.print();
+        },
+        function () {
+          window.print();
+        }
+      );
     });
   });
 })();

@@ -1,4 +1,8 @@
-"""A leader reads the dashboard in Chromium: charts draw, a figure opens its list."""
+"""A leader reads the dashboard in Chromium: charts draw, a figure opens its list.
+
+Chart.js is no part of the page: dashboard.js loads it once a chart is about to
+scroll into view, after the tables, and each chart is drawn as it comes near.
+"""
 
 from playwright.sync_api import expect
 
@@ -16,6 +20,15 @@ from ..factories import (
 )
 
 DESKTOP = {"width": 1280, "height": 900}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+CHART_JS = "/static/vendor/chart.js/chart.umd.min.js"
+# dashboard.js starts drawing this far ahead of the screen (AHEAD).
+AHEAD_PX = 200
 SCREENSHOT = "/tmp/dashboard.png"
 # Cell A's members and their decisions; cell B's two last members are not decided.
 CELL_A = {
@@ -44,6 +57,10 @@ DRAWN = """ids => ids.map(id => {
     const chart = window.Chart && Chart.getChart(document.getElementById(id));
     return chart ? chart.config.type : null;
 })"""
+DRAWN_ONE = "id => Boolean(window.Chart && Chart.getChart(document.getElementById(id)))"
+# Two frames and a task: whatever an IntersectionObserver saw has been handled.
+SETTLED = """() => new Promise(done => requestAnimationFrame(
+    () => requestAnimationFrame(() => setTimeout(done, 50))))"""
 # The middle of one bar of a chart, in page coordinates.
 BAR = """([id, dataset, index]) => {
     const chart = Chart.getChart(document.getElementById(id));
@@ -58,8 +75,6 @@ class BrowserDashboardTests(BrowserTestCase):
         # The flush between browser tests empties the tables data migrations fill.
         reseed_reference_data()
         self.build_cycle()
-        # No animation: a bar is where the chart says it is when it is clicked.
-        self.open_page(viewport=DESKTOP, locale="vi-VN", reduced_motion="reduce")
 
     def build_cycle(self):
         """A ward of two cells; most of their members and the cells are decided."""
@@ -110,14 +125,28 @@ class BrowserDashboardTests(BrowserTestCase):
             if code:
                 ratings.record_rating(review, Rating.Stage.DECISION, levels[code], None)
 
-    def open_dashboard(self):
+    def open(self, **options):
+        # No animation: a bar is where the chart says it is when it is clicked.
+        options = {"viewport": DESKTOP, **options}
+        page = self.open_page(locale="vi-VN", reduced_motion="reduce", **options)
+        self.chart_requests = []
+        page.on("request", self.record_chart_request)
         self.log_in("leader")
-        self.page.goto(f"{self.live_server_url}/dashboard/")
-        self.page.wait_for_function(
-            "ids => ids.every(id => window.Chart && "
-            "Chart.getChart(document.getElementById(id)))",
-            arg=list(CHARTS),
-        )
+        page.goto(f"{self.live_server_url}/dashboard/")
+        return page
+
+    def record_chart_request(self, request):
+        if CHART_JS in request.url:
+            self.chart_requests.append(request.url)
+
+    def open_dashboard(self):
+        """The dashboard, scrolled down to every chart so that each is drawn."""
+        page = self.open()
+        for chart in CHARTS:
+            page.locator(f"#{chart}").scroll_into_view_if_needed()
+            page.wait_for_function(DRAWN_ONE, arg=chart)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        return page
 
     def expect_list_of(self, names):
         rows = self.page.locator("#drill-down tbody tr")
@@ -126,8 +155,7 @@ class BrowserDashboardTests(BrowserTestCase):
             expect(rows.filter(has_text=name)).to_have_count(1)
 
     def test_leader_sees_the_charts_and_opens_the_list_behind_a_figure(self):
-        page = self.page
-        self.open_dashboard()
+        page = self.open_dashboard()
 
         self.assertEqual(
             page.evaluate(DRAWN, list(CHARTS)),
@@ -156,8 +184,7 @@ class BrowserDashboardTests(BrowserTestCase):
         self.assertEqual(self.errors, [])
 
     def test_a_bar_of_a_chart_opens_the_list_behind_it(self):
-        page = self.page
-        self.open_dashboard()
+        page = self.open_dashboard()
         canvas = page.locator("#chart-ratings-members")
         canvas.scroll_into_view_if_needed()
         # The decided HTTNV bar (second dataset, second level).
@@ -168,4 +195,42 @@ class BrowserDashboardTests(BrowserTestCase):
         self.expect_list_of(
             [name for name, code in {**CELL_A, **CELL_B}.items() if code == "HTTNV"]
         )
+        self.assertEqual(self.errors, [])
+
+    def test_chart_js_waits_until_a_chart_is_about_to_be_seen(self):
+        page = self.open(**PHONE)
+        page.wait_for_load_state("load")
+        page.evaluate(SETTLED)
+        first, last = CHARTS[0], CHARTS[-1]
+        # On a phone the first chart starts below the screen and its margin.
+        top = page.evaluate(
+            "id => document.getElementById(id).getBoundingClientRect().top", first
+        )
+        self.assertGreater(top, PHONE["viewport"]["height"] + AHEAD_PX)
+
+        # The tables are there and whole; Chart.js is neither loaded nor asked for.
+        table = page.locator("#ratings-members-table")
+        expect(table.locator("tr[data-stage=decided] td").last).to_have_text("10")
+        self.assertEqual(self.chart_requests, [])
+        self.assertFalse(page.evaluate("() => 'Chart' in window"))
+
+        with page.expect_request(f"**{CHART_JS}"):
+            page.locator(f"#{first}").scroll_into_view_if_needed()
+        page.wait_for_function(DRAWN_ONE, arg=first)
+        self.assertEqual(len(self.chart_requests), 1)
+        # A chart further down waits for its turn, then draws from the same script.
+        self.assertFalse(page.evaluate(DRAWN_ONE, last))
+        page.locator(f"#{last}").scroll_into_view_if_needed()
+        page.wait_for_function(DRAWN_ONE, arg=last)
+        self.assertEqual(len(self.chart_requests), 1)
+        self.assertEqual(self.errors, [])
+
+    def test_without_javascript_the_tables_stand_alone(self):
+        page = self.open(java_script_enabled=False)
+        page.wait_for_load_state("load")
+        table = page.locator("#ratings-members-table")
+        expect(table.locator("tr[data-stage=decided] td").last).to_have_text("10")
+        # No empty chart boxes in the way, and no Chart.js fetched for nothing.
+        expect(page.locator(".dashboard-chart").first).to_be_hidden()
+        self.assertEqual(self.chart_requests, [])
         self.assertEqual(self.errors, [])
