@@ -34,6 +34,9 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin import options as admin_options
+from django.contrib.admin import widgets as admin_widgets
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
@@ -43,6 +46,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.forms.fields import InvalidJSONInput
 from django.http import Http404
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kontum_review.vietnamese import fold
@@ -93,6 +98,52 @@ class JSONTextField(forms.JSONField):
             return super().bound_data(data, initial)
         except ValueError:
             return InvalidJSONInput(data)
+
+
+# Django's admin, labelled ----------------------------------------------------
+#
+# Three of the admin's own controls speak English or nothing to a screen
+# reader; each is mended here, where every admin module imports from. The
+# labels of the autocomplete boxes are set in static/js/admin_labels.js.
+
+
+def boolean_icon(value):
+    """Django's yes/no icon, whose alt text reads "Có"/"Không", not "True"."""
+    icon = {True: "yes", False: "no", None: "unknown"}[value]
+    alt = {True: _("Yes"), False: _("No"), None: _("Unknown")}[value]
+    return format_html(
+        '<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), alt
+    )
+
+
+# Django's admin reads the icon from here at each use (its lists, read-only
+# fields and the delete page); its own alt text is str(value).
+admin_list._boolean_icon = boolean_icon
+
+
+class LabelledSplitDateTime(admin_widgets.AdminSplitDateTime):
+    """The admin's date and time inputs, each with its own label."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = _("Date")
+        self.widgets[1].attrs["aria-label"] = _("Time")
+
+
+# ModelAdmins copy these defaults when they are registered, after this import.
+admin_options.FORMFIELD_FOR_DBFIELD_DEFAULTS[models.DateTimeField]["widget"] = (
+    LabelledSplitDateTime
+)
+
+
+class LabelledEditableColumns:
+    """The inputs of a changelist's editable columns, named by their column."""
+
+    def get_changelist_formset(self, request, **kwargs):
+        formset = super().get_changelist_formset(request, **kwargs)
+        for field in formset.form.base_fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        return formset
 
 
 class CheckedFormFields:
@@ -579,7 +630,7 @@ SUPERUSERS = "superusers"
 COMMITTEE_STAFF = "committee staff"
 
 
-class ReferenceDataAdmin(CheckedFormFields, CheckedKeys):
+class ReferenceDataAdmin(LabelledEditableColumns, CheckedFormFields, CheckedKeys):
     """Data the whole tree shares: every admin user with the view permission
     reads it; `changed_by` says who adds, changes and deletes it.
 
@@ -610,3 +661,17 @@ class ReferenceDataAdmin(CheckedFormFields, CheckedKeys):
         return self.may_change_reference(request) and super().has_delete_permission(
             request, obj
         )
+
+
+def plain_year(model, name):
+    """A list column showing the year field `name` as written, "2026": the
+    admin groups every integer's thousands ("2.026")."""
+    field = model._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def column(obj):
+        value = getattr(obj, name)
+        return "" if value is None else str(value)
+
+    column.__name__ = f"{name}_as_written"
+    return column

@@ -14,8 +14,10 @@ organizations/admin.py registers these in place of Django's and django-axes'.
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.handlers.proxy import AxesProxyHandler
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +32,46 @@ STAFF_FIELDSETS = (
 SUPERUSER_ONLY_COLUMNS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
-class AccountAdmin(ScopedRowsAdmin, UserAdmin):
+# Permission names are stored in English ("Can add historical party member"):
+# the pickers show them from the model's translated names instead.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission):
+    """ "Đảng viên | Có thể thêm Đảng viên", in the interface's language."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None:
+        return permission.name
+    app = apps.get_app_config(model._meta.app_label).verbose_name
+    if action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return f"{app} | {_(permission.name)}"
+    subject = model._meta.verbose_name
+    # django-simple-history's models name their model in `instance_type`.
+    instance = getattr(model, "instance_type", None)
+    if instance is not None:
+        subject = _("history of %(model)s") % {"model": instance._meta.verbose_name}
+    return f"{app} | {PERMISSION_ACTIONS[action] % {'model': subject}}"
+
+
+class PermissionLabels:
+    """The admin's permission pickers, labelled by `permission_label`."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["queryset"] = Permission.objects.select_related("content_type")
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        return field
+
+
+class AccountAdmin(PermissionLabels, ScopedRowsAdmin, UserAdmin):
     def read_condition(self, request):
         return Q(pk__in=readable_users(request.user).values("pk"))
 
@@ -70,7 +111,7 @@ class AccountAdmin(ScopedRowsAdmin, UserAdmin):
         return form
 
 
-class SuperuserGroupAdmin(CheckedKeys, GroupAdmin):
+class SuperuserGroupAdmin(PermissionLabels, CheckedKeys, GroupAdmin):
     """Groups carry permissions: only superusers see or change them."""
 
     def has_module_permission(self, request):

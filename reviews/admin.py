@@ -19,6 +19,7 @@ from kontum_review.admin import (
     ReferenceDataAdmin,
     SubtreeAdmin,
     SubtreeInline,
+    plain_year,
 )
 
 from . import guards
@@ -100,8 +101,8 @@ class RegimeAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
     list_display = [
         "code",
         "name",
-        "first_year",
-        "last_year",
+        plain_year(Regime, "first_year"),
+        plain_year(Regime, "last_year"),
         "scoring_model",
         "quota_percent",
     ]
@@ -185,7 +186,14 @@ class ReviewCycleAdmin(SubtreeAdmin, ClosedCycleReadOnly, SimpleHistoryAdmin):
     scope = ""
     keeper = "superior"
     cycle_path = ""
-    list_display = ["name", "year", "period", "regime", "superior", "status"]
+    list_display = [
+        "name",
+        plain_year(ReviewCycle, "year"),
+        "period",
+        "regime",
+        "superior",
+        "status",
+    ]
     list_filter = ["status", "period", "regime", "year"]
     list_select_related = ["regime", "superior"]
     search_fields = ["name", "superior__search_text"]

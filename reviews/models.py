@@ -1024,6 +1024,8 @@ class ReviewTally(models.Model):
     number = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("review tally")
+        verbose_name_plural = _("review tallies")
         constraints = [
             models.UniqueConstraint(
                 fields=[

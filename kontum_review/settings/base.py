@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "simple_history",
-    "axes",
+    "kontum_review.apps.AxesConfig",
     "organizations",
     "members",
     "reviews",
