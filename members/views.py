@@ -22,7 +22,7 @@ def get_visible_member(user, public_id):
 def member_list(request):
     form = MemberSearchForm(request.GET or None)
     members = form.filter(Member.objects.visible_to(request.user)).select_related(
-        "organization"
+        "organization__parent"
     )
     page = Paginator(members.in_name_order(), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -192,6 +192,19 @@ class Organization(models.Model):
         if new_path != old_path:
             self._move_subtree(old_path, new_path)
 
+    @property
+    def name_in_context(self):
+        """A cell's name with its parent's, for lists out of the tree: about
+        ten wards each have their "Chi bộ Tổ dân phố 1".
+
+        The parent is read only when the query brought it
+        (`select_related("…parent")`), so a list never pays a query per row.
+        """
+        parent = self._state.fields_cache.get("parent")
+        if self.kind != OrganizationKind.CELL or parent is None:
+            return self.name
+        return f"{self.name} – {parent.name}"
+
     def _move_subtree(self, old_path, new_path):
         type(self).objects.filter(pk=self.pk).update(
             path=new_path, depth=len(new_path) // PATH_STEP - 1

@@ -25,7 +25,7 @@ def organization_list(request):
     form = OrganizationFilterForm(request.GET or None)
     organizations = (
         form.filter(Organization.objects.visible_to(request.user))
-        .select_related("org_type")
+        .select_related("org_type", "parent")
         .annotate(member_count=Count("members"))
         .order_by("path")
     )

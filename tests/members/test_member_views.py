@@ -30,6 +30,13 @@ class MemberListTests(PersonasTestCase):
         self.assertContains(response, 'href="?q=nguyen&amp;page=3"')
         self.assertNotContains(response, "?2&amp;")
 
+    def test_a_cell_is_named_with_its_ward(self):
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url, {"q": "nguyen van an"})
+        self.assertContains(
+            response, "Chi bộ Tổ dân phố 1 – Đảng bộ phường Quyết Thắng"
+        )
+
     def test_query_count_does_not_grow_with_the_list(self):
         self.client.force_login(self.staff)
         with self.assertNumQueries(6):

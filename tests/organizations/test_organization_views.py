@@ -29,6 +29,13 @@ class OrganizationListTests(PersonasTestCase):
         self.assertContains(response, "Đảng bộ phường Quyết Thắng")
         self.assertNotContains(response, "Chi bộ Tổ dân phố 2")
 
+    def test_a_cell_found_by_search_is_named_with_its_ward(self):
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url, {"q": "to dan pho 1"})
+        self.assertContains(
+            response, "Chi bộ Tổ dân phố 1 – Đảng bộ phường Quyết Thắng"
+        )
+
     def test_bad_filter_value_is_ignored_not_a_500(self):
         self.client.force_login(self.staff)
         response = self.client.get(self.url, {"org_type": "not-a-number", "page": "x"})
