@@ -4,7 +4,7 @@ import datetime
 from unittest import mock
 
 import tablib
-from django.db import connection
+from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -258,3 +258,40 @@ class MemberImportInBulkTests(TestCase):
         self.assertEqual(result.totals["skip"], 1)
         update.assert_not_called()
         self.assertEqual(Member.history.count(), history)
+
+    def test_the_history_copied_is_the_history_simple_history_writes(self):
+        self.existing(3)
+        rows = self.file_of(6)
+        rows[1] = new_row(1, organization="P01.A", full_name="Lê  Thị Mai")
+        before = Member.history.latest("history_id").history_id
+
+        def history(copied):
+            with (
+                transaction.atomic(),
+                mock.patch("members.resources.history_copied", return_value=copied),
+            ):
+                result = self.import_rows(rows, user=self.ward_staff)
+                self.assertEqual(
+                    (result.totals["new"], result.totals["update"]), (3, 3)
+                )
+                written = [
+                    {
+                        name: value
+                        for name, value in values.items()
+                        if name not in ("history_id", "history_date", "id", "public_id")
+                    }
+                    for values in Member.history.filter(history_id__gt=before)
+                    .order_by("history_id")
+                    .values()
+                ]
+                transaction.set_rollback(True)
+            return written
+
+        copied = history(True)
+
+        self.assertEqual(copied, history(False))
+        self.assertEqual(
+            [(h["card_number"], h["history_type"]) for h in copied],
+            [(f"7{n:07d}", "~" if n < 3 else "+") for n in range(6)],
+        )
+        self.assertEqual(copied[1]["full_name"], "Lê Thị Mai")
