@@ -33,6 +33,7 @@ RUN pip install -r requirements.txt
 # Only the dist folders that STATICFILES_DIRS reads.
 COPY --from=assets /app/node_modules/bootstrap/dist node_modules/bootstrap/dist
 COPY --from=assets /app/node_modules/chart.js/dist node_modules/chart.js/dist
+COPY --from=assets /app/node_modules/tom-select/dist node_modules/tom-select/dist
 # Named paths rather than `COPY . .`: keeps .venv, .git and db.sqlite3 out.
 COPY manage.py ./
 COPY kontum_review kontum_review

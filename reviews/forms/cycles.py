@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from organizations.widgets import OrganizationSelect
+
 from ..models import Regime, ReviewCycle
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -93,6 +95,7 @@ class CommitteeChoiceForm(forms.Form):
         to_field_name="public_id",
         required=False,
         empty_label=None,
+        widget=OrganizationSelect,
     )
 
     def __init__(self, *args, committees, **kwargs):
@@ -110,7 +113,7 @@ class CycleCreateForm(forms.ModelForm):
         model = ReviewCycle
         fields = ["superior", "name", "period", "year", "regime", *DATES]
         fields += ["reminder_days"]
-        widgets = dict.fromkeys(DATES, ISO_DATE)
+        widgets = dict.fromkeys(DATES, ISO_DATE) | {"superior": OrganizationSelect}
 
     def __init__(self, *args, committees, **kwargs):
         super().__init__(*args, **kwargs)

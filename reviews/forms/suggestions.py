@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kontum_review.vietnamese import fold
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationType, Role
+from organizations.widgets import OrganizationSelect, OrganizationSelectMultiple
 
 from ..models import (
     Assignment,
@@ -147,6 +148,7 @@ class SuggestionForm(forms.Form):
         to_field_name="public_id",
         required=False,
         empty_label=_("— not an organization —"),
+        widget=OrganizationSelect,
     )
     member_search = forms.CharField(
         label=_("Find a Party member"),
@@ -422,7 +424,16 @@ class AssignmentForm(forms.Form):
         label=_("Organizations"),
         queryset=Organization.objects.none(),
         to_field_name="public_id",
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=OrganizationSelectMultiple(
+            attrs={
+                "size": 10,
+                # The help text once static/js/pickers.js makes it a search box.
+                "data-searchable-help": _(
+                    "Type part of a name or code, accents optional, and choose "
+                    "as many as needed."
+                ),
+            }
+        ),
         help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
     duty = forms.CharField(
