@@ -61,7 +61,9 @@ for model, model_admin in [
         admin.site.register(model, model_admin)
 
 
-# The admin log's action for each kind of imported row (as import_export's).
+# The admin log's action for each kind of imported row, and its message, as
+# import_export writes them (gettext of the message with the kind put in).
+LOG_MESSAGE = "%s through import_export"
 LOGGED_KINDS = {
     RowResult.IMPORT_TYPE_NEW: ADDITION,
     RowResult.IMPORT_TYPE_UPDATE: CHANGE,
@@ -306,8 +308,7 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
             flag = LOGGED_KINDS.get(kind)
             if flag is None:
                 continue
-            # The message import_export writes, word for word.
-            message = _(f"{kind} through import_export")
+            message = _(LOG_MESSAGE % kind)
             if len(instances) == 1:
                 LogEntry.objects.log_actions(
                     request.user.pk, instances, flag, message, single_object=True
