@@ -12,10 +12,15 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from import_export.admin import ImportExportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import (
+    ConfirmImportForm,
+    ImportForm,
+    SelectableFieldsExportForm,
+)
 from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -148,27 +153,65 @@ class SpreadsheetImportForm(ImportForm):
         return cleaned_data
 
     def check_columns(self, headers, resource):
-        headers = [str(header).strip() for header in headers if header is not None]
-        columns = [field.column_name for field in resource.get_import_fields()]
-        unknown = [header for header in headers if header and header not in columns]
-        missing = [key for key in resource.get_import_id_fields() if key not in headers]
+        written = [str(header).strip() for header in headers if header is not None]
+        named = resource.columns_of_headers(written)
+        fields = {field.column_name: field for field in resource.get_import_fields()}
+        unknown = [
+            header
+            for header, column in zip(written, named, strict=True)
+            if header and column not in fields
+        ]
+        missing = [key for key in resource.get_import_id_fields() if key not in named]
         if unknown or missing:
             message = _(
                 "The first row must name the columns. Unknown columns: %(unknown)s. "
                 "Missing columns: %(missing)s. Allowed columns: %(columns)s."
             )
+            headers = {
+                column: force_str(resource.header_of(field))
+                for column, field in fields.items()
+            }
             values = {
                 "unknown": ", ".join(unknown) or "–",
-                "missing": ", ".join(missing) or "–",
-                "columns": ", ".join(columns),
+                "missing": ", ".join(headers.get(key, key) for key in missing) or "–",
+                "columns": ", ".join(headers.values()),
             }
             self.add_error("import_file", message % values)
+
+
+def name_columns(response, resource_classes):
+    """List a page's columns ("This importer will import the following fields")
+    by their headers, as the files carry them."""
+    context = getattr(response, "context_data", None)
+    if not context or "fields_list" not in context:
+        return
+    context["fields_list"] = [
+        (
+            resource.get_display_name(),
+            [
+                force_str(resource.header_of(field))
+                for field in resource().get_user_visible_fields()
+            ],
+        )
+        for resource in resource_classes
+    ]
+
+
+class SpreadsheetExportForm(SelectableFieldsExportForm):
+    """The columns to export, named as the file's headers will be."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource.fields.get(field_name)
+        if field is None:
+            return super()._get_field_label(resource, field_name)
+        return resource.header_of(field)
 
 
 class SpreadsheetImportExportMixin(ImportExportMixin):
     """Import every row of a file or none of them, for staff with the permissions."""
 
     import_form_class = SpreadsheetImportForm
+    export_form_class = SpreadsheetExportForm
     import_error_display = ("message", "row")
     # Excel reads a CSV without the byte-order mark as ANSI and garbles Vietnamese.
     to_encoding = "utf-8-sig"
@@ -201,7 +244,14 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
             background_rows = import_limit("IMPORT_BACKGROUND_ROWS")
             if form.is_valid() and len(form.dataset) > background_rows:
                 return self.start_import_job(request, form)
-        return super().import_action(request, **kwargs)
+        response = super().import_action(request, **kwargs)
+        name_columns(response, self.get_import_resource_classes(request))
+        return response
+
+    def export_action(self, request):
+        response = super().export_action(request)
+        name_columns(response, self.get_export_resource_classes(request))
+        return response
 
     def start_import_job(self, request, form):
         from .tasks import import_task

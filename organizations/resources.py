@@ -20,6 +20,7 @@ from django.db.models.fields import NOT_PROVIDED
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.html import conditional_escape, format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
@@ -360,14 +361,52 @@ class SpreadsheetResource(resources.ModelResource):
         super().before_import(dataset, **kwargs)
         self.importer = kwargs.get("user")
         if dataset.headers:
-            # Stray spaces around a column name would silently drop the column.
-            dataset.headers = [cell_text(header) for header in dataset.headers]
+            # A header as staff write it ("Số thẻ đảng viên", "so the dang vien")
+            # names the same column as its field ("card_number").
+            dataset.headers = self.columns_of_headers(dataset.headers)
         self.first_row_by_key = {}
         self.prepare_fields()
         self.before_reads(dataset, **kwargs)
         for field in self.import_fields:
             if isinstance(field.widget, CodeForeignKeyWidget):
                 field.widget.prefetch(map(cell_text, self.column(dataset, field)))
+
+    # Headers ---------------------------------------------------------------
+
+    @classmethod
+    def header_of(cls, field):
+        """The column's header as staff read it: its model field's name, in the
+        active language ("Số thẻ đảng viên"); the column name if none."""
+        try:
+            name = cls._meta.model._meta.get_field(field.attribute).verbose_name
+        except (FieldDoesNotExist, TypeError):
+            return field.column_name
+        return capfirst(name)
+
+    def get_export_headers(self, selected_fields=None):
+        return [
+            force_str(self.header_of(field))
+            for field in self.get_export_fields(selected_fields)
+            if field
+        ]
+
+    def columns_by_header(self):
+        """{folded header: column name}: each column is named by its field
+        ("card_number") or by its header in Vietnamese or in English, with or
+        without accents, in any case."""
+        columns = {}
+        for field in self.get_import_fields():
+            for language in ("en", settings.LANGUAGE_CODE):
+                with translation.override(language):
+                    columns[fold(force_str(self.header_of(field)))] = field.column_name
+            columns[fold(field.column_name)] = field.column_name
+        return columns
+
+    def columns_of_headers(self, headers):
+        """The column names a file's first row stands for; an unknown header
+        is kept as written (the import form names it)."""
+        columns = self.columns_by_header()
+        return [columns.get(fold(cell_text(h)), cell_text(h)) for h in headers]
 
     def prepare_fields(self):
         """Read the import fields once a file, and the attributes they store."""

@@ -28,6 +28,22 @@ HEADERS = [
 ]  # fmt: skip
 
 
+# The export's first row names the columns as staff read them (here in English).
+EXPORT_HEADERS = [
+    "Party card number", "Full name", "Gender", "Date of birth",
+    "Citizen ID number", "Date admitted to the Party", "Date made a full member",
+    "Membership", "Status", "Status note", "Party cell", "Party post",
+    "Government post", "Mass-organization post", "Leader or manager",
+    "Workplace", "E-mail",
+]  # fmt: skip
+VIETNAMESE_HEADERS = [
+    "Số thẻ đảng viên", "Họ và tên", "Giới tính", "Ngày sinh", "Số CCCD",
+    "Ngày vào Đảng", "Ngày chính thức", "Dự bị/chính thức", "Tình trạng",
+    "Ghi chú về tình trạng", "Chi bộ", "Chức vụ Đảng", "Chức vụ chính quyền",
+    "Chức vụ đoàn thể", "Cán bộ lãnh đạo, quản lý", "Nơi công tác", "Thư điện tử",
+]  # fmt: skip
+
+
 def member_row(**values):
     """A good row: text dates, a real Excel date and a citizen ID typed as a number."""
     row = {
@@ -94,6 +110,27 @@ class MemberImportTests(AdminImportTestCase):
         self.assertTrue(hoa.is_leader)
         self.assertEqual(binh.standing, Member.Standing.PROBATIONARY)
         self.assertFalse(binh.is_leader)
+
+    def test_headers_as_staff_write_them_name_the_columns(self):
+        headers = [*VIETNAMESE_HEADERS]
+        headers[0] = "so the dang vien"  # typed without accents
+        headers[1] = "HỌ VÀ TÊN"
+        rows = self.good_rows()
+        self.import_file(xlsx_upload([headers, *rows[1:]]))
+
+        hoa = Member.objects.get(card_number="62000001")
+        self.assertEqual(hoa.full_name, "Nguyễn Thị Hoa")
+        self.assertEqual(hoa.organization, self.cell)
+        self.assertEqual(Member.objects.count(), 2)
+
+    def test_the_vietnamese_pages_name_the_columns_as_the_files_do(self):
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+        page = self.client.get(f"{self.admin_url}import/")
+        self.assertContains(page, ", ".join(VIETNAMESE_HEADERS))
+        self.assertNotContains(page, "card_number")
+        export = self.client.get(f"{self.admin_url}export/")
+        self.assertContains(export, "Số thẻ đảng viên")
+        self.assertNotContains(export, "Card Number")
 
     def test_a_file_is_parsed_once_for_its_preview_and_confirm(self):
         with mock.patch.object(
@@ -188,7 +225,7 @@ class MemberImportTests(AdminImportTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(
             response,
-            "Unknown columns: Số thẻ, Họ và tên. Missing columns: card_number.",
+            "Unknown columns: Số thẻ. Missing columns: Party card number.",
         )
 
     def test_hand_written_csv_imports(self):
@@ -215,8 +252,8 @@ class MemberImportTests(AdminImportTestCase):
         )
 
         header, row = self.export_xlsx(MemberResource)
-        self.assertEqual(header, HEADERS)
-        exported = dict(zip(header, row, strict=True))
+        self.assertEqual(header, EXPORT_HEADERS)
+        exported = dict(zip(HEADERS, row, strict=True))
         self.assertEqual(exported["full_name"], "Đặng Thị Hồng Nhung")
         self.assertEqual(exported["workplace"], "Trường THCS Nguyễn Huệ")
         self.assertEqual(exported["gender"], "Female")
