@@ -188,6 +188,10 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["kontum_review.formats"]
+# Counts read "7.708" (kontum_review/formats/vi: THOUSAND_SEPARATOR "."). Years,
+# ids and the values of <meter>, <progress> and inputs are written with
+# `|unlocalize`, and the admin's year columns with `plain_year`.
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

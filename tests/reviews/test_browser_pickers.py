@@ -150,8 +150,8 @@ class BrowserPickerTests(BrowserTestCase):
         page.select_option("#id_assignee", label="Ban Tổ chức (btc)")
         control = self.picker("Tổ chức đảng*")
         expect(page.locator("#id_organizations_helptext")).to_have_text(
-            "Type part of a name or code, accents optional, and choose as many "
-            "as needed."
+            "Gõ một phần tên hoặc mã (có thể gõ không dấu) rồi chọn một hoặc "
+            "nhiều tổ chức."
         )
         control.focus()
         page.keyboard.type("thon 1")
