@@ -155,7 +155,9 @@ def listed_suggestions(user, cycle, area=None):
         )
         suggestions = suggestions.filter(Exists(in_area))
     return (
-        suggestions.select_related("organization", "member__organization", "issued_by")
+        suggestions.select_related(
+            "organization__parent", "member__organization__parent", "issued_by"
+        )
         .prefetch_related(Prefetch("items", queryset=items.order_by("number")))
         .order_by(
             F("organization__path").asc(nulls_last=True), "member__sort_key", "pk"
@@ -381,7 +383,7 @@ def assignment_list(request, public_id):
             return redirect("reviews:assignment_list", public_id=cycle.public_id)
     assignments = (
         visible_assignments(request.user, cycle)
-        .select_related("organization", "assignee")
+        .select_related("organization__parent", "assignee")
         .order_by("organization__path", "assignee__username")
     )
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))

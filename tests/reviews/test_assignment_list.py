@@ -46,7 +46,7 @@ class AssignmentListTests(CyclePersonasTestCase):
         )
         page = self.client.get(self.url)
         self.assertContains(page, "Trần")
-        self.assertContains(page, "Chi bộ Tổ dân phố 2")
+        self.assertContains(page, "Chi bộ Tổ dân phố 2 – Đảng bộ phường Quyết Thắng")
 
     def test_committee_staff_may_be_assigned_too(self):
         self.assertEqual(self.assign(self.staff, self.ward).status_code, 302)

@@ -88,7 +88,9 @@ class SuggestionListTests(CyclePersonasTestCase):
     def test_staff_see_every_suggestion_with_its_items_and_answers(self):
         self.client.force_login(self.staff)
         response = self.client.get(self.url)
-        self.assertContains(response, "Chi bộ Tổ dân phố 1")
+        self.assertContains(
+            response, "Chi bộ Tổ dân phố 1 – Đảng bộ phường Quyết Thắng"
+        )
         self.assertContains(response, "Lê Đức Cường")
         self.assertContains(response, "Giải trình tỷ lệ tham gia bảo hiểm y tế")
         answered = {s.pk: s.answered_count for s in response.context["page"]}
