@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from ..factories import UserFactory
-from ..personas import PersonasTestCase
+from ..personas import CyclePersonasTestCase
 
 
 class GroupingTests(SimpleTestCase):
@@ -39,20 +39,10 @@ class GroupingTests(SimpleTestCase):
         self.assertIn("1.250 / 3.100", html)
 
 
-class YearTests(PersonasTestCase):
+class YearTests(CyclePersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        from reviews.models import Regime, ReviewCycle
-
-        cls.cycle = ReviewCycle.objects.create(
-            name="Kiểm điểm năm 2026",
-            year=2026,
-            starts_on="2026-01-01",
-            ends_on="2026-12-31",
-            regime=Regime.objects.get(code="qd366"),
-            superior=cls.committee,
-        )
         cls.root = UserFactory(username="root", is_staff=True, is_superuser=True)
 
     def test_the_admin_writes_years_as_years(self):
