@@ -1,8 +1,9 @@
 """A realistic, repeatable demo of Thành ủy Kon Tum (docs/process.md §8).
 
 The same seed always yields the same codes and card numbers, so running the
-generator again creates only what is missing. Rows are written in bulk: the
-province-size run (30,000 members) must finish in well under two minutes.
+generator again creates only what is missing. Rows are written in bulk (COPY on
+PostgreSQL, see members/bulk.py): the province-size run (31,000 members)
+finishes in about a minute, ten times the province in under ten.
 """
 
 import datetime
@@ -10,11 +11,13 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
+from itertools import accumulate
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,6 +34,7 @@ from reviews.models import (
     Attendance,
     CarryOverItem,
     CycleJob,
+    CyclePost,
     FocusArea,
     FocusIndicator,
     FormSection,
@@ -49,8 +53,8 @@ from reviews.models import (
     SuggestionAnswer,
     SuggestionItem,
 )
-from reviews.ratings import refresh_outcomes
 
+from . import bulk
 from .models import Member, Post, PostKind
 from .posts import posts_from_text
 
@@ -278,10 +282,17 @@ def apportion(total, weights, minimum=0):
     return [minimum + share for share in shares]
 
 
+# rng.choices(names, weights) with the running sums worked out once: the same
+# draws, without summing the weights for each of 310,000 members.
+FAMILIES = [name for name, _weight in FAMILY_NAMES]
+FAMILY_CUM_WEIGHTS = list(accumulate(weight for _name, weight in FAMILY_NAMES))
+GENDERS = list(Member.Gender)
+
+
 def random_name(rng, gender, highland):
     if highland:
         return rng.choice(HIGHLAND_NAMES[gender])
-    family = rng.choices(*zip(*FAMILY_NAMES))[0]
+    family = rng.choices(FAMILIES, cum_weights=FAMILY_CUM_WEIGHTS)[0]
     return (
         f"{family} {rng.choice(MIDDLE_NAMES[gender])} {rng.choice(GIVEN_NAMES[gender])}"
     )
@@ -292,7 +303,7 @@ def random_date(rng, start, end):
 
 
 def build_member(rng, number, organization, position, today):
-    gender = rng.choice(list(Member.Gender))
+    gender = rng.choice(GENDERS)
     highland = (
         organization.org_type_id
         and organization.code.split(".")[1].startswith("X")
@@ -378,16 +389,17 @@ def seed(
     rng = random.Random(seed_value)
     scale = max(members / DEFAULT_MEMBERS, 0.05)
     specs = build_tree(rng, scale, grassroots, cells)
-    organizations = create_organizations(specs)
-    created = create_members(rng, specs, organizations, members, today)
-    create_posts(organizations)
-    cycles = create_cycles(organizations[SUPERIOR_CODE], today)
-    # The source article's cycle (2023) carries the recruitment indicator.
-    article_cycle = next((c for c in cycles if c.year == 2023), cycles[0])
-    create_indicator_values(rng, article_cycle, organizations)
-    decided = create_history(seed_value, cycles[:-1], organizations)
-    accounts = create_accounts(organizations)
-    current = run_current_cycle(seed_value, cycles, organizations, today)
+    with bulk.loading():
+        organizations = create_organizations(specs)
+        created = create_members(rng, specs, organizations, members, today)
+        create_posts(organizations)
+        cycles = create_cycles(organizations[SUPERIOR_CODE], today)
+        # The source article's cycle (2023) carries the recruitment indicator.
+        article_cycle = next((c for c in cycles if c.year == 2023), cycles[0])
+        create_indicator_values(rng, article_cycle, organizations)
+        decided = create_history(seed_value, cycles[:-1], organizations)
+        accounts = create_accounts(organizations)
+        current = run_current_cycle(seed_value, cycles, organizations, today)
     log(
         f"Tổ chức đảng: {Organization.objects.count()}; "
         f"đảng viên: {Member.objects.count()} (mới tạo {created}); "
@@ -450,7 +462,8 @@ def create_members(rng, specs, organizations, total, today):
             member = build_member(rng, number, organization, position, today)
             if member.card_number not in existing:
                 rows.append(member)
-    Member.objects.bulk_create(rows, batch_size=2000)
+    bulk.insert_objects(Member, rows)
+    bulk.analyze(Member)
     return len(rows)
 
 
@@ -695,11 +708,51 @@ ASSESSMENTS = {
 }
 
 
+class Registered(NamedTuple):
+    """What opening a past cycle reads of a reviewable member, as a tuple: the
+    register read as instances cost more than the reviews written from it."""
+
+    pk: int
+    organization: Organization
+    is_leader: bool
+    full_name: str
+    party_post: str
+    government_post: str
+    mass_post: str
+    workplace: str
+    sort_key: str
+    admitted_on: datetime.date
+
+    is_reviewable = True  # read from Member.objects.reviewable()
+
+
+def registered_members(organizations):
+    """The reviewable members in key order, each with its organization."""
+    rows = list(
+        Member.objects.reviewable()
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "organization_id",
+            "is_leader",
+            "full_name",
+            "party_post",
+            "government_post",
+            "mass_post",
+            "workplace",
+            "sort_key",
+            "admitted_on",
+        )
+    )
+    by_id = {o.pk: o for o in organizations.values()}
+    missing = {row[1] for row in rows} - by_id.keys()
+    by_id.update(Organization.objects.in_bulk(missing))
+    return [Registered(row[0], by_id[row[1]], *row[2:]) for row in rows]
+
+
 def create_history(seed_value, cycles, organizations):
     """Open, rate and decide the past cycles; return the ratings created."""
-    members = list(
-        Member.objects.reviewable().select_related("organization").order_by("pk")
-    )
+    members = registered_members(organizations)
     rng = random.Random(seed_value + 1)
     merits = {("member", m.pk): rng.gauss(0, 1) for m in members}
     for organization in sorted(organizations.values(), key=lambda o: o.code):
@@ -724,7 +777,7 @@ def create_history(seed_value, cycles, organizations):
                 written += record_meetings(random.Random(seed_value + 11), cycle, by_id)
             if written:
                 # Bulk writes send no signals: copy the outcomes onto the reviews.
-                refresh_outcomes(cycle.reviews.all())
+                bulk.refresh_outcomes(cycle)
     if cycles:
         create_remedy_actions(random.Random(seed_value + 7), cycles[-1])
     # Bulk writes send no signals: drop the figures cached before this import.
@@ -785,15 +838,15 @@ def record_meetings(rng, cycle, organizations):
             code = rules.ORDER[rules.ORDER.index(code) - 1]
             score = round(rng.uniform(*SCORES[code]), 1) if score is not None else None
         ratings.append(
-            Rating(
-                review_id=row.review_id,
-                stage=Rating.Stage.MEETING,
-                level_id=levels[code].pk,
-                score=score,
-                set_at=recorded[held.get(row.review__organization_id, last_day)],
+            (
+                row.review_id,
+                Rating.Stage.MEETING,
+                levels[code].pk,
+                score,
+                recorded[held.get(row.review__organization_id, last_day)],
             )
         )
-    Rating.objects.bulk_create(ratings, batch_size=5000)
+    bulk.insert(Rating, ["review_id", "stage", "level_id", "score", "set_at"], ratings)
     heads = dict(
         cycle.reviews.filter(
             kind=Review.Kind.INDIVIDUAL, meeting_rank=Review.Rank.HEAD
@@ -871,7 +924,27 @@ def create_remedy_actions(rng, cycle):
                     closed_on=deadline if status == RemedyAction.Status.DONE else None,
                 )
             )
-    RemedyAction.objects.bulk_create(actions, batch_size=5000)
+    bulk.insert_objects(RemedyAction, actions)
+
+
+PAST_REVIEW_FIELDS = [
+    "cycle_id",
+    "kind",
+    "organization_id",
+    "member_id",
+    "leadership_review_id",
+    "template_id",
+    "subject_name",
+    "party_post",
+    "government_post",
+    "mass_post",
+    "workplace",
+    "is_leader",
+    "meeting_rank",
+    "sort_key",
+    "status",
+    "submitted_at",
+]
 
 
 def open_past_cycle(cycle, members):
@@ -903,36 +976,43 @@ def open_past_cycle(cycle, members):
     }
     # The demo's posts are undated: each past year had today's leadership.
     posts = services.posts_held(cycle)
-    reviews = []
+    no_post = services.meeting_rank_in({}, None, None)
+    rows = []
+    grassroots_of_cell = {}
     for member in members:
         cell = services.review_cell(member.organization, by_id)
         if cell is None:
             continue
-        grassroots = services.grassroots_of(cell, grassroots_by_id)
-        reviews.append(
-            # Keys rather than instances: this runs for every member and year.
-            Review(
-                cycle_id=cycle.pk,
-                kind=Review.Kind.INDIVIDUAL,
-                organization_id=cell.pk,
-                member_id=member.pk,
-                leadership_review_id=leadership.get(grassroots.pk)
+        if cell.pk not in grassroots_of_cell:
+            grassroots_of_cell[cell.pk] = services.grassroots_of(cell, grassroots_by_id)
+        grassroots = grassroots_of_cell[cell.pk]
+        # Values rather than instances: this runs for every member and year.
+        rows.append(
+            (
+                cycle.pk,
+                Review.Kind.INDIVIDUAL,
+                cell.pk,
+                member.pk,
+                leadership.get(grassroots.pk)
                 if member.is_leader and grassroots
                 else None,
-                template_id=templates[member.is_leader].pk,
-                subject_name=member.full_name,
-                party_post=member.party_post,
-                government_post=member.government_post,
-                mass_post=member.mass_post,
-                workplace=member.workplace,
-                is_leader=member.is_leader,
-                meeting_rank=services.meeting_rank_in(posts, member.pk, cell.pk),
-                sort_key=member.sort_key,
-                status=Review.Status.SUBMITTED,
-                submitted_at=submitted,
+                templates[member.is_leader].pk,
+                member.full_name,
+                member.party_post,
+                member.government_post,
+                member.mass_post,
+                member.workplace,
+                member.is_leader,
+                services.meeting_rank_in(posts, member.pk, cell.pk)
+                if member.pk in posts
+                else no_post,
+                member.sort_key,
+                Review.Status.SUBMITTED,
+                submitted,
             )
         )
-    Review.objects.bulk_create(reviews, batch_size=5000)
+    bulk.insert(Review, PAST_REVIEW_FIELDS, rows)
+    bulk.analyze(Review)
     services.copy_posts(cycle, posts, [member.pk for member in members])
 
 
@@ -976,47 +1056,39 @@ def decide_past_cycle(rng, cycle, merits, organizations):
     collectives = {
         (r.organization_id, r.kind): codes[r.pk] for r in reviews if not r.member_id
     }
+    unmet = {
+        org
+        for org, (met, total) in targets.items()
+        if rules.unit_targets("", met, total, percent_met)
+    }
+    capped = partial(ceiling, leadership, collectives, minimums, unmet)
     for group in groups.values():
         if group[0].member_id:
-            codes.update(
-                draw_levels(
-                    rng,
-                    group,
-                    merits,
-                    percent,
-                    partial(
-                        ceiling,
-                        leadership,
-                        collectives,
-                        minimums,
-                        {
-                            org
-                            for org, (met, total) in targets.items()
-                            if rules.unit_targets("", met, total, percent_met)
-                        },
-                    ),
-                )
-            )
+            codes.update(draw_levels(rng, group, merits, percent, capped))
     levels = {level.code: level for level in cycle.regime.levels.all()}
     decided_at = timezone.make_aware(datetime.datetime(cycle.year + 1, 1, 15, 9, 0))
     rows = []
+    uses_points = cycle.regime.uses_points
     for review in reviews:
         if review.pk in decided:
             continue
         code = codes[review.pk]
         rows.append(
-            Rating(
-                review_id=review.pk,
-                stage=Rating.Stage.DECISION,
-                level_id=levels[code].pk,
-                score=round(rng.uniform(*SCORES[code]), 1)
-                if cycle.regime.uses_points
-                else None,
-                assessment=ASSESSMENTS[code],
-                set_at=decided_at,
+            (
+                review.pk,
+                Rating.Stage.DECISION,
+                levels[code].pk,
+                round(rng.uniform(*SCORES[code]), 1) if uses_points else None,
+                ASSESSMENTS[code],
+                decided_at,
             )
         )
-    Rating.objects.bulk_create(rows, batch_size=5000)
+    bulk.insert(
+        Rating,
+        ["review_id", "stage", "level_id", "score", "assessment", "set_at"],
+        rows,
+    )
+    bulk.analyze(Rating)
     if cycle.regime.uses_points:
         # The band's conditions (tasks on time, exceeding, remedied) go with
         # the score, so that each decided level is the one its points allow.
@@ -1335,6 +1407,7 @@ def current_timeline(cycle, today):
     return Timeline(first, closed, last)
 
 
+@lru_cache(maxsize=4096)
 def moment(day, hour, minute=0):
     return timezone.make_aware(
         datetime.datetime.combine(day, datetime.time(hour, minute))
@@ -1350,6 +1423,9 @@ def run_current_cycle(seed_value, cycles, organizations, today):
     if cycle.status == ReviewCycle.Status.DRAFT:
         open_current_cycle(cycle, staff)
         cycle.refresh_from_db()
+    # The planner's figures from before this cycle's reviews would take the
+    # cycle for empty and join its reviews row by row.
+    bulk.analyze(Review, Rating, CyclePost, CarryOverItem)
     if cycle.status == ReviewCycle.Status.SELF_REVIEW:
         previous = cycles[-2] if len(cycles) > 1 else None
         write_forms(
@@ -1361,6 +1437,7 @@ def run_current_cycle(seed_value, cycles, organizations, today):
             timeline,
         )
         cycle = services.move_cycle(cycle, ReviewCycle.Status.MEETINGS, staff)
+    bulk.analyze(Review, Rating)
     if cycle.status == ReviewCycle.Status.MEETINGS:
         hold_meetings(
             random.Random(seed_value + 19), cycle, organizations, staff, timeline
@@ -1495,7 +1572,7 @@ def write_forms(rng, cycle, previous, organizations, staff, timeline):
             "version",
         ],
     )
-    Rating.objects.bulk_create(ratings, batch_size=2000)
+    bulk.insert_objects(Rating, ratings)
     update_rows(CarryOverItem, items, ["answer", "outcome"])
     update_rows(RemedyAction, actions, ["status", "closed_on", "evidence"])
     record_not_submitted(rng, cycle, reviews, exempt, staff, timeline)
@@ -1518,10 +1595,14 @@ def choose_exempted(rng, reviews, organizations):
     return {review.pk for review in chosen}
 
 
+DRIFT_STEPS = [step for step, _weight in SELF_RATING_DRIFT]
+DRIFT_CUM_WEIGHTS = list(accumulate(weight for _step, weight in SELF_RATING_DRIFT))
+
+
 def self_level(rng, last_year, collective):
     """This year's level: last year's decision, sometimes one step off."""
     code = last_year or rules.GOOD
-    step = rng.choices(*zip(*SELF_RATING_DRIFT))[0]
+    step = rng.choices(DRIFT_STEPS, cum_weights=DRIFT_CUM_WEIGHTS)[0]
     index = max(rules.ORDER.index(code) + step, 0)
     # Nobody proposes KHTNV for themselves unless they were rated so last year,
     # and a collective never does.
@@ -1640,34 +1721,10 @@ def record_not_submitted(rng, cycle, reviews, exempt, staff, timeline):
 
 
 def update_rows(model, rows, fields):
-    """Write `fields` of each row, one UPDATE per row sent in one batch.
-
-    The same values bulk_update would write, without its CASE per field and row,
-    which on SQLite grows with the square of the batch.
-    """
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    columns = [model._meta.get_field(name) for name in fields]
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(model._meta.db_table),
-        ", ".join(f"{quote(column.column)} = %s" for column in columns),
-        quote(model._meta.pk.column),
-    )
-    params = [
-        [
-            *(
-                column.get_db_prep_save(getattr(row, column.attname), connection)
-                for column in columns
-            ),
-            row.pk,
-        ]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), 5000):
-            cursor.executemany(sql, params[start : start + 5000])
+    """Write `fields` of each row: the values bulk_update would write, without
+    its CASE per field and row, which on SQLite grows with the square of the
+    batch (see bulk.update)."""
+    bulk.update_objects(model, rows, fields)
 
 
 # Meetings ------------------------------------------------------------------
@@ -1681,24 +1738,32 @@ def hold_meetings(rng, cycle, organizations, staff, timeline):
         .select_related("organization", "cycle")
         .order_by("organization__code", "kind")
     )
-    meetings = {}
-    for review in collectives:
-        meeting = services.ensure_meeting(review)
-        if meeting is not None:
-            meeting.review = review
-            meetings[review.pk] = meeting
+    meetings = ensure_meetings(cycle, collectives)
     cycle_meetings = Meeting.objects.filter(review__cycle=cycle)
     items = defaultdict(list)
-    for item in MeetingItem.objects.filter(meeting__in=cycle_meetings).order_by(
-        "meeting_id", "order"
+    for values in (
+        MeetingItem.objects.filter(meeting__in=cycle_meetings)
+        .order_by("meeting_id", "order")
+        .values_list(*SubjectItem.__slots__)
     ):
+        item = SubjectItem(*values)
         items[item.meeting_id].append(item)
     rows = defaultdict(list)
-    for row in (
+    for values in (
         Attendance.objects.filter(meeting__in=cycle_meetings)
-        .select_related("member")
         .order_by("meeting_id", "member__sort_key", "member__card_number", "pk")
+        .values_list(
+            "pk",
+            "meeting_id",
+            "member_id",
+            "present",
+            "absence_reason",
+            "member__sort_key",
+            "member__card_number",
+            "member__full_name",
+        )
     ):
+        row = Attendee(*values[:5], Invited(*values[5:]))
         rows[row.meeting_id].append(row)
     reviews = {
         review.pk: review
@@ -1792,24 +1857,156 @@ def hold_meetings(rng, cycle, organizations, staff, timeline):
             "version",
         ],
     )
-    # A leader reviewed at two meetings keeps the later meeting's proposal.
-    Rating.objects.bulk_create(
+    # A leader reviewed at two meetings keeps the later meeting's proposal;
+    # a proposal already recorded stays as it is.
+    proposed = set(
+        Rating.objects.filter(
+            review__cycle=cycle, stage=Rating.Stage.MEETING
+        ).values_list("review_id", flat=True)
+    )
+    bulk.insert(
+        Rating,
+        ["review_id", "stage", "level_id", "votes", "set_by_id", "set_at"],
         [
-            Rating(
-                review_id=item.review_id,
-                stage=Rating.Stage.MEETING,
-                level_id=item.proposed_rating_id,
-                votes=item.votes,
-                set_by=staff,
-                set_at=item.recorded_at,
+            (
+                item.review_id,
+                Rating.Stage.MEETING,
+                item.proposed_rating_id,
+                item.votes,
+                staff.pk,
+                item.recorded_at,
             )
             for item in votes_at.values()
+            if item.review_id not in proposed
         ],
-        batch_size=2000,
-        ignore_conflicts=True,
     )
     # Bulk writes send no signals: copy the proposals onto the reviews.
-    refresh_outcomes(cycle.reviews.all())
+    bulk.refresh_outcomes(cycle)
+
+
+def ensure_meetings(cycle, collectives):
+    """services.ensure_meeting for each collective, in a few statements: review
+    pk → its meeting, with its subjects and attendance list, for every
+    collective with someone to invite."""
+    meetings = {
+        meeting.review_id: meeting
+        for meeting in Meeting.objects.filter(review__in=[r.pk for r in collectives])
+    }
+    individuals = cycle.reviews.individuals().in_meeting_order()
+    in_cell, in_leadership = defaultdict(list), defaultdict(list)
+    for subject in individuals.values_list(
+        "pk", "member_id", "organization_id", "leadership_review_id", named=True
+    ):
+        in_cell[subject.organization_id].append(subject)
+        if subject.leadership_review_id:
+            in_leadership[subject.leadership_review_id].append(subject)
+    # A committee calls the leaders reviewed with its leadership collective.
+    leadership_of = {
+        r.pk: r.organization_id for r in collectives if r.kind == Review.Kind.LEADERSHIP
+    }
+    leaders = defaultdict(list)
+    for subjects in in_leadership.values():
+        for subject in sorted(subjects, key=lambda s: s.pk):
+            organization_id = leadership_of.get(subject.leadership_review_id)
+            leaders[organization_id].append(subject.member_id)
+    cells = (OrganizationKind.CELL, OrganizationKind.GRASSROOTS_CELL)
+    created = []
+    for review in collectives:
+        if review.pk in meetings:
+            continue
+        # services.subjects_of_meeting and services.invited_members
+        if review.kind == Review.Kind.LEADERSHIP:
+            subjects = in_leadership.get(review.pk, [])
+        elif review.organization.kind in cells:
+            subjects = in_cell.get(review.organization_id, [])
+        else:
+            subjects = []
+        called = [subject.member_id for subject in subjects]
+        if review.kind == Review.Kind.ORGANIZATION and not called:
+            called = leaders.get(review.organization_id, [])
+        if called:
+            created.append((Meeting(review=review), subjects, called))
+    new = Meeting.objects.bulk_create([meeting for meeting, _s, _c in created])
+    if new and new[0].pk is None:  # a backend that does not return keys
+        found = dict(
+            Meeting.objects.filter(review__in=[m.review_id for m in new]).values_list(
+                "review_id", "pk"
+            )
+        )
+        for meeting in new:
+            meeting.pk = found[meeting.review_id]
+    # What saving each meeting records: its history row.
+    Meeting.history.bulk_history_create(new, default_change_reason=None)
+    bulk.insert(
+        MeetingItem,
+        ["meeting_id", "review_id", "order"],
+        [
+            (meeting.pk, review_pk, order)
+            for meeting, subjects, _called in created
+            for order, review_pk in enumerate(
+                [meeting.review_id, *(subject.pk for subject in subjects)]
+            )
+        ],
+    )
+    bulk.insert(
+        Attendance,
+        ["meeting_id", "member_id"],
+        [
+            (meeting.pk, member_id)
+            for meeting, _subjects, called in created
+            for member_id in called
+        ],
+    )
+    for meeting, _subjects, _called in created:
+        meetings[meeting.review_id] = meeting
+    for review in collectives:
+        if review.pk in meetings:
+            meetings[review.pk].review = review
+    bulk.analyze(MeetingItem, Attendance)
+    return meetings
+
+
+class SubjectItem:
+    """A meeting's item as hold_meetings reads and writes it (a MeetingItem's
+    columns, without the instance)."""
+
+    __slots__ = (
+        "pk",
+        "meeting_id",
+        "review_id",
+        "comments",
+        "votes",
+        "proposed_rating_id",
+        "recorded_at",
+    )
+
+    def __init__(self, *values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def proposed_rating(self):
+        raise AttributeError("proposed_rating_id holds the level's key")
+
+    @proposed_rating.setter
+    def proposed_rating(self, level):
+        self.proposed_rating_id = level.pk
+
+
+class Invited(NamedTuple):
+    sort_key: str
+    card_number: str
+    full_name: str
+
+
+class Attendee:
+    """An attendance row with what the meeting reads of its member."""
+
+    __slots__ = ("pk", "meeting_id", "member_id", "present", "absence_reason", "member")
+
+    def __init__(self, *values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
 
 
 @dataclass

@@ -311,37 +311,47 @@ def comparison_groups(cycle):
     }
     leadership = leadership_of(cycle)
     groups = {}
+    grassroots_of = {}
 
     def add(key, name, subject):
-        groups.setdefault(key, Group(key, name)).reviews.append(subject)
+        """`name` is called for a group's first subject only: a cycle has
+        thousands of subjects to a group."""
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(key, name() if callable(name) else name)
+        group.reviews.append(subject)
 
     for pk, public_id, organization_id, kind, is_leader in rows:
         subject = Subject(pk, public_id, organization_id)
         organization = organizations[organization_id]
-        grassroots = next(
-            (
-                organizations[i]
-                for i in [organization.pk, *organization.ancestor_ids][::-1]
-                if i in grassroots_ids
-            ),
-            None,
-        )
+        if organization_id not in grassroots_of:
+            grassroots_of[organization_id] = next(
+                (
+                    organizations[i]
+                    for i in [organization.pk, *organization.ancestor_ids][::-1]
+                    if i in grassroots_ids
+                ),
+                None,
+            )
+        grassroots = grassroots_of[organization_id]
         if kind == Review.Kind.LEADERSHIP:
-            add("leadership", _("Leadership collectives"), subject)
+            add("leadership", lambda: _("Leadership collectives"), subject)
         elif kind == Review.Kind.ORGANIZATION and organization.pk in grassroots_ids:
             type_name = organization.org_type.name if organization.org_type else "—"
             code = organization.org_type.code if organization.org_type else "none"
             add(
                 f"type-{code}",
-                _("Grassroots organizations: %(type)s") % {"type": type_name},
+                lambda t=type_name: (
+                    _("Grassroots organizations: %(type)s") % {"type": t}
+                ),
                 subject,
             )
         elif kind == Review.Kind.ORGANIZATION and scheme == Grouping.POST_LEVEL:
-            add("cells", _("Cells and partial committees"), subject)
+            add("cells", lambda: _("Cells and partial committees"), subject)
         elif kind == Review.Kind.ORGANIZATION and grassroots:
             add(
                 f"cells-{grassroots.public_id}",
-                _("Cells of %(name)s") % {"name": grassroots.name},
+                lambda g=grassroots: _("Cells of %(name)s") % {"name": g.name},
                 subject,
             )
         elif is_leader and leaders_by_post(cycle.regime):
@@ -352,11 +362,11 @@ def comparison_groups(cycle):
             )
             add(*leader_group(post), subject)
         elif scheme == Grouping.POST_LEVEL:
-            add("members", _("Members without a leadership post"), subject)
+            add("members", lambda: _("Members without a leadership post"), subject)
         elif grassroots:
             add(
                 f"members-{grassroots.public_id}",
-                _("Members of %(name)s") % {"name": grassroots.name},
+                lambda g=grassroots: _("Members of %(name)s") % {"name": g.name},
                 subject,
             )
     return groups

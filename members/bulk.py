@@ -1,0 +1,423 @@
+"""Bulk writes for the demo generator: COPY on PostgreSQL, the ORM elsewhere.
+
+A province-size demo writes millions of rows. Built as model instances and
+sent through bulk_create, most of the time went to Django preparing each value
+of each instance; COPY takes the values as they are. Every function here
+writes what the ORM would (the same columns, defaults and order, so the same
+keys), and falls back to the ORM on SQLite, where the demo stays small.
+"""
+
+import json
+import os
+import uuid
+from contextlib import contextmanager
+
+from django.db import DatabaseError, connections, router, transaction
+from django.utils import timezone
+
+from reviews import ratings, tallies
+from reviews.models import Rating, RatingLevel, Review, ReviewTally
+
+BATCH = 5000
+# The triggers of migration reviews 0013 that keep ReviewTally.
+TALLY_TRIGGERS = (
+    "reviews_tally_insert",
+    "reviews_tally_update",
+    "reviews_tally_delete",
+)
+
+
+def connection_for(model):
+    return connections[router.db_for_write(model)]
+
+
+def uses_copy(model):
+    return connection_for(model).vendor == "postgresql"
+
+
+def _json(field):
+    def dump(value):
+        return None if value is None else json.dumps(value, cls=field.encoder)
+
+    return dump
+
+
+def _fresh_uuids(chunk=4096):
+    """uuid.uuid4() values, from one call to the system's random source per
+    `chunk` of them rather than one each."""
+    while True:
+        pool = os.urandom(16 * chunk)
+        for start in range(0, len(pool), 16):
+            yield uuid.UUID(bytes=pool[start : start + 16], version=4)
+
+
+def _defaults(model, named):
+    """The fields not named, as (fields, fills, constants): fills give each row
+    its own value of the first (a fresh key, the time), constants are the
+    others' defaults, ready for COPY."""
+    fields, fills, constants, constant_fields = [], [], [], []
+    for field in model._meta.concrete_fields:
+        if field in named or (field.primary_key and field.db_returning):
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            fields.append(field)
+            fills.append(timezone.now)
+            continue
+        if field.has_default() and field.default is uuid.uuid4:
+            fields.append(field)
+            fills.append(_fresh_uuids().__next__)
+            continue
+        value = field.get_default()
+        # An empty dict or list is written the same for every row.
+        empty_json = field.get_internal_type() == "JSONField" and value in ({}, [])
+        if field.has_default() and callable(field.default) and not empty_json:
+            fields.append(field)
+            fills.append(field.get_default)
+            continue
+        if field.get_internal_type() == "JSONField":
+            value = _json(field)(value)
+        constant_fields.append(field)
+        constants.append(value)
+    return fields + constant_fields, fills, tuple(constants)
+
+
+def insert(model, names, rows):
+    """Insert `rows`, each the values of the fields `names` (attnames for keys);
+    every other field takes its default, as a new instance would.
+
+    The rows are inserted in order, so they take the same keys as bulk_create
+    would give them. Returns how many were inserted.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return 0
+    named = [model._meta.get_field(name) for name in names]
+    if not uses_copy(model):
+        attnames = [field.attname for field in named]
+        objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=1000)
+        return len(rows)
+    others, fills, constants = _defaults(model, named)
+    dumps = [
+        (index, _json(field))
+        for index, field in enumerate(named)
+        if field.get_internal_type() == "JSONField"
+    ]
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quoted(model._meta.db_table),
+        ", ".join(quoted(field.column) for field in named + others),
+    )
+    connection = connection_for(model)
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            if dumps:
+                row = list(row)
+                for index, dump in dumps:
+                    row[index] = dump(row[index])
+            write((*row, *[fill() for fill in fills], *constants))
+    return len(rows)
+
+
+def insert_objects(model, objects):
+    """Insert unsaved instances as bulk_create would, without returning keys."""
+    objects = list(objects)
+    if not uses_copy(model):
+        model.objects.bulk_create(objects, batch_size=1000)
+        return len(objects)
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and field.db_returning)
+    ]
+    for obj in objects:
+        for field in fields:
+            if getattr(field, "auto_now", False) or getattr(
+                field, "auto_now_add", False
+            ):
+                field.pre_save(obj, True)
+    return insert(
+        model,
+        [field.attname for field in fields],
+        ([getattr(obj, field.attname) for field in fields] for obj in objects),
+    )
+
+
+def update(model, names, rows):
+    """Write the fields `names` of each row: rows are (pk, *values).
+
+    On PostgreSQL one UPDATE joins a temporary table the rows were copied to;
+    elsewhere one UPDATE per row, sent in batches.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return
+    connection = connection_for(model)
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    table, pk = quoted(meta.db_table), quoted(meta.pk.column)
+    if connection.vendor != "postgresql":
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            table,
+            ", ".join(f"{quoted(field.column)} = %s" for field in fields),
+            pk,
+        )
+        params = [
+            [
+                *(
+                    field.get_db_prep_save(value, connection)
+                    for field, value in zip(fields, values, strict=True)
+                ),
+                key,
+            ]
+            for key, *values in rows
+        ]
+        with connection.cursor() as cursor:
+            for start in range(0, len(params), BATCH):
+                cursor.executemany(sql, params[start : start + BATCH])
+        return
+    dumps = [
+        (index + 1, _json(field))
+        for index, field in enumerate(fields)
+        if field.get_internal_type() == "JSONField"
+    ]
+    columns = [quoted(field.column) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE demo_rows ON COMMIT DROP AS "
+            f"SELECT {pk}, {', '.join(columns)} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(
+            f"COPY demo_rows ({pk}, {', '.join(columns)}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                if dumps:
+                    row = list(row)
+                    for index, dump in dumps:
+                        row[index] = dump(row[index])
+                copy.write_row(row)
+        cursor.execute(
+            "UPDATE {table} AS t SET {sets} FROM demo_rows AS r "
+            "WHERE t.{pk} = r.{pk}".format(
+                table=table,
+                sets=", ".join(f"{column} = r.{column}" for column in columns),
+                pk=pk,
+            )
+        )
+        cursor.execute("DROP TABLE demo_rows")
+
+
+def update_objects(model, objects, names):
+    """Write the fields `names` of each instance (see update)."""
+    attnames = [model._meta.get_field(name).attname for name in names]
+    update(
+        model,
+        attnames,
+        [[obj.pk, *(getattr(obj, attname) for attname in attnames)] for obj in objects],
+    )
+
+
+def refresh_outcomes(cycle):
+    """ratings.refresh_outcomes for every review of the cycle.
+
+    On PostgreSQL the latest proposal and the decision are joined rather than
+    looked up review by review, and a review whose copies already hold them is
+    left unwritten.
+    """
+    connection = connection_for(Review)
+    if connection.vendor != "postgresql":
+        ratings.refresh_outcomes(cycle.reviews.all())
+        return
+    reviews, rating, level = (
+        quoted(model._meta.db_table) for model in (Review, Rating, RatingLevel)
+    )
+    # Ratings written since the last count (a meeting's proposals) would be
+    # taken for none, and joined row by row against every review.
+    analyze(Review, Rating)
+
+    def stage_join(alias, stage):
+        return (
+            f"LEFT JOIN ({rating} AS {alias} JOIN {level} AS {alias}_level "
+            f"ON {alias}_level.id = {alias}.level_id) "
+            f"ON {alias}.review_id = review.id AND {alias}.stage = %s"
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {reviews} AS target
+            SET proposed_code = found.proposed, decided_code = found.decided
+            FROM (
+                SELECT review.id,
+                       COALESCE(appraisal_level.code, meeting_level.code, '')
+                           AS proposed,
+                       COALESCE(decision_level.code, '') AS decided
+                FROM {reviews} AS review
+                {stage_join("appraisal", Rating.Stage.APPRAISAL)}
+                {stage_join("meeting", Rating.Stage.MEETING)}
+                {stage_join("decision", Rating.Stage.DECISION)}
+                WHERE review.cycle_id = %s
+            ) AS found
+            WHERE target.id = found.id
+              AND (target.proposed_code, target.decided_code)
+                  IS DISTINCT FROM (found.proposed, found.decided)
+            """,
+            [Rating.Stage.APPRAISAL, Rating.Stage.MEETING, Rating.Stage.DECISION]
+            + [cycle.pk],
+        )
+
+
+def analyze(*models):
+    """Fresh planner statistics for tables just filled in this transaction.
+
+    Autovacuum cannot see rows not yet committed: without this the planner
+    takes the tables for empty and may join them row by row.
+    """
+    connection = connection_for(models[0])
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE " + ", ".join(quoted(model._meta.db_table) for model in models)
+        )
+
+
+def quoted(name):
+    return connections["default"].ops.quote_name(name)
+
+
+# Loading in one transaction --------------------------------------------------
+
+
+@contextmanager
+def loading():
+    """Load the reviews and ratings as a restore does: rows first, then what
+    checks and indexes them, once.
+
+    The review tally's triggers (migration reviews 0013) group every
+    statement's rows into the tally; a seed writes each review several times
+    (opened, submitted, rated), and an UPDATE of a whole cycle joins its old
+    and new rows, spilling to disk. Every such write also touched the ten
+    plain indexes of the reviews table, and queued a lookup per row and
+    foreign key. Here, on PostgreSQL, the triggers are off and the plain
+    indexes and foreign keys of the reviews and ratings tables dropped for the
+    transaction (ALTER TABLE holds the tables until the commit, so nothing
+    else reads or writes them meanwhile). Before it ends the foreign keys are
+    added again, which checks every row against them in one pass; the indexes
+    are created again from their own definitions; every cycle's tally is
+    counted again, as `manage.py recount_tallies` counts; and the triggers
+    come back on. The unique indexes stay, so uniqueness is checked as the
+    rows come. Where this cannot be done (not PostgreSQL, not the tables'
+    owner, not in a transaction) the triggers, indexes and keys simply do
+    their work.
+    """
+    connection = connection_for(Review)
+    paused, restore = False, []
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with _no_pending(connection):
+            try:
+                with transaction.atomic(using=connection.alias):
+                    _set_triggers(connection, "DISABLE")
+                    restore = _drop_foreign_keys(connection, Review, Rating)
+                    restore += _drop_indexes(connection, Review, Rating)
+            except DatabaseError:  # not the owner: all of it was rolled back
+                restore = []
+            else:
+                paused = True
+    yield
+    if paused:
+        # Never left undone: a failure here fails the seed and rolls it back.
+        with _no_pending(connection), connection.cursor() as cursor:
+            for statement in restore:
+                cursor.execute(statement)
+            recount_tallies(connection)
+            _set_triggers(connection, "ENABLE")
+
+
+@contextmanager
+def _no_pending(connection):
+    """ALTER TABLE and CREATE INDEX refuse a table with checks still pending:
+    the foreign keys are deferred to the commit. Check them now, and defer
+    them again after."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _drop_foreign_keys(connection, *models):
+    """Drop the foreign keys of these tables; return the statements that add
+    them again, which check every row at once (a join) rather than each row
+    as it comes."""
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT tab.relname, con.conname, pg_get_constraintdef(con.oid)
+            FROM pg_constraint AS con
+            JOIN pg_class AS tab ON tab.oid = con.conrelid
+            WHERE con.contype = 'f' AND tab.relname = ANY(%s)
+              AND pg_table_is_visible(tab.oid)
+            ORDER BY tab.relname, con.conname
+            """,
+            [tables],
+        )
+        found = cursor.fetchall()
+        for table, name, _definition in found:
+            cursor.execute(
+                f"ALTER TABLE {quoted(table)} DROP CONSTRAINT {quoted(name)}"
+            )
+    return [
+        f"ALTER TABLE {quoted(table)} ADD CONSTRAINT {quoted(name)} {definition}"
+        for table, name, definition in found
+    ]
+
+
+def _drop_indexes(connection, *models):
+    """Drop the indexes of these tables that back no constraint and enforce
+    nothing (not unique); return the statements that create them again."""
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT index.relname, pg_get_indexdef(i.indexrelid)
+            FROM pg_index AS i
+            JOIN pg_class AS index ON index.oid = i.indexrelid
+            JOIN pg_class AS tab ON tab.oid = i.indrelid
+            WHERE tab.relname = ANY(%s)
+              AND pg_table_is_visible(tab.oid)
+              AND NOT i.indisunique AND NOT i.indisprimary
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid
+              )
+            ORDER BY index.relname
+            """,
+            [tables],
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {quoted(name)}")
+    return [definition for _name, definition in found]
+
+
+def _set_triggers(connection, action):
+    table = quoted(Review._meta.db_table)
+    with connection.cursor() as cursor:
+        for name in TALLY_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {quoted(name)}")
+
+
+def recount_tallies(connection):
+    """Every cycle's tally counted from its reviews, in one statement each way
+    (tallies.rebuild, for a table this transaction holds)."""
+    key = ", ".join(quoted(column) for column in ("cycle_id", *tallies.KEY))
+    tally, reviews = (
+        quoted(ReviewTally._meta.db_table),
+        quoted(Review._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {tally}")
+        cursor.execute(
+            f"INSERT INTO {tally} ({key}, number) "
+            f"SELECT {key}, COUNT(*) FROM {reviews} GROUP BY {key} ORDER BY {key}"
+        )
