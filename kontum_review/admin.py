@@ -49,6 +49,7 @@ from django.http import Http404
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kontum_review.vietnamese import fold
 from organizations.models import Organization, OrganizationKind, Role
@@ -126,8 +127,8 @@ class LabelledSplitDateTime(admin_widgets.AdminSplitDateTime):
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
-        self.widgets[0].attrs["aria-label"] = _("Date")
-        self.widgets[1].attrs["aria-label"] = _("Time")
+        self.widgets[0].attrs["aria-label"] = pgettext_lazy("input", "Date")
+        self.widgets[1].attrs["aria-label"] = pgettext_lazy("input", "Time")
 
 
 # ModelAdmins copy these defaults when they are registered, after this import.

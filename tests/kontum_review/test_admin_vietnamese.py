@@ -63,3 +63,8 @@ class AdminVietnameseTests(PersonasTestCase):
     def test_yes_no_icons_speak_vietnamese(self):
         response = self.client.get(reverse("admin:members_member_changelist"))
         self.assertContains(response, 'alt="Không"')
+
+    def test_date_and_time_inputs_have_their_own_labels(self):
+        response = self.client.get(reverse("admin:reviews_notice_add"))
+        self.assertContains(response, 'aria-label="Ngày"')
+        self.assertContains(response, 'aria-label="Giờ"')
