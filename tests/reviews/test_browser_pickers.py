@@ -90,7 +90,9 @@ class BrowserPickerTests(BrowserTestCase):
         page.locator("label[for=id_organization-ts-control]").click()
         expect(control).to_be_focused()
 
-        page.keyboard.type("quyet thang")
+        # Typed into the control itself, once it is ready for keys.
+        control.press_sequentially("quyet thang")
+        expect(control).to_have_value("quyet thang")
         options = self.options("organization")
         # The commune itself first, then its cells, each named with its parent.
         expect(options).to_have_text(
