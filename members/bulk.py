@@ -1,4 +1,5 @@
-"""Bulk writes for the demo generator: COPY on PostgreSQL, the ORM elsewhere.
+"""Bulk writes for the demo generator and the register's imports: COPY on
+PostgreSQL, the ORM elsewhere.
 
 A province-size demo writes millions of rows. Built as model instances and
 sent through bulk_create, most of the time went to Django preparing each value

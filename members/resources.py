@@ -24,6 +24,7 @@ from organizations.resources import (
     encode_cell,
 )
 
+from . import bulk
 from .models import Member
 from .posts import add_posts_in_bulk
 
@@ -47,44 +48,12 @@ class CitizenIdWidget(TextWidget):
 
 
 def update_rows(members, fields):
-    """Write `fields` of existing members, a batch of rows a statement.
-
-    Django's bulk_update sets each column to a CASE with one branch per row,
-    which costs the square of the batch to build and to run (109 of 117 s
-    for 2,500 rows); on PostgreSQL the rows are joined from a VALUES list.
-    """
-    if not fields:
-        return
-    connection = connections[Member.objects.db]
-    if connection.vendor != "postgresql":
-        Member.objects.bulk_update(members, fields, batch_size=WRITE_BATCH)
-        return
-    quote = connection.ops.quote_name
-    columns = [Member._meta.get_field(name) for name in fields]
-    key = Member._meta.pk
-    names = ", ".join(quote(column.column) for column in [key, *columns])
-    assignments = ", ".join(
-        f"{quote(column.column)} = new.{quote(column.column)}" for column in columns
-    )
-    values = ", ".join(
-        f"%s::{column.db_type(connection)}" for column in [key, *columns]
-    )
-    table = quote(Member._meta.db_table)
-    with connection.cursor() as cursor:
-        for start in range(0, len(members), WRITE_BATCH):
-            batch = members[start : start + WRITE_BATCH]
-            params = [
-                column.get_db_prep_save(getattr(member, column.attname), connection)
-                for member in batch
-                for column in [key, *columns]
-            ]
-            rows = ", ".join([f"({values})"] * len(batch))
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} "  # noqa: S608 - names quoted
-                f"FROM (VALUES {rows}) AS new ({names}) "
-                f"WHERE {table}.{quote(key.column)} = new.{quote(key.column)}",
-                params,
-            )
+    """Write `fields` of existing members in bulk (members/bulk.py): Django's
+    bulk_update sets each column to a CASE with one branch per row, which
+    costs the square of the batch to build and to run (109 of 117 s for
+    2,500 rows)."""
+    if fields:
+        bulk.update_objects(Member, members, fields)
 
 
 # The columns simple_history adds to a model's own in its history table.

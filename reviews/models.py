@@ -261,6 +261,10 @@ class ReviewCycleQuerySet(models.QuerySet):
         return self.filter(Exists(roles) | Exists(own_record))
 
 
+# A cycle reminds people at most this many days before a deadline.
+MAX_REMINDER_DAYS = 60
+
+
 class ReviewCycle(models.Model):
     class Period(models.TextChoices):
         YEAR = "year", _("Year")
@@ -312,7 +316,7 @@ class ReviewCycle(models.Model):
     reminder_days = models.PositiveSmallIntegerField(
         _("remind days before a deadline"),
         default=3,
-        validators=[MaxValueValidator(60)],
+        validators=[MaxValueValidator(MAX_REMINDER_DAYS)],
         help_text=_(
             "Those whose form, meeting or remedy action is due within this many "
             "days, or overdue, are reminded once a day."

@@ -315,10 +315,14 @@ def send_result_mails(recipients):
 def recipient_of(review, user):
     """(name, address) of who is told the result: Member.email, else User.email."""
     if review.member_id:
-        member = review.member
-        user = member.user
-    else:
-        member = getattr(user, "party_member", None) if user else None
+        return person_of(review.member.user, review.member)
+    return person_of(user)
+
+
+def person_of(user, member=None):
+    """(name, address) of a user: their member record's, else the account's."""
+    if member is None and user is not None:
+        member = getattr(user, "party_member", None)
     name = (member and member.full_name) or (user and user.get_full_name()) or ""
     address = (member and member.email) or (user and user.email) or ""
     return name or (user.username if user else ""), address

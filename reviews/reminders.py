@@ -34,18 +34,9 @@ from django.utils.translation import ngettext
 
 from organizations.models import Organization, Role
 
-from .models import (
-    Meeting,
-    Notice,
-    RemedyAction,
-    Review,
-    ReviewCycle,
-    StepExemption,
-)
-
-# A cycle reminds at most this many days ahead (the field's own limit).
-MAX_REMINDER_DAYS = 60
-
+from . import remedies, services
+from .models import MAX_REMINDER_DAYS, Notice, RemedyAction, ReviewCycle
+from .publishing import person_of
 
 # Deadlines --------------------------------------------------------------------
 
@@ -118,25 +109,27 @@ def secretaries(organization_ids):
     return holders
 
 
-def pending_forms(cycle):
-    """The cycle's forms not submitted, nor recorded as not submitted."""
-    return cycle.reviews.exclude(status=Review.Status.SUBMITTED).exclude(
-        exemptions__kind=StepExemption.Kind.NOT_SUBMITTED
+def per_organization(queryset, field="organization_id"):
+    """{organization id: how many rows of `queryset`}."""
+    return dict(
+        queryset.order_by()
+        .values_list(field)
+        .annotate(count=Count("pk"))
+        .values_list(field, "count")
     )
 
 
-def pending_meetings(cycle):
-    """The cycle's collectives whose meeting is not recorded, nor exempted."""
-    return (
-        cycle.reviews.collectives()
-        .exclude(meeting__status=Meeting.Status.DONE)
-        .exclude(exemptions__kind=StepExemption.Kind.MEETING_NOT_HELD)
-    )
+def followed_actions():
+    """Remedy actions still followed: not done, of an opened cycle, and not
+    carried over to a later plan (they are followed there)."""
+    return RemedyAction.objects.filter(
+        remedies.not_done(), carried_to__isnull=True
+    ).exclude(review__cycle__status=ReviewCycle.Status.DRAFT)
 
 
 def forms_due(agenda, cycle, today):
     due = cycle.self_review_due
-    pending = pending_forms(cycle)
+    pending = services.unsubmitted_reviews(cycle)
     for user_id, public_id in (
         pending.individuals()
         .filter(member__user__is_active=True)
@@ -148,12 +141,7 @@ def forms_due(agenda, cycle, today):
             % {"cycle": cycle.name, "when": when(due, today)},
             reverse("reviews:review", args=[public_id]),
         )
-    counts = dict(
-        pending.order_by()
-        .values_list("organization_id")
-        .annotate(count=Count("pk"))
-        .values_list("organization_id", "count")
-    )
+    counts = per_organization(pending)
     holders = secretaries(counts)
     for organization in Organization.objects.filter(pk__in=holders).only(
         "name", "public_id"
@@ -180,7 +168,7 @@ def forms_due(agenda, cycle, today):
 def meetings_due(agenda, cycle, today):
     due = cycle.meetings_due
     pending = list(
-        pending_meetings(cycle).values_list(
+        services.unheld_meetings(cycle).values_list(
             "organization_id", "public_id", "subject_name"
         )
     )
@@ -195,15 +183,11 @@ def meetings_due(agenda, cycle, today):
 
 
 def actions_due(agenda, today):
-    """Open remedy actions due within their cycle's reminder_days, or overdue;
-    an action carried over to a later plan is followed there."""
+    """Followed remedy actions due within their cycle's reminder_days, or
+    overdue."""
     rows = (
-        RemedyAction.objects.exclude(status=RemedyAction.Status.DONE)
-        .filter(
-            carried_to__isnull=True,
-            deadline__lte=today + timedelta(days=MAX_REMINDER_DAYS),
-        )
-        .exclude(review__cycle__status=ReviewCycle.Status.DRAFT)
+        followed_actions()
+        .filter(deadline__lte=today + timedelta(days=MAX_REMINDER_DAYS))
         .values_list(
             "review_id",
             "review__public_id",
@@ -287,35 +271,21 @@ def reminders_for(today):
 def late_counts(today):
     """{organization id: Counter(forms=, meetings=, actions=)} of what is late."""
     late = defaultdict(Counter)
+
+    def add(kind, counts):
+        for organization_id, count in counts.items():
+            late[organization_id][kind] += count
+
     for cycle in ReviewCycle.objects.filter(
         status=ReviewCycle.Status.SELF_REVIEW, self_review_due__lt=today
     ):
-        for organization_id, count in (
-            pending_forms(cycle)
-            .order_by()
-            .values_list("organization_id")
-            .annotate(count=Count("pk"))
-        ):
-            late[organization_id]["forms"] += count
+        add("forms", per_organization(services.unsubmitted_reviews(cycle)))
     for cycle in ReviewCycle.objects.filter(
         status=ReviewCycle.Status.MEETINGS, meetings_due__lt=today
     ):
-        for organization_id, count in (
-            pending_meetings(cycle)
-            .order_by()
-            .values_list("organization_id")
-            .annotate(count=Count("pk"))
-        ):
-            late[organization_id]["meetings"] += count
-    for organization_id, count in (
-        RemedyAction.objects.exclude(status=RemedyAction.Status.DONE)
-        .filter(carried_to__isnull=True, deadline__lt=today)
-        .exclude(review__cycle__status=ReviewCycle.Status.DRAFT)
-        .order_by()
-        .values_list("review__organization_id")
-        .annotate(count=Count("pk"))
-    ):
-        late[organization_id]["actions"] += count
+        add("meetings", per_organization(services.unheld_meetings(cycle)))
+    overdue = followed_actions().filter(deadline__lt=today)
+    add("actions", per_organization(overdue, "review__organization_id"))
     return late
 
 
@@ -418,11 +388,9 @@ def mail_notices(notices, agenda, kind):
         .objects.select_related("party_member")
         .in_bulk([notice.user_id for notice in notices])
     )
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
     messages = []
     for notice in notices:
-        user = users[notice.user_id]
-        address = address_of(user)
+        name, address = person_of(users[notice.user_id])
         if not address:
             continue
         lines = agenda.lines[notice.user_id]
@@ -434,9 +402,9 @@ def mail_notices(notices, agenda, kind):
         body = render_to_string(
             "emails/reminder.txt",
             {
-                "name": user.get_full_name() or user.username,
+                "name": name,
                 "digest": kind == Notice.Kind.DIGEST,
-                "lines": [(text, site + link if site else "") for text, link in lines],
+                "lines": [(text, absolute(link)) for text, link in lines],
             },
         )
         messages.append(mail.EmailMessage(subject, body, to=[address]))
@@ -445,9 +413,10 @@ def mail_notices(notices, agenda, kind):
             connection.send_messages(messages)
 
 
-def address_of(user):
-    member = getattr(user, "party_member", None)
-    return (member and member.email) or user.email
+def absolute(link):
+    """The link as an e-mail carries it: on SITE_URL, or none without one."""
+    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    return site + link if site else ""
 
 
 # A form returned ---------------------------------------------------------------
@@ -473,19 +442,14 @@ def tell_returned(review):
         kind=Notice.Kind.RETURNED,
         defaults={"text": text, "read_at": None, "created_at": timezone.now()},
     )
-    address = address_of(user)
+    name, address = person_of(user, review.member)
     if not address:
         return
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
-    link = reverse("reviews:review", args=[review.public_id])
+    link = absolute(reverse("reviews:review", args=[review.public_id]))
     message = {
         "subject": _("Kontum Review: your form is returned for rework"),
         "body": render_to_string(
-            "emails/reminder.txt",
-            {
-                "name": user.get_full_name() or user.username,
-                "lines": [(text, site + link if site else "")],
-            },
+            "emails/reminder.txt", {"name": name, "lines": [(text, link)]}
         ),
         "from_email": None,
         "to": [address],
