@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.functions import Concat, Substr
+from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -121,6 +121,17 @@ class OrganizationQuerySet(models.QuerySet):
             Q(active_until__isnull=True) | Q(active_until__gte=day),
         )
 
+    def current(self):
+        """The tree as it stands: not closed, merged away or replaced by a
+        restructuring (organizations/restructuring.py keeps the old rows for
+        the cycles that reviewed them)."""
+        return self.filter(superseded_by__isnull=True)
+
+    def in_lineage_of(self, organizations):
+        """These organizations and every earlier row of the same lines."""
+        lines = organizations.annotate(line=Coalesce("lineage", "pk")).values("line")
+        return self.filter(Q(pk__in=lines) | Q(lineage__in=lines))
+
 
 class Organization(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -153,6 +164,23 @@ class Organization(models.Model):
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
     active_from = models.DateField(_("active from"), null=True, blank=True)
     active_until = models.DateField(_("active until"), null=True, blank=True)
+    # A restructuring never rewrites a row a cycle has reviewed: an organization
+    # moved or renamed continues as a new row, and the old one is kept, marked
+    # by the restructuring that superseded it. The rows of one organization
+    # share a lineage (the id of its first row; empty on the first row itself),
+    # which the multi-year flags follow.
+    superseded_by = models.ForeignKey(
+        "Restructuring",
+        verbose_name=_("superseded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="superseded",
+    )
+    lineage = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, db_index=True
+    )
 
     history = HistoricalRecords()
     objects = OrganizationQuerySet.as_manager()
@@ -267,6 +295,15 @@ class Organization(models.Model):
     def path_for(cls, pk, parent_path=""):
         return f"{parent_path}{pk:0{PATH_STEP}d}"
 
+    @property
+    def line(self):
+        """The id all rows of this organization share (see `lineage`)."""
+        return self.lineage or self.pk
+
+    @property
+    def is_current(self):
+        return self.superseded_by_id is None
+
 
 class Role(models.Model):
     """A user's role in an organization; every query's scope follows from it."""
@@ -370,3 +407,194 @@ class ImportJob(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Restructuring(models.Model):
+    """A decision that restructures the tree: its operations, applied at once.
+
+    Entered on a page or read from the decision's annex (a spreadsheet), kept as
+    a draft with its preview until staff apply it, then applied in one
+    transaction by organizations/restructuring.py. Applying never rewrites a row
+    a past cycle reviewed (see `Organization.superseded_by`).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPLIED = "applied", _("Applied")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(
+        _("decision number"),
+        max_length=100,
+        help_text=_("For example Số 123-QĐ/TU."),
+    )
+    signed_on = models.DateField(_("decision date"))
+    issued_by = models.CharField(_("issuing body"), max_length=255)
+    effective_on = models.DateField(
+        _("effective date"),
+        help_text=_(
+            "Cycles that started before this day keep the tree as it was; cycles "
+            "opened from this day use the new tree."
+        ),
+    )
+    note = models.TextField(_("note"), blank=True)
+    committee = models.ForeignKey(
+        Organization,
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
+        related_name="restructurings",
+        help_text=_("The committee whose staff entered the decision."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-pk"]
+        verbose_name = _("restructuring")
+        verbose_name_plural = _("restructurings")
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_applied(self):
+        return self.status == self.Status.APPLIED
+
+
+class Operation(models.TextChoices):
+    MERGE = "merge", _("Merge")
+    SPLIT = "split", _("Split")
+    MOVE = "move", _("Move")
+    RENAME = "rename", _("Rename")
+    CLOSE = "close", _("Close")
+
+
+class RestructuringLine(models.Model):
+    """One line of a restructuring's annex, as entered; read by the planner."""
+
+    restructuring = models.ForeignKey(
+        Restructuring,
+        verbose_name=_("restructuring"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    number = models.PositiveIntegerField(_("line"))
+    operation = models.CharField(_("operation"), max_length=10, choices=Operation)
+    code = models.CharField(_("organization code"), max_length=40)
+    target_code = models.CharField(_("target code"), max_length=40, blank=True)
+    new_name = models.CharField(_("new name"), max_length=255, blank=True)
+    new_code = models.CharField(_("new code"), max_length=40, blank=True)
+    parent_code = models.CharField(_("parent code"), max_length=40, blank=True)
+    member_card = models.CharField(_("Party card number"), max_length=20, blank=True)
+    keeps_flags = models.BooleanField(
+        _("keeps its multi-year flags"),
+        default=False,
+        help_text=_(
+            "On a merge into a new organization: the new organization continues "
+            "this one's years of ratings."
+        ),
+    )
+
+    class Meta:
+        ordering = ["restructuring", "number"]
+        verbose_name = _("restructuring line")
+        verbose_name_plural = _("restructuring lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["restructuring", "number"], name="restructuring_line_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}: {self.get_operation_display()} {self.code}"
+
+
+class Succession(models.Model):
+    """An organization that continues, in part or whole, one that ended."""
+
+    class Kind(models.TextChoices):
+        CONTINUED = "continued", _("Continued (moved or renamed)")
+        MERGED = "merged", _("Merged into")
+        SPLIT = "split", _("Split into")
+        CLOSED = "closed", _("Closed; members went to")
+
+    restructuring = models.ForeignKey(
+        Restructuring,
+        verbose_name=_("restructuring"),
+        on_delete=models.CASCADE,
+        related_name="successions",
+    )
+    predecessor = models.ForeignKey(
+        Organization,
+        verbose_name=_("predecessor"),
+        on_delete=models.PROTECT,
+        related_name="successions",
+    )
+    successor = models.ForeignKey(
+        Organization,
+        verbose_name=_("successor"),
+        on_delete=models.PROTECT,
+        related_name="predecessions",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("succession")
+        verbose_name_plural = _("successions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="succession_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.predecessor} → {self.successor}"
+
+
+class EndedRole(models.Model):
+    """A role a restructuring ended with its organization: staff re-assign it."""
+
+    restructuring = models.ForeignKey(
+        Restructuring,
+        verbose_name=_("restructuring"),
+        on_delete=models.CASCADE,
+        related_name="ended_roles",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("role"), max_length=20, choices=Role.Kind.choices)
+
+    class Meta:
+        ordering = ["restructuring", "organization__path", "kind"]
+        verbose_name = _("ended role")
+        verbose_name_plural = _("ended roles")
+
+    def __str__(self):
+        return f"{self.user} – {self.get_kind_display()} – {self.organization}"

@@ -44,7 +44,7 @@ def staff_committees(user):
         committees = Organization.objects.filter(
             roles__user=user, roles__kind=Role.Kind.STAFF
         ).distinct()
-    return committees.order_by("path")
+    return committees.current().order_by("path")
 
 
 def require_staff_committees(user):
