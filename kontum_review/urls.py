@@ -58,6 +58,8 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
     path("review/", include("reviews.urls")),
+    # The API for other systems, with its schema and docs (api/).
+    path("api/v1/", include("api.urls")),
     # Leaders' dashboard and the statistics that go up (reviews/statistics.py).
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/list/", dashboard.drill_down, name="dashboard_list"),

@@ -38,6 +38,12 @@ INSTALLED_APPS = [
     "organizations",
     "members",
     "reviews",
+    # Before Django REST framework: its Vietnamese catalogue is partial, and
+    # the api app's own (api/locale) fills and corrects it.
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +68,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Inside everything else but outside the view's transaction, so the log of
+    # an API request survives the rollback of a refused one.
+    "api.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "kontum_review.urls"
@@ -326,6 +335,52 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+}
+
+# The API for other systems (api/, ARCHITECTURE.md): tokens only, no session;
+# each token is throttled on its own (API_RATE requests, e.g. "600/min").
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env("API_RATE", default="600/min")},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kontum Review API",
+    # The description, in the reader's language (api/schema_hooks.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema_hooks.describe",
+    ],
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The models' choices share field names ("status", "kind"): name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "CycleStatusEnum": "reviews.models.ReviewCycle.Status",
+        "ReviewStatusEnum": "reviews.models.Review.Status",
+        "RemedyActionStatusEnum": "reviews.models.RemedyAction.Status",
+        "MemberStatusEnum": "members.models.Member.Status",
+        "OrganizationKindEnum": "organizations.models.OrganizationKind",
+        "ReviewKindEnum": "reviews.models.Review.Kind",
+        "PostKindEnum": "members.models.PostKind",
+    },
+    # Swagger UI from the drf-spectacular-sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Whether the demo accounts and seed data may be created (never in production).
