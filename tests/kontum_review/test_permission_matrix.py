@@ -9,6 +9,8 @@ POST-only route, an empty POST) answers:
     200     the page
     302     a redirect that is not to a login page
     login   a redirect to the login page (anonymous on the pages)
+    401     no API token: the API (api/) takes tokens, never a session; its
+            matrix of tokens is tests/api/test_matrix.py
     admin   a redirect to the admin's login page (anyone who is not staff)
     403     refused: the reader sees the object but may not do this
     404     refused as if it did not exist: the object is outside their scope
@@ -45,6 +47,7 @@ staff, group and permission fields of an account.
 """
 
 import csv
+import datetime
 import io
 import shutil
 import tempfile
@@ -60,7 +63,10 @@ from django.db import connection
 from django.test import Client, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from api.models import ApiAccessLog, ApiToken
+from api.tokens import issue_token
 from members.resources import MemberResource
 from organizations.resources import OrganizationResource
 from reviews.models import FormTemplate, RatingLevel, Regime
@@ -97,7 +103,7 @@ USERS = {
     "superuser": "superuser",
 }
 STAFF_PERSONAS = ("ward_staff", "staff", "superuser")
-REFUSALS = {"login", "admin", "403", "404", "405"}
+REFUSALS = {"login", "admin", "401", "403", "404", "405"}
 # What a refused request may still write: its session and the login log.
 UNTRACKED_TABLES = ('"django_session"', '"axes_')
 # Only superusers see these fields of an account (issue 13).
@@ -395,6 +401,46 @@ PAGES = {
 }
 
 
+# The API: a session is no token, so every persona gets 401 (tokens × places
+# are tests/api/test_matrix.py); the schema and its docs page are public.
+NO_TOKEN = "401 401 401 401 401 401 401 401"
+NO_TOKEN_OBJECT = "401/401 401/401 401/401 401/401 401/401 401/401 401/401 401/401"
+PAGES.update(
+    {
+        "api:schema": rule(to("api:schema"), ALL_200),
+        "api:docs": rule(to("api:docs"), ALL_200),
+        **{
+            f"api:{name}": rule(to(f"api:{name}"), NO_TOKEN)
+            for name in (
+                "organizations",
+                "cycles",
+                "members",
+                "results",
+                "remedy_plans",
+                "statistics",
+                "imports",
+            )
+        },
+        "api:organization": rule(
+            to("api:organization", public_id="org.public_id"), NO_TOKEN_OBJECT
+        ),
+        "api:member": rule(
+            to("api:member", public_id="member.public_id"), NO_TOKEN_OBJECT
+        ),
+        "api:cycle": rule(to("api:cycle", **CYCLE), NO_TOKEN_OBJECT),
+        "api:cycle_organizations": rule(
+            to("api:cycle_organizations", **CYCLE), NO_TOKEN_OBJECT
+        ),
+        "api:remedy_action": rule(
+            to("api:remedy_action", public_id="remedy.public_id"), NO_TOKEN_OBJECT
+        ),
+        "api:import": rule(
+            to("api:import", public_id="review.public_id"), NO_TOKEN_OBJECT
+        ),
+    }
+)
+
+
 # The admin site -------------------------------------------------------------
 
 AUTOCOMPLETE = {
@@ -570,7 +616,34 @@ ADMIN_MODELS = {
         )
         for name in ("AccessAttempt", "AccessLog", "AccessFailureLog")
     },
+    # API tokens and their log: the demo's staff group holds no permission of
+    # the api app (superusers grant it); tokens are revoked, never deleted.
+    "api.apitoken": AdminModel(
+        obj=lambda test, place: api_rows(place)[0], staff_perms=False, delete=NO_ONE
+    ),
+    "api.apiaccesslog": AdminModel(
+        obj=lambda test, place: api_rows(place)[1],
+        staff_perms=False,
+        **WRITTEN_BY_THE_APP,
+    ),
 }
+
+
+def api_rows(place):
+    """A token for the place's cell and one access of it, made once."""
+    if getattr(place, "api_token", None) is None:
+        token = ApiToken(
+            name=f"Hệ thống {place.key}",
+            organization=place.org,
+            expires_at=timezone.now() + datetime.timedelta(days=30),
+        )
+        issue_token(token, None)
+        place.api_token = token
+        place.api_access = ApiAccessLog.objects.create(
+            token=token, method="GET", path="/api/v1/members/", status=200
+        )
+    return place.api_token, place.api_access
+
 
 # The views a ModelAdmin may have (Django's, SimpleHistoryAdmin's
 # simple_history, the import and export mixin's, the user admin's password
