@@ -12,10 +12,10 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from organizations.models import GRASSROOTS_KINDS, Role
+from organizations.models import GRASSROOTS_KINDS, Organization, Role, Succession
 
 from . import rules
-from .models import Rating, Review, ReviewCycle
+from .models import Rating, RatingLevel, Review, ReviewCycle
 
 Stage = Rating.Stage
 CHAIN = (Stage.SELF, Stage.MEETING, Stage.APPRAISAL, Stage.DECISION)
@@ -373,3 +373,84 @@ def flags(cycles, organizations, shown):
         elif row["code"] == rules.FAIL and len(years) >= FAILING_RUN:
             failing.append(Flag(row, years))
     return sorted(excellent, key=Flag.order), sorted(failing, key=Flag.order)
+
+
+# Predecessors ------------------------------------------------------------------------
+
+
+@dataclass
+class PredecessorResult:
+    """A decided rating of an organization this one continues or succeeds."""
+
+    organization: object
+    cycle: ReviewCycle
+    level: object
+    succession: str
+    visible: bool
+
+
+def predecessors(organization, depth=10):
+    """The rows this organization continues or succeeds, nearest first, with how.
+
+    Followed back through every restructuring; a handful of rows, read one
+    generation per query.
+    """
+    found, wave = [], [organization.pk]
+    seen = {organization.pk}
+    for _generation in range(depth):
+        rows = list(
+            Succession.objects.filter(successor__in=wave)
+            .exclude(predecessor__in=seen)
+            .select_related("predecessor")
+        )
+        if not rows:
+            break
+        found.extend(rows)
+        wave = [row.predecessor_id for row in rows]
+        seen.update(wave)
+    return found
+
+
+def predecessor_results(user, organization):
+    """The collective results of the organization's predecessors, newest first.
+
+    Shown on its results page, marked as theirs: an organization formed by a
+    merger carries its predecessors' years on the page, though each year's
+    figures stay with the organization that was rated.
+    """
+    links = {row.predecessor_id: row for row in predecessors(organization)}
+    if not links:
+        return []
+    reviews = list(
+        Review.objects.filter(
+            organization__in=list(links), kind=Review.Kind.ORGANIZATION
+        )
+        .select_related("organization", "cycle__superior")
+        .annotate(
+            visible=Exists(
+                Organization.objects.visible_to(user).filter(
+                    pk=OuterRef("organization_id")
+                )
+            )
+        )
+        .order_by("-cycle__starts_on", "organization__path")
+    )
+    shown = decisions_shown(user, {review.cycle for review in reviews})
+    levels = {
+        (level.regime_id, level.code): level
+        for level in RatingLevel.objects.filter(
+            regime__in={review.cycle.regime_id for review in reviews}
+        )
+    }
+    return [
+        PredecessorResult(
+            review.organization,
+            review.cycle,
+            levels.get((review.cycle.regime_id, review.decided_code))
+            if review.cycle_id in shown
+            else None,
+            links[review.organization_id].get_kind_display(),
+            review.visible,
+        )
+        for review in reviews
+    ]

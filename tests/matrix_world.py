@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Post, PostKind
-from organizations.models import OrganizationKind, Role
+from organizations.models import OrganizationKind, Restructuring, Role
 from reviews import services
 from reviews.models import (
     Assignment,
@@ -253,6 +253,21 @@ def build(world):
     w.staff = UserFactory(username="staff", is_staff=True)
     grant(w.staff, w.city, Role.Kind.STAFF)
     w.staff.groups.add(group)
+    # Two draft decisions of the city: one to open, preview and apply (its line
+    # names no organization, so applying is refused and changes nothing), one
+    # to delete.
+    w.restructuring, w.doomed_restructuring = (
+        Restructuring.objects.create(
+            number=number,
+            signed_on=datetime.date(2026, 1, 1),
+            issued_by="Ban Thường vụ Thành ủy",
+            effective_on=datetime.date(2026, 1, 1),
+            committee=w.city,
+            created_by=w.staff,
+        )
+        for number in ("Số 1-QĐ/TU", "Số 2-QĐ/TU")
+    )
+    w.restructuring.lines.create(number=1, operation="close", code="KHONG-CO")
     w.ward_staff = UserFactory(username="ward_staff", is_staff=True)
     grant(w.ward_staff, w.ward, Role.Kind.STAFF)
     w.ward_staff.groups.add(group)

@@ -73,6 +73,7 @@ def organization_results(request, public_id, organization_id):
             "children": results.subordinates(
                 cycle, organization, levels, counted, show
             ),
+            "predecessors": results.predecessor_results(request.user, organization),
             "other_cycles": list(
                 ReviewCycle.objects.visible_to(request.user)
                 .filter(superior=cycle.superior)

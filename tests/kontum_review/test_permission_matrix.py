@@ -249,6 +249,37 @@ PAGES = {
         to("organizations:detail", public_id="org.public_id"),
         "login 404/404 200/404 200/404 200/404 200/404 200/404 200/200",
     ),
+    # Restructuring the tree: the staff who keep a subtree enter decisions;
+    # only those who keep the deciding committee read, change or apply one.
+    "organizations:restructurings": rule(
+        to("organizations:restructurings"), "login 403 403 403 403 200 200 200"
+    ),
+    "organizations:restructuring_create": rule(
+        to("organizations:restructuring_create"), "login 403 403 403 403 200 200 200"
+    ),
+    "organizations:restructuring": rule(
+        to("organizations:restructuring", public_id="t.restructuring.public_id"),
+        "login 404 404 404 404 404 200 200",
+    ),
+    "organizations:restructuring_edit": rule(
+        to("organizations:restructuring_edit", public_id="t.restructuring.public_id"),
+        "login 403 403 403 403 404 200 200",
+    ),
+    "organizations:restructuring_apply": post(
+        to(
+            "organizations:restructuring_apply",
+            public_id="t.restructuring.public_id",
+        ),
+        "login 404 404 404 404 404 302 302",
+    ),
+    "organizations:restructuring_delete": post(
+        to(
+            "organizations:restructuring_delete",
+            public_id="t.doomed_restructuring.public_id",
+        ),
+        "login 404 404 404 404 404 302 302",
+        acts=True,
+    ),
     "members:list": rule(to("members:list"), LOGGED_IN_200),
     "members:detail": rule(
         to("members:detail", public_id="member.public_id"),
