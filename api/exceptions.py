@@ -1,6 +1,7 @@
 """Errors as JSON with Vietnamese messages, whatever went wrong in the input."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
@@ -16,6 +17,9 @@ def handler(exc, context):
         exc = exceptions.ParseError(
             _("The request body cannot be read: send valid JSON or a form.")
         )
+    elif isinstance(exc, Http404):
+        # DRF would keep Django's English "No Member matches the given query."
+        exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
