@@ -21,11 +21,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from organizations import restructuring
 from organizations.models import (
     GRASSROOTS_KINDS,
+    Operation,
     Organization,
     OrganizationKind,
     OrganizationType,
+    Restructuring,
+    RestructuringLine,
     Role,
 )
 from reviews import ratings, rules, services, statistics
@@ -62,6 +66,8 @@ DEFAULT_MEMBERS = 8000
 DEMO_PASSWORD = "kontum-demo"
 SUPERIOR_CODE = "TU-KT"
 PROVINCE_CODE = "TinhU-KT"
+# The demo secretary's and member's cell (README, "The year's review").
+DEMO_CELL = f"{SUPERIOR_CODE}.P01.01"
 # Decided yearly cycles kept as history before the current one, and the regime
 # each year was rated under (docs/process.md §6).
 FIRST_HISTORY_YEAR = 2021
@@ -116,6 +122,26 @@ OTHER_GRASSROOTS = [
     ("quan-su", "{}", 1.0, ["Ban Chỉ huy Quân sự thành phố"]),
     ("cong-an", "{}", 1.0, ["Công an thành phố"]),
 ]  # fmt: skip
+
+# The city's agencies had a committee of their own between them and the city
+# (Đảng bộ Khối cơ quan), which the province's decision of 2025 removed
+# (DECISION below): the first few agencies sit under it in the past cycles.
+BLOCK_CODE = f"{SUPERIOR_CODE}.K01"
+BLOCK_NAME = "Đảng bộ Khối cơ quan thành phố"
+BLOCK_TYPE = "co-quan-hanh-chinh"
+BLOCK_SIZE = 3
+# Two wards, neither the demo secretary's, merged into a new one by that decision.
+NEW_WARD_CODE = f"{SUPERIOR_CODE}.P{len(WARDS) + 1:02d}"
+NEW_WARD_NAME = "Đảng bộ phường Kon Tum"
+MERGED_WARDS = 2
+MOVED_CELLS = 2  # the last cell of the next wards, moved to the new ward
+DECISION = {
+    "number": "Số 123-QĐ/TU",
+    "signed_on": datetime.date(2025, 6, 20),
+    "issued_by": "Ban Thường vụ Tỉnh ủy Kon Tum",
+    "effective_on": datetime.date(2025, 7, 1),
+}
+ONE_DAY = datetime.timedelta(days=1)
 
 FAMILY_NAMES = [
     ("Nguyễn", 30), ("Trần", 10), ("Lê", 9), ("Phạm", 7), ("Hoàng", 5), ("Huỳnh", 4),
@@ -228,8 +254,20 @@ def build_tree(rng, scale, grassroots_total=None, cell_total=None):
         cell_counts = apportion(cell_total, [g[4] for g in committees], minimum)
     cells_of = {g[3]: count for g, count in zip(committees, cell_counts)}
 
+    in_block = block_members(grassroots)
+    if in_block:
+        specs.append(
+            OrgSpec(
+                BLOCK_CODE,
+                BLOCK_NAME,
+                OrganizationKind.SUPERIOR_COMMITTEE,
+                None,
+                SUPERIOR_CODE,
+            )
+        )
     for type_code, name, is_committee, code, _weight in grassroots:
         spec_code = f"{SUPERIOR_CODE}.{code}"
+        parent_code = BLOCK_CODE if code in in_block else SUPERIOR_CODE
         if not is_committee:
             specs.append(
                 OrgSpec(
@@ -237,7 +275,7 @@ def build_tree(rng, scale, grassroots_total=None, cell_total=None):
                     f"Chi bộ {name}",
                     OrganizationKind.GRASSROOTS_CELL,
                     type_code,
-                    SUPERIOR_CODE,
+                    parent_code,
                     member_weight=rng.uniform(0.2, 0.9),
                 )
             )
@@ -248,7 +286,7 @@ def build_tree(rng, scale, grassroots_total=None, cell_total=None):
                 f"Đảng bộ {name}",
                 OrganizationKind.GRASSROOTS_COMMITTEE,
                 type_code,
-                SUPERIOR_CODE,
+                parent_code,
             )
         )
         for number in range(1, cells_of[code] + 1):
@@ -268,6 +306,14 @@ def build_tree(rng, scale, grassroots_total=None, cell_total=None):
                 )
             )
     return specs
+
+
+def block_members(grassroots):
+    """Codes of the agencies under the block committee in the past cycles.
+
+    Only their parent changes: the tree keeps its sizes and its random draws.
+    """
+    return set(sorted(g[3] for g in grassroots if g[0] == BLOCK_TYPE)[:BLOCK_SIZE])
 
 
 def apportion(total, weights, minimum=0):
@@ -389,16 +435,39 @@ def seed(
     rng = random.Random(seed_value)
     scale = max(members / DEFAULT_MEMBERS, 0.05)
     specs = build_tree(rng, scale, grassroots, cells)
+    codes = {spec.code for spec in specs} | {NEW_WARD_CODE}
     with bulk.loading():
-        organizations = create_organizations(specs)
+        create_organizations(specs)
+        # The tree as it was before the decision, also on a second run.
+        organizations = tree_on(DECISION["effective_on"] - ONE_DAY, codes)
         created = create_members(rng, specs, organizations, members, today)
         create_posts(organizations)
         cycles = create_cycles(organizations[SUPERIOR_CODE], today)
         # The source article's cycle (2023) carries the recruitment indicator.
         article_cycle = next((c for c in cycles if c.year == 2023), cycles[0])
         create_indicator_values(rng, article_cycle, organizations)
-        decided = create_history(seed_value, cycles[:-1], organizations)
+        past = cycles[:-1]
+        last = past[-1] if past else None
+        before = [c for c in past if c.ends_on < DECISION["effective_on"]]
+        registered = registered_members(organizations)
+        merits = draw_merits(seed_value, registered, organizations)
+        decided = create_history(
+            seed_value, before, organizations, registered, merits, last
+        )
         accounts = create_accounts(organizations)
+        if cycles[-1].ends_on >= DECISION["effective_on"]:
+            restructure(organizations, today)
+            organizations = tree_on(cycles[-1].ends_on, codes)
+            registered = registered_members(organizations)
+            inherit_merits(seed_value, merits, organizations)
+            decided += create_history(
+                seed_value,
+                [c for c in past if c not in before],
+                organizations,
+                registered,
+                merits,
+                last,
+            )
         current = run_current_cycle(seed_value, cycles, organizations, today)
     log(
         f"Tổ chức đảng: {Organization.objects.count()}; "
@@ -448,6 +517,19 @@ def create_organizations(specs):
         Organization.objects.bulk_update(rows, ["path", "depth"], batch_size=1000)
         pending = [s for s in pending if s.code not in existing]
     return existing
+
+
+def base_code(code):
+    """The code an organization was built with: a row a restructuring
+    replaced keeps it archived as "CODE~pk" (organizations/restructuring.py)."""
+    return code.split("~", 1)[0]
+
+
+def tree_on(day, codes):
+    """The demo's organizations active on `day`, by the code they were built
+    with: the tree a cycle ending that day reviews."""
+    rows = Organization.objects.active_on(day).select_related("parent", "org_type")
+    return {base_code(row.code): row for row in rows if base_code(row.code) in codes}
 
 
 def create_members(rng, specs, organizations, total, today):
@@ -750,13 +832,31 @@ def registered_members(organizations):
     return [Registered(row[0], by_id[row[1]], *row[2:]) for row in rows]
 
 
-def create_history(seed_value, cycles, organizations):
-    """Open, rate and decide the past cycles; return the ratings created."""
-    members = registered_members(organizations)
+def draw_merits(seed_value, members, organizations):
+    """Each member's and organization's lasting merit (see YEARLY_CHANCE)."""
     rng = random.Random(seed_value + 1)
     merits = {("member", m.pk): rng.gauss(0, 1) for m in members}
     for organization in sorted(organizations.values(), key=lambda o: o.code):
         merits["organization", organization.pk] = rng.gauss(0, 1)
+    return merits
+
+
+def inherit_merits(seed_value, merits, organizations):
+    """An organization that continues as a new row keeps its merit (the rows
+    share a lineage); one the decision created draws its own."""
+    rng = random.Random(seed_value + 23)
+    for organization in sorted(organizations.values(), key=lambda o: o.code):
+        key = ("organization", organization.pk)
+        if key not in merits:
+            merits[key] = merits.get(("organization", organization.line))
+            if merits[key] is None:
+                merits[key] = rng.gauss(0, 1)
+
+
+def create_history(seed_value, cycles, organizations, members, merits, last):
+    """Open, rate and decide these past cycles on the tree they reviewed;
+    `last` (the last decided year) also gets its meetings, suggestions and
+    remedy plans. Returns the ratings created."""
     by_id = {o.pk: o for o in organizations.values()}
     created = 0
     # The past cycles are locked: this is a history import.
@@ -766,20 +866,20 @@ def create_history(seed_value, cycles, organizations):
                 open_past_cycle(
                     cycle, [m for m in members if m.admitted_on <= cycle.ends_on]
                 )
-            if cycle == cycles[-1]:
+            if cycle == last:
                 # Its indicators come before its decisions: they cap leaders.
                 create_focus_areas(random.Random(seed_value + 13), cycle, by_id)
             written = decide_past_cycle(
                 random.Random(seed_value + cycle.year), cycle, merits, by_id
             )
             created += written
-            if cycle == cycles[-1]:
+            if cycle == last:
                 written += record_meetings(random.Random(seed_value + 11), cycle, by_id)
             if written:
                 # Bulk writes send no signals: copy the outcomes onto the reviews.
                 bulk.refresh_outcomes(cycle)
-    if cycles:
-        create_remedy_actions(random.Random(seed_value + 7), cycles[-1])
+    if last in cycles:
+        create_remedy_actions(random.Random(seed_value + 7), last)
     # Bulk writes send no signals: drop the figures cached before this import.
     for cycle in cycles:
         transaction.on_commit(partial(statistics.invalidate, cycle.pk))
@@ -953,7 +1053,13 @@ def open_past_cycle(cycle, members):
     Like services.open_cycle, but for the members admitted by the end of that
     year, and with every form already submitted.
     """
-    organizations = list(services.scope_organizations(cycle).order_by("path"))
+    # A committee above the grassroots (the block committee of the agencies)
+    # was rated by the province, outside the city's comparison groups.
+    organizations = list(
+        services.scope_organizations(cycle)
+        .exclude(kind=OrganizationKind.SUPERIOR_COMMITTEE)
+        .order_by("path")
+    )
     by_id = {o.pk: o for o in organizations}
     grassroots_by_id = {o.pk: o for o in organizations if o.kind in GRASSROOTS_KINDS}
     services.create_collective_reviews(
@@ -1163,7 +1269,7 @@ def create_accounts(organizations):
     """The four demo accounts, each tied to a real place in the tree."""
     User = get_user_model()
     superior = organizations[SUPERIOR_CODE]
-    cell = organizations[f"{SUPERIOR_CODE}.P01.01"]
+    cell = organizations[DEMO_CELL]
     staff_group, _ = Group.objects.get_or_create(name="Ban Tổ chức")
     # Staff keep the tree and the register, and create the users they assign.
     staff_group.permissions.set(
@@ -1204,6 +1310,122 @@ def create_accounts(organizations):
             member.save(update_fields=["user"])
         accounts.append((username, title, organization.name))
     return accounts
+
+
+# The restructuring --------------------------------------------------------------
+#
+# In 2025 the province's standing committee restructured the city's tree by one
+# decision, effective 1 July: two wards merged into Đảng bộ phường Kon Tum (the
+# second ward's cells renumbered after the first's), the last residential cell
+# of two neighbouring wards moved to it, and the block committee of the city's
+# agencies removed, its grassroots organizations placed directly under the
+# city. The cycles up to 2024 keep the rows they reviewed; 2025 and the current
+# year run on the new tree (organizations/restructuring.py).
+
+
+def restructure(organizations, today):
+    """Enter the decision as staff would and apply it; once only."""
+    province = organizations[PROVINCE_CODE]
+    if Restructuring.objects.filter(
+        number=DECISION["number"], committee=province
+    ).exists():
+        return None
+    lines = decision_lines(organizations)
+    if not lines:
+        return None  # a tree too small for any of it
+    staff = get_user_model().objects.get(username="staff")
+    decision = Restructuring.objects.create(
+        **DECISION,
+        note=decision_note(lines, organizations),
+        committee=province,
+        created_by=staff,
+    )
+    for line in lines:
+        line.restructuring = decision
+    RestructuringLine.objects.bulk_create(lines)
+    restructuring.apply(decision, staff, today=today)
+    return decision
+
+
+def decision_lines(organizations):
+    """The decision's annex, read off the tree as it was (unsaved lines)."""
+    lines = []
+
+    def add(operation, code, **values):
+        lines.append(
+            RestructuringLine(
+                number=len(lines) + 1, operation=operation, code=code, **values
+            )
+        )
+
+    children = defaultdict(list)
+    for row in sorted(organizations.values(), key=lambda o: (len(o.code), o.code)):
+        children[row.parent_id].append(row)
+    city = organizations[SUPERIOR_CODE]
+    demo_cell = organizations.get(DEMO_CELL)
+    demo_ward = demo_cell.parent_id if demo_cell else None
+    wards = [
+        row
+        for row in children[city.pk]
+        if row.kind == OrganizationKind.GRASSROOTS_COMMITTEE
+        and row.org_type
+        and row.org_type.code == "phuong"
+        and row.pk != demo_ward
+    ]
+    if len(wards) >= MERGED_WARDS:
+        merged, neighbours = wards[:MERGED_WARDS], wards[MERGED_WARDS:]
+        for ward in merged:
+            add(
+                Operation.MERGE,
+                ward.code,
+                new_code=NEW_WARD_CODE,
+                new_name=NEW_WARD_NAME,
+                parent_code=SUPERIOR_CODE,
+            )
+        number = len(children[merged[0].pk])
+        for ward in merged[1:]:
+            for cell in children[ward.pk]:
+                number += 1
+                add(Operation.RENAME, cell.code, new_name=renumbered(cell, number))
+        for ward in neighbours[:MOVED_CELLS]:
+            cells = children[ward.pk]
+            if len(cells) < 2:
+                continue  # every ward keeps a cell
+            number += 1
+            moved = cells[-1]
+            add(Operation.MOVE, moved.code, parent_code=NEW_WARD_CODE)
+            add(Operation.RENAME, moved.code, new_name=renumbered(moved, number))
+    block = organizations.get(BLOCK_CODE)
+    if block is not None:
+        for row in children[block.pk]:
+            add(Operation.MOVE, row.code, parent_code=SUPERIOR_CODE)
+        add(Operation.CLOSE, block.code, target_code=SUPERIOR_CODE)
+    return lines
+
+
+def renumbered(cell, number):
+    """A residential cell's name with its number in the ward it now belongs to."""
+    return f"{cell.name.rstrip('0123456789').rstrip()} {number}"
+
+
+def decision_note(lines, organizations):
+    """What the decision is about, in the words of its title."""
+    names = {row.code: row.name for row in organizations.values()}
+    done = {line.operation for line in lines}
+    parts = []
+    if Operation.MERGE in done:
+        merged = [
+            names[line.code] for line in lines if line.operation == Operation.MERGE
+        ]
+        parts.append(f"hợp nhất {' và '.join(merged)} thành {NEW_WARD_NAME}")
+    if any(line.parent_code == NEW_WARD_CODE for line in lines):
+        parts.append(f"điều chuyển một số chi bộ tổ dân phố về {NEW_WARD_NAME}")
+    if Operation.CLOSE in done:
+        parts.append(
+            f"giải thể {BLOCK_NAME}, chuyển các tổ chức cơ sở đảng trực thuộc "
+            f"về trực thuộc {names[SUPERIOR_CODE]}"
+        )
+    return f"Về việc sắp xếp tổ chức đảng trực thuộc: {'; '.join(parts)}."
 
 
 # The current cycle -------------------------------------------------------------
@@ -1581,7 +1803,7 @@ def write_forms(rng, cycle, previous, organizations, staff, timeline):
 def choose_exempted(rng, reviews, organizations):
     """The forms left unsubmitted: a share of the members, one of them in the demo
     secretary's cell; never the demo accounts' own."""
-    cell = organizations.get(f"{SUPERIOR_CODE}.P01.01")
+    cell = organizations.get(DEMO_CELL)
     accounts = set(
         Member.objects.filter(user__isnull=False).values_list("pk", flat=True)
     )
@@ -1781,7 +2003,7 @@ def hold_meetings(rng, cycle, organizations, staff, timeline):
     by_level = {level.pk: level.code for level in levels}
     by_id = {o.pk: o for o in organizations.values()}
     types = dict(OrganizationType.objects.values_list("pk", "code"))
-    cell = organizations.get(f"{SUPERIOR_CODE}.P01.01")
+    cell = organizations.get(DEMO_CELL)
 
     # Which meetings are held, and when: cells first, then the committees.
     plans = []
