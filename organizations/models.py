@@ -65,6 +65,14 @@ GRASSROOTS_KINDS = (
 )
 
 
+def line_of(prefix=""):
+    """The lineage of the organization at `prefix` (e.g. "organization__"): the
+    id all its rows share, as an expression."""
+    return Coalesce(
+        f"{prefix}lineage", f"{prefix}id", output_field=models.BigIntegerField()
+    )
+
+
 class OrganizationQuerySet(models.QuerySet):
     def subtree_of(self, organization):
         """The organization and everything below it, in one query."""
@@ -129,7 +137,7 @@ class OrganizationQuerySet(models.QuerySet):
 
     def in_lineage_of(self, organizations):
         """These organizations and every earlier row of the same lines."""
-        lines = organizations.annotate(line=Coalesce("lineage", "pk")).values("line")
+        lines = organizations.annotate(line=line_of()).values("line")
         return self.filter(Q(pk__in=lines) | Q(lineage__in=lines))
 
 

@@ -12,7 +12,13 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from organizations.models import GRASSROOTS_KINDS, Organization, Role, Succession
+from organizations.models import (
+    GRASSROOTS_KINDS,
+    Organization,
+    Role,
+    Succession,
+    line_of,
+)
 
 from . import rules
 from .models import Rating, RatingLevel, Review, ReviewCycle
@@ -299,7 +305,11 @@ def yearly_cycles(cycle):
     """The committee's yearly cycles up to this one, newest first, at most 5."""
     return list(
         ReviewCycle.objects.filter(
-            superior=cycle.superior,
+            # The committee's earlier rows too, should it have been moved or
+            # renamed by a restructuring.
+            superior__in=Organization.objects.in_lineage_of(
+                Organization.objects.filter(pk=cycle.superior_id)
+            ),
             period=ReviewCycle.Period.YEAR,
             starts_on__lte=cycle.starts_on,
         )
@@ -332,9 +342,15 @@ def flags(cycles, organizations, shown):
     in_scope = Review.objects.filter(
         cycle=cycles[0], organization__in=organizations, member__isnull=False
     ).values("member_id")
+    # An organization's run follows it through restructurings: its earlier rows
+    # (moved, renamed, or merged into it where the decision says so) share
+    # its lineage.
+    lines = Organization.objects.in_lineage_of(
+        Organization.objects.filter(pk__in=organizations)
+    ).values("pk")
     decided = Rating.objects.filter(
         Q(review__member__in=in_scope)
-        | Q(review__member__isnull=True, review__organization__in=organizations),
+        | Q(review__member__isnull=True, review__organization__in=lines),
         stage=Stage.DECISION,
         review__cycle__in=[cycle.pk for cycle in cycles],
         level__code__in=[rules.EXCELLENT, rules.FAIL],
@@ -350,14 +366,12 @@ def flags(cycles, organizations, shown):
         organization_public_id=F("review__organization__public_id"),
         organization_name=F("review__organization__name"),
         organization_path=F("review__organization__path"),
+        line=line_of("review__organization__"),
     )
     by_subject = defaultdict(dict)
     newest = {}
     for row in decided:
-        key = row["review__member_id"] or (
-            row["review__organization_id"],
-            row["review__kind"],
-        )
+        key = row["review__member_id"] or (row["line"], row["review__kind"])
         by_subject[key][row["year"]] = row["code"]
         if row["year"] == cycles[0].year:
             newest[key] = row

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kontum_review import replica
-from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization
+from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization, line_of
 
 from . import ratings, rules
 from .models import (
@@ -1237,10 +1237,13 @@ class CycleFigures:
             ).order_by()
             for heading, subject in (
                 ("members", ["member_id"]),
-                ("organizations", ["organization_id", "kind"]),
+                # An organization by its lineage, which follows it through
+                # restructurings (organizations/restructuring.py).
+                ("organizations", ["line", "kind"]),
             ):
                 branches.append(
                     decided.filter(member__isnull=heading == "organizations")
+                    .annotate(line=line_of("organization__"))
                     .values(*subject)
                     .annotate(years=Count("*"), now=where_now)
                     .filter(years=run)

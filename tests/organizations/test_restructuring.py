@@ -321,7 +321,10 @@ class PeopleAndRolesTests(TestCase):
             {first.pk, second.pk},
         )
         rows = results.predecessor_results(self.staff, merged)
-        self.assertEqual({row.organization.pk for row in rows}, {first.pk, second.pk})
+        # Both, and whatever they themselves continue.
+        self.assertLessEqual(
+            {first.pk, second.pk}, {row.organization.pk for row in rows}
+        )
         page = self.client_for(self.staff).get(
             reverse("organizations:detail", args=[merged.public_id])
         )
@@ -378,7 +381,7 @@ class PeopleAndRolesTests(TestCase):
         )
         moved = Organization.objects.current().get(code=cell.code)
         self.assertIn(moved, Organization.objects.visible_to(secretary))
-        self.assertFalse(EndedRole.objects.exists())
+        self.assertFalse(EndedRole.objects.filter(user=secretary).exists())
 
     def test_subtree_and_ancestors_stay_one_query_each(self):
         first, second = wards()[:2]
@@ -455,6 +458,7 @@ class BadAnnexTests(TestCase):
         first, second = wards()[:2]
         cell = cells(first)[0]
         before = self.tree()
+        successions = Succession.objects.count()
         found = decision(
             lines=[
                 {"operation": "move", "code": "KHONG-CO", "parent_code": second.code},
@@ -489,7 +493,7 @@ class BadAnnexTests(TestCase):
         self.assertIn("Dòng 6", text)  # members left without a cell
         self.assertNotIn("Dòng 4", text)
         self.assertEqual(before, self.tree())
-        self.assertFalse(Succession.objects.exists())
+        self.assertEqual(successions, Succession.objects.count())
         found.refresh_from_db()
         self.assertFalse(found.is_applied)
 
@@ -601,6 +605,7 @@ class PagesTests(TestCase):
         )
 
     def test_an_annex_file_with_bad_cells_keeps_what_was_typed(self):
+        decisions = Restructuring.objects.count()
         response = self.client.post(
             reverse("organizations:restructuring_create"),
             {
@@ -619,7 +624,7 @@ class PagesTests(TestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Số 78-QĐ/TU")
-        self.assertFalse(Restructuring.objects.exists())
+        self.assertEqual(decisions, Restructuring.objects.count())
 
     def test_a_secretary_gets_403_and_other_staff_404(self):
         found = decision(lines=[{"operation": "close", "code": "X"}])

@@ -249,8 +249,9 @@ class OrganizationResultsTests(PersonasTestCase):
 
 
 # The same number of queries whatever the number of members (one page shown),
-# counting the savepoint of the atomic request.
-QUERIES = 19
+# counting the savepoint of the atomic request and the look-up of the
+# organizations it continues (none here).
+QUERIES = 20
 
 
 class OrganizationResultsQueryTests(TestCase):
