@@ -56,5 +56,7 @@ worker: setup
 	$(VENV)/bin/celery -A kontum_review worker --loglevel=info
 
 messages: setup
-	$(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=staticfiles --ignore=locale
+	$(MANAGE) makemessages -l vi --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests --ignore=staticfiles --ignore=locale --ignore=api
+	# The api app keeps its own catalogue (api/locale), DRF's missing words too.
+	cd api && ../$(PY) ../manage.py makemessages -l vi --no-obsolete
 	$(MANAGE) compilemessages -l vi --ignore=.venv --ignore=node_modules
