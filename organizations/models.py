@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kontum_review.vietnamese import fold
@@ -487,11 +488,11 @@ class Restructuring(models.Model):
 
 
 class Operation(models.TextChoices):
-    MERGE = "merge", _("Merge")
-    SPLIT = "split", _("Split")
-    MOVE = "move", _("Move")
-    RENAME = "rename", _("Rename")
-    CLOSE = "close", _("Close")
+    MERGE = "merge", pgettext_lazy("restructuring", "Merge")
+    SPLIT = "split", pgettext_lazy("restructuring", "Split")
+    MOVE = "move", pgettext_lazy("restructuring", "Move")
+    RENAME = "rename", pgettext_lazy("restructuring", "Rename")
+    CLOSE = "close", pgettext_lazy("restructuring", "Close")
 
 
 class RestructuringLine(models.Model):
