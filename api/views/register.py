@@ -52,6 +52,10 @@ class OrganizationList(mixins.ListModelMixin, ApiView):
             cycle = chosen_cycle(user, data["cycle"])
             reviewed = Review.objects.filter(cycle=cycle, organization=OuterRef("pk"))
             organizations = organizations.filter(Exists(reviewed))
+        else:
+            # The tree as it stands; a cycle's tree, with the rows a
+            # restructuring has since replaced, is asked for by its cycle.
+            organizations = organizations.current()
         return organizations
 
     def get(self, request, *args, **kwargs):
