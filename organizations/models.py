@@ -136,6 +136,12 @@ class OrganizationQuerySet(models.QuerySet):
         the cycles that reviewed them)."""
         return self.filter(superseded_by__isnull=True)
 
+    def same_line_as(self, organization):
+        """Every row of this organization: earlier ones a restructuring
+        replaced, and itself."""
+        line = organization.line
+        return self.filter(Q(pk=line) | Q(lineage=line))
+
     def in_lineage_of(self, organizations):
         """These organizations and every earlier row of the same lines."""
         lines = organizations.annotate(line=line_of()).values("line")

@@ -307,9 +307,7 @@ def yearly_cycles(cycle):
         ReviewCycle.objects.filter(
             # The committee's earlier rows too, should it have been moved or
             # renamed by a restructuring.
-            superior__in=Organization.objects.in_lineage_of(
-                Organization.objects.filter(pk=cycle.superior_id)
-            ),
+            superior__in=Organization.objects.same_line_as(cycle.superior),
             period=ReviewCycle.Period.YEAR,
             starts_on__lte=cycle.starts_on,
         )

@@ -13,7 +13,12 @@ from simple_history.utils import bulk_create_with_history
 
 from kontum_review.vietnamese import sort_key
 from members.models import Member, Post
-from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
+from organizations.models import (
+    GRASSROOTS_KINDS,
+    Organization,
+    OrganizationKind,
+    line_of,
+)
 
 from . import background, guards, ratings, rules, signals, statistics
 from .models import (
@@ -272,18 +277,22 @@ def carry_over_open_actions(cycle, member_ids=None):
     the collectives. Items already carried are skipped: running it twice adds
     nothing.
     """
+    # The committee's and its collectives' earlier rows, should a restructuring
+    # have replaced them, count as theirs (organizations/restructuring.py).
     actions = RemedyAction.objects.filter(
-        review__cycle__superior=cycle.superior,
+        review__cycle__superior__in=Organization.objects.same_line_as(cycle.superior),
         review__cycle__starts_on__lt=cycle.starts_on,
     ).exclude(status=RemedyAction.Status.DONE)
     # Ids only: an opening calls this for each thousand members.
     if member_ids is None:
-        actions = actions.filter(review__member__isnull=True)
+        actions = actions.filter(review__member__isnull=True).annotate(
+            line=line_of("review__organization__")
+        )
         targets = {
-            (organization_id, kind): pk
-            for pk, organization_id, kind in cycle.reviews.filter(
-                member__isnull=True
-            ).values_list("pk", "organization_id", "kind")
+            (line, kind): pk
+            for pk, line, kind in cycle.reviews.filter(member__isnull=True)
+            .annotate(line=line_of("organization__"))
+            .values_list("pk", "line", "kind")
         }
     else:
         actions = actions.filter(review__member__in=member_ids)
@@ -300,9 +309,7 @@ def carry_over_open_actions(cycle, member_ids=None):
         "review__cycle__starts_on", "review", "number"
     ):
         old = action.review
-        key = (
-            old.member_id if member_ids is not None else (old.organization_id, old.kind)
-        )
+        key = old.member_id if member_ids is not None else (action.line, old.kind)
         target = targets.get(key)
         if target is None or action.pk in carried:
             continue

@@ -1383,13 +1383,17 @@ def trend_cycles(cycle, cycles=None):
 
     Drafts are left out, except the cycle itself.
     """
+    # The committee's cycles before a restructuring replaced its row count too.
+    line = cycle.superior.line
     if cycles is None:
-        cycles = ReviewCycle.objects.filter(superior_id=cycle.superior_id)
+        cycles = ReviewCycle.objects.filter(
+            superior__in=Organization.objects.same_line_as(cycle.superior)
+        ).select_related("superior")
     return sorted(
         (
             c
             for c in cycles
-            if c.superior_id == cycle.superior_id
+            if c.superior.line == line
             and c.period == cycle.period
             and c.starts_on <= cycle.starts_on
             and (c.status != ReviewCycle.Status.DRAFT or c.pk == cycle.pk)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from organizations.models import OrganizationKind
+from organizations.models import Organization, OrganizationKind
 
 from .. import rules, statistics
 from ..forms.review import addressed_items
@@ -710,7 +710,9 @@ def summary_context(cycle, review, organization):
     levels = figures.levels
     previous = list(
         ReviewCycle.objects.filter(
-            superior=cycle.superior, period=cycle.period, starts_on__lt=cycle.starts_on
+            superior__in=Organization.objects.same_line_as(cycle.superior),
+            period=cycle.period,
+            starts_on__lt=cycle.starts_on,
         )
         .select_related("superior", "regime")
         .order_by("-starts_on")[:PREVIOUS_CYCLES]

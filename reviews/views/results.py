@@ -76,7 +76,7 @@ def organization_results(request, public_id, organization_id):
             "predecessors": results.predecessor_results(request.user, organization),
             "other_cycles": list(
                 ReviewCycle.objects.visible_to(request.user)
-                .filter(superior=cycle.superior)
+                .filter(superior__in=Organization.objects.same_line_as(cycle.superior))
                 .exclude(pk=cycle.pk)
                 .order_by("-starts_on")
             ),

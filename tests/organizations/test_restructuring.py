@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import Member
 from organizations import restructuring
@@ -31,8 +32,18 @@ from organizations.models import (
     Role,
     Succession,
 )
-from reviews import results, services
-from reviews.models import Rating, ReportJob, ReviewCycle
+from reviews import results, rules, services
+from reviews.guards import closed_cycle_writes
+from reviews.models import (
+    CarryOverItem,
+    CycleJob,
+    Rating,
+    RatingLevel,
+    RemedyAction,
+    ReportJob,
+    Review,
+    ReviewCycle,
+)
 from reviews.reports import documents
 from tests.factories import UserFactory, grant
 
@@ -643,3 +654,104 @@ class PagesTests(TestCase):
             ).status_code,
             404,
         )
+
+
+class ContinuityTests(TestCase):
+    """What follows an organization that moves: its open remedy actions into
+    the next cycle, and its run of ratings into the multi-year flags."""
+
+    @classmethod
+    def setUpTestData(cls):
+        world()
+        cls.staff = User.objects.get(username="staff")
+        cls.latest = ReviewCycle.objects.latest("starts_on")
+        first, second = wards()[:2]
+        cls.cell = cells(first)[0]
+        cls.collective = cls.latest.reviews.get(
+            organization=cls.cell, kind=Review.Kind.ORGANIZATION
+        )
+        with closed_cycle_writes():
+            cls.action = RemedyAction.objects.create(
+                review=cls.collective,
+                number=99,
+                shortcoming="Sinh hoạt chi bộ chưa đều",
+                content="Sinh hoạt đúng kỳ hằng tháng",
+                owner="Bí thư chi bộ",
+                deadline=cls.latest.ends_on,
+            )
+        restructuring.apply(
+            decision(
+                lines=[
+                    {
+                        "operation": "move",
+                        "code": cls.cell.code,
+                        "parent_code": second.code,
+                    }
+                ]
+            ),
+            cls.staff,
+            today=EFFECTIVE,
+        )
+        cls.moved = Organization.objects.current().get(code=cls.cell.code)
+
+    def next_cycle(self):
+        cycle = ReviewCycle.objects.create(
+            name="Năm sau",
+            year=self.latest.year + 1,
+            starts_on=self.latest.starts_on.replace(year=self.latest.year + 1),
+            ends_on=self.latest.ends_on.replace(year=self.latest.year + 1),
+            regime=self.latest.regime,
+            superior=self.latest.superior,
+        )
+        services.open_cycle(
+            CycleJob.objects.create(cycle=cycle, requested_by=self.staff)
+        )
+        return cycle
+
+    def test_an_open_remedy_action_is_carried_to_the_moved_cell(self):
+        cycle = self.next_cycle()
+        item = CarryOverItem.objects.get(remedy_action=self.action)
+        self.assertEqual(item.review.cycle, cycle)
+        self.assertEqual(item.review.organization, self.moved)
+
+    def test_the_moved_cells_run_of_ratings_goes_on(self):
+        cycle = self.next_cycle()
+        cycle.status = ReviewCycle.Status.PUBLISHED
+        cycle.save(update_fields=["status"])
+        yearly = results.yearly_cycles(cycle)
+        excellent = RatingLevel.objects.get(regime=cycle.regime, code=rules.EXCELLENT)
+        with closed_cycle_writes():
+            for year_cycle in yearly:
+                review = year_cycle.reviews.get(
+                    organization__in=Organization.objects.same_line_as(self.moved),
+                    kind=Review.Kind.ORGANIZATION,
+                )
+                Rating.objects.filter(
+                    review=review, stage=Rating.Stage.DECISION
+                ).delete()
+                Rating.objects.create(
+                    review=review,
+                    stage=Rating.Stage.DECISION,
+                    level=RatingLevel.objects.get(
+                        regime=year_cycle.regime, code=rules.EXCELLENT
+                    ),
+                    set_by=self.staff,
+                    set_at=timezone.now(),
+                )
+        self.assertGreaterEqual(len(yearly), results.EXCELLENT_RUN)
+        self.assertTrue(excellent)
+        found, _failing = results.flags(
+            yearly,
+            Organization.objects.subtree_of(cycle.superior).values("pk"),
+            {c.pk for c in yearly},
+        )
+        runs = {
+            flag.row["review__organization_id"]: flag.years
+            for flag in found
+            if flag.row["review__member_id"] is None
+        }
+        self.assertIn(self.moved.pk, runs)
+        self.assertEqual(
+            len(runs[self.moved.pk]), len(yearly[: len(runs[self.moved.pk])])
+        )
+        self.assertGreaterEqual(len(runs[self.moved.pk]), results.EXCELLENT_RUN)
