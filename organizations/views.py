@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +13,13 @@ from members.models import Member
 
 from . import restructuring
 from .forms import LineForm, LineFormSet, OrganizationFilterForm, RestructuringForm
-from .models import Organization, OrganizationKind, Restructuring, RestructuringLine
+from .models import (
+    Organization,
+    OrganizationKind,
+    Restructuring,
+    RestructuringLine,
+    Succession,
+)
 
 PAGE_SIZE = 50
 
@@ -94,12 +100,31 @@ def kept_committees(user):
     return kept
 
 
-def get_restructuring(user, public_id):
-    """A decision entered in the user's staff subtrees; outsiders get 404."""
-    queryset = Restructuring.objects.filter(
-        committee__in=Organization.objects.kept_by(user).values("pk")
-    ).select_related("committee", "created_by", "applied_by")
-    return get_object_or_404(queryset, public_id=public_id)
+def visible_restructurings(user):
+    """Decisions a staff member reads: those of the committees they keep, and
+    those that changed organizations they keep (a decision of the committee
+    above that merged their wards, say)."""
+    kept = Organization.objects.kept_by(user).values("pk")
+    touched = Succession.objects.filter(
+        Q(predecessor__in=kept) | Q(successor__in=kept)
+    ).values("restructuring")
+    return Restructuring.objects.filter(Q(committee__in=kept) | Q(pk__in=touched))
+
+
+def get_restructuring(user, public_id, *, acting=False):
+    """A decision the user may read, or with `acting` change or apply (the
+    staff of its committee only); outsiders get 404."""
+    queryset = (
+        Restructuring.objects.filter(
+            committee__in=Organization.objects.kept_by(user).values("pk")
+        )
+        if acting
+        else visible_restructurings(user)
+    )
+    return get_object_or_404(
+        queryset.select_related("committee", "created_by", "applied_by"),
+        public_id=public_id,
+    )
 
 
 @login_required
@@ -107,9 +132,7 @@ def get_restructuring(user, public_id):
 def restructuring_list(request):
     kept_committees(request.user)
     decisions = (
-        Restructuring.objects.filter(
-            committee__in=Organization.objects.kept_by(request.user).values("pk")
-        )
+        visible_restructurings(request.user)
         .select_related("committee")
         .annotate(line_count=Count("lines"))
         .order_by("-effective_on", "-pk")
@@ -124,7 +147,7 @@ def restructuring_edit(request, public_id=None):
     committees = kept_committees(request.user)
     decision = None
     if public_id is not None:
-        decision = get_restructuring(request.user, public_id)
+        decision = get_restructuring(request.user, public_id, acting=True)
         if decision.is_applied:
             raise PermissionDenied
     form = RestructuringForm(
@@ -224,7 +247,7 @@ def preview(decision, user):
 @login_required
 @require_POST
 def restructuring_apply(request, public_id):
-    decision = get_restructuring(request.user, public_id)
+    decision = get_restructuring(request.user, public_id, acting=True)
     try:
         restructuring.apply(
             decision,
@@ -246,7 +269,7 @@ def restructuring_apply(request, public_id):
 @login_required
 @require_POST
 def restructuring_delete(request, public_id):
-    decision = get_restructuring(request.user, public_id)
+    decision = get_restructuring(request.user, public_id, acting=True)
     if decision.is_applied:
         raise PermissionDenied
     decision.delete()

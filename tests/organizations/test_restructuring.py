@@ -755,3 +755,35 @@ class ContinuityTests(TestCase):
             len(runs[self.moved.pk]), len(yearly[: len(runs[self.moved.pk])])
         )
         self.assertGreaterEqual(len(runs[self.moved.pk]), results.EXCELLENT_RUN)
+
+
+class ReadingAboveTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        world()
+        cls.staff = User.objects.get(username="staff")
+
+    def test_staff_read_the_decision_above_that_changed_their_tree(self):
+        first, second = wards()[:2]
+        found = decision(
+            lines=[
+                {"operation": "merge", "code": first.code, "target_code": second.code}
+            ]
+        )
+        self.client.force_login(self.staff)
+        detail = reverse("organizations:restructuring", args=[found.public_id])
+        # A draft of the committee above is not theirs to read.
+        self.assertEqual(self.client.get(detail).status_code, 404)
+        restructuring.apply(found, self.staff, today=EFFECTIVE)
+        self.assertContains(
+            self.client.get(reverse("organizations:restructurings")), found.number
+        )
+        page = self.client.get(detail)
+        self.assertContains(page, first.name)
+        self.assertNotContains(page, f"restructurings/{found.public_id}/apply/")
+        self.assertEqual(
+            self.client.get(
+                reverse("organizations:restructuring_edit", args=[found.public_id])
+            ).status_code,
+            404,
+        )
