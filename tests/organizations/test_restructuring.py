@@ -8,6 +8,7 @@ committee restructures between cycles.
 import datetime
 import io
 import re
+import subprocess
 import tempfile
 from io import StringIO
 from pathlib import Path
@@ -106,6 +107,23 @@ def workbook_values(content):
     ]
 
 
+def pdf_text(cycle, organization=None):
+    """The summary (or an organization's collective report) as pdftotext reads it."""
+    kind = ReportJob.Kind.COLLECTIVE_REPORT if organization else ReportJob.Kind.SUMMARY
+    pdf = documents.render_pdf(
+        documents.render_html(kind, cycle, organization=organization)
+    )
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        return subprocess.run(
+            ["pdftotext", "-raw", handle.name, "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+
+
 class PastFiguresTests(TestCase):
     """A past cycle's figures, documents and pages, before and after."""
 
@@ -168,6 +186,25 @@ class PastFiguresTests(TestCase):
         self.assertEqual(before["report"], after["report"])
         for was, now in zip(before["pages"], after["pages"], strict=True):
             self.assertEqual(was.decode(), now.decode())
+
+    def test_the_summary_pdf_reads_the_same_after_a_merge(self):
+        first, second = wards()[:2]
+        cycle = past_cycle()
+        before = pdf_text(cycle)
+        new = {"new_code": "KT.PKT", "new_name": "Đảng bộ phường Kon Tum"}
+        restructuring.apply(
+            decision(
+                lines=[
+                    {"operation": "merge", "code": first.code, **new},
+                    {"operation": "merge", "code": second.code, **new},
+                ]
+            ),
+            self.staff,
+            today=EFFECTIVE,
+        )
+        cache.clear()
+        self.assertEqual(before, pdf_text(ReviewCycle.objects.get(pk=cycle.pk)))
+        self.assertIn(first.name, before + pdf_text(cycle, first))
 
     def test_a_merge_of_two_wards_into_a_new_one(self):
         first, second = wards()[:2]
@@ -636,6 +673,43 @@ class PagesTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Số 78-QĐ/TU")
         self.assertEqual(decisions, Restructuring.objects.count())
+
+    def test_an_xlsx_annex_with_vietnamese_headers_fills_the_lines(self):
+        first, second = wards()[:2]
+        cell = cells(first)[0]
+        book = openpyxl.Workbook()
+        book.active.append(["Thao tác", "Mã", "Mã cấp trên"])
+        book.active.append(["Điều chuyển", cell.code, second.code])
+        content = io.BytesIO()
+        book.save(content)
+        response = self.client.post(
+            reverse("organizations:restructuring_create"),
+            {
+                "number": "Số 79-QĐ/TU",
+                "signed_on": "2026-01-01",
+                "issued_by": "Ban Thường vụ",
+                "effective_on": "2026-01-01",
+                "committee": self.client.get(
+                    reverse("organizations:restructuring_create")
+                )
+                .context["form"]
+                .fields["committee"]
+                .queryset.first()
+                .pk,
+                "annex": SimpleUploadedFile("phu-luc.xlsx", content.getvalue()),
+                "lines-TOTAL_FORMS": "3",
+                "lines-INITIAL_FORMS": "0",
+            },
+        )
+        found = Restructuring.objects.get(number="Số 79-QĐ/TU")
+        self.assertRedirects(
+            response, reverse("organizations:restructuring", args=[found.public_id])
+        )
+        (line,) = found.lines.all()
+        self.assertEqual(
+            (line.number, line.operation, line.code, line.parent_code),
+            (2, "move", cell.code, second.code),
+        )
 
     def test_a_secretary_gets_403_and_other_staff_404(self):
         found = decision(lines=[{"operation": "close", "code": "X"}])
