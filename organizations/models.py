@@ -132,7 +132,7 @@ class OrganizationQuerySet(models.QuerySet):
 
     def current(self):
         """The tree as it stands: not closed, merged away or replaced by a
-        restructuring (organizations/restructuring.py keeps the old rows for
+        restructuring (organizations/restructuring/ keeps the old rows for
         the cycles that reviewed them)."""
         return self.filter(superseded_by__isnull=True)
 
@@ -429,7 +429,7 @@ class Restructuring(models.Model):
 
     Entered on a page or read from the decision's annex (a spreadsheet), kept as
     a draft with its preview until staff apply it, then applied in one
-    transaction by organizations/restructuring.py. Applying never rewrites a row
+    transaction by organizations/restructuring/. Applying never rewrites a row
     a past cycle reviewed (see `Organization.superseded_by`).
     """
 

@@ -278,7 +278,7 @@ def carry_over_open_actions(cycle, member_ids=None):
     nothing.
     """
     # The committee's and its collectives' earlier rows, should a restructuring
-    # have replaced them, count as theirs (organizations/restructuring.py).
+    # have replaced them, count as theirs (organizations/restructuring/).
     actions = RemedyAction.objects.filter(
         review__cycle__superior__in=Organization.objects.same_line_as(cycle.superior),
         review__cycle__starts_on__lt=cycle.starts_on,

@@ -1238,7 +1238,7 @@ class CycleFigures:
             for heading, subject in (
                 ("members", ["member_id"]),
                 # An organization by its lineage, which follows it through
-                # restructurings (organizations/restructuring.py).
+                # restructurings (organizations/restructuring/).
                 ("organizations", ["line", "kind"]),
             ):
                 branches.append(
