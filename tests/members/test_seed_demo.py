@@ -48,7 +48,9 @@ class SeedDemoTests(TestCase):
     def test_default_demo_is_the_kon_tum_city_tree(self):
         output = self.seed()
         self.assertEqual(Member.objects.count(), 8000)
-        grassroots = Organization.objects.filter(
+        grassroots = Organization.objects.active_on(
+            demo.DECISION["effective_on"] - demo.ONE_DAY
+        ).filter(
             kind__in=[
                 OrganizationKind.GRASSROOTS_COMMITTEE,
                 OrganizationKind.GRASSROOTS_CELL,
@@ -143,7 +145,9 @@ class DemoHistoryTests(TestCase):
             reviews = cycle.reviews.all()
             self.assertEqual(
                 reviews.count(),
-                Organization.objects.exclude(kind="superior").count()
+                Organization.objects.active_on(cycle.ends_on)
+                .exclude(kind="superior")
+                .count()
                 + reviews.filter(kind="leadership").count()
                 + reviews.filter(kind="individual").count(),
             )
