@@ -29,6 +29,7 @@ from kontum_review.admin import (
     FoldedSearchMixin,
     ReferenceDataAdmin,
     SubtreeAdmin,
+    autocomplete_source,
     manageable_users,
 )
 from kontum_review.users import (
@@ -397,6 +398,23 @@ class OrganizationTypeAdmin(ReferenceDataAdmin, SimpleHistoryAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
+class StandingFilter(admin.SimpleListFilter):
+    """Organizations as the tree stands, or those a restructuring ended."""
+
+    title = _("standing")
+    parameter_name = "standing"
+
+    def lookups(self, request, model_admin):
+        return [("current", _("In the tree now")), ("ended", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "current":
+            return queryset.current()
+        if self.value() == "ended":
+            return queryset.exclude(superseded_by=None)
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(
     SubtreeAdmin, FoldedSearchMixin, SpreadsheetImportExportMixin, SimpleHistoryAdmin
@@ -413,7 +431,7 @@ class OrganizationAdmin(
         "active_from",
         "active_until",
     ]
-    list_filter = ["kind", "org_type", "depth"]
+    list_filter = [StandingFilter, "kind", "org_type", "depth"]
     list_select_related = ["org_type", "parent"]
     search_fields = ["search_text"]
     autocomplete_fields = ["org_type", "parent"]
@@ -440,14 +458,28 @@ class OrganizationAdmin(
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
+        if obj is not None and not obj.is_current:
+            # Kept as the cycles that reviewed it saw it: never changed again.
+            return self.fields
         if self.heads_subtree(request, obj):
             return [*fields, "parent", "kind"]
         return fields
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not self.heads_subtree(
-            request, obj
+        return (
+            super().has_delete_permission(request, obj)
+            and not self.heads_subtree(request, obj)
+            and (obj is None or obj.is_current)
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """A form's organization picker offers the tree as it stands."""
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        if autocomplete_source(request, self.admin_site) is not None:
+            queryset = queryset.current()
+        return queryset, may_have_duplicates
 
 
 @admin.register(Role)

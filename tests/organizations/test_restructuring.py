@@ -861,3 +861,64 @@ class ReadingAboveTests(TestCase):
             ).status_code,
             404,
         )
+
+
+class AdminTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        world()
+        cls.staff = User.objects.get(username="staff")
+        cls.root = UserFactory(username="root", is_staff=True, is_superuser=True)
+        first, second = wards()[:2]
+        cls.cell = cells(first)[0]
+        restructuring.apply(
+            decision(
+                lines=[
+                    {
+                        "operation": "move",
+                        "code": cls.cell.code,
+                        "parent_code": second.code,
+                    }
+                ]
+            ),
+            cls.staff,
+            today=EFFECTIVE,
+        )
+        cls.moved = Organization.objects.current().get(code=cls.cell.code)
+        cls.cell.refresh_from_db()
+
+    def setUp(self):
+        self.client.force_login(self.root)
+
+    def test_an_ended_organization_is_read_only_in_the_admin(self):
+        url = reverse("admin:organizations_organization_change", args=[self.cell.pk])
+        page = self.client.get(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(list(page.context["adminform"].form.fields), [])
+        self.client.post(url, {"name": "Đổi tên quá khứ", "code": "X"})
+        self.cell.refresh_from_db()
+        self.assertNotEqual(self.cell.name, "Đổi tên quá khứ")
+        delete = reverse("admin:organizations_organization_delete", args=[self.cell.pk])
+        self.assertEqual(self.client.get(delete).status_code, 403)
+
+    def test_pickers_offer_the_tree_as_it_stands(self):
+        response = self.client.get(
+            reverse("admin:autocomplete"),
+            {
+                "app_label": "members",
+                "model_name": "member",
+                "field_name": "organization",
+                "term": self.moved.code,
+            },
+        )
+        offered = {row["id"] for row in response.json()["results"]}
+        self.assertIn(str(self.moved.pk), offered)
+        self.assertNotIn(str(self.cell.pk), offered)
+
+    def test_the_changelist_filters_ended_organizations(self):
+        url = reverse("admin:organizations_organization_changelist")
+        ended = self.client.get(url, {"standing": "ended"})
+        self.assertIn(self.cell, ended.context["cl"].result_list)
+        self.assertNotIn(self.moved, ended.context["cl"].result_list)
+        current = self.client.get(url, {"standing": "current"})
+        self.assertNotIn(self.cell, current.context["cl"].result_list)
