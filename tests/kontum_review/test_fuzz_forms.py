@@ -51,7 +51,7 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from organizations.models import Role
+from organizations.models import Restructuring, Role
 from reviews import ratings, services
 from reviews.models import (
     Assignment,
@@ -98,6 +98,33 @@ WITHOUT_FORMS = {
     "javascript-catalog": "Django's translation catalogue for scripts",
     "reviews:report_download": "a file download of a finished job; no input",
     "admin_password_reset": "a redirect to password_reset",
+    "organizations:restructuring_apply": (
+        "a button with no field, shown only when the decision can be applied; "
+        "its refusals are tests/organizations/test_restructuring.py's"
+    ),
+    # The token API answers JSON to tokens, never to a session: its query
+    # strings, bodies and files are probed in tests/api (test_conventions.py,
+    # test_writes.py, test_matrix.py).
+    **{
+        f"api:{name}": "the token API; see tests/api"
+        for name in (
+            "schema",
+            "docs",
+            "organizations",
+            "organization",
+            "cycles",
+            "cycle",
+            "cycle_organizations",
+            "members",
+            "member",
+            "results",
+            "remedy_plans",
+            "remedy_action",
+            "statistics",
+            "imports",
+            "import",
+        )
+    },
 }
 
 # Values -----------------------------------------------------------------------
@@ -306,6 +333,17 @@ class Visit:
         address = reverse(self.route, args=args)
         return f"{address}?{self.query.format(case=case)}" if self.query else address
 
+
+# A decision that moves cell B under the committee: the running cycle refuses it.
+RESTRUCTURING = {
+    "number": "Số 5-QĐ/TU",
+    "signed_on": "2026-12-01",
+    "issued_by": "Ban Thường vụ",
+    "effective_on": "2026-12-01",
+    "lines-0-operation": "move",
+    "lines-0-code": "{case.cell_b.code}",
+    "lines-0-parent_code": "{case.committee.code}",
+}
 
 # Read or guessed by every page that lists or filters.
 QUERY_PARAMS = ("page", "org", "q", "next")
@@ -516,6 +554,17 @@ class SelfReviewFuzzTests(FuzzTestCase):
         cls.secretary_b.save()
         cls.reset_uid = urlsafe_base64_encode(force_bytes(cls.secretary_b.pk))
         cls.reset_token = default_token_generator.make_token(cls.secretary_b)
+        cls.restructuring = Restructuring.objects.create(
+            number="Số 4-QĐ/TU",
+            signed_on=datetime.date(2026, 12, 1),
+            issued_by="Ban Thường vụ",
+            effective_on=datetime.date(2026, 12, 1),
+            committee=cls.committee,
+            created_by=cls.staff,
+        )
+        cls.restructuring.lines.create(
+            number=1, operation="close", code=cls.cell_b.code, target_code="X"
+        )
 
     visits = [
         Visit("home", "staff", "home", posts=("logout", "set_language")),
@@ -704,6 +753,29 @@ class SelfReviewFuzzTests(FuzzTestCase):
         ),
         Visit(
             "remedies_overdue", "secretary_a", "reviews:remedies_overdue", ("cycle",)
+        ),
+        Visit("restructurings", "staff", "organizations:restructurings"),
+        Visit(
+            "restructuring_create",
+            "staff",
+            "organizations:restructuring_create",
+            posts=("organizations:restructuring_create",),
+            valid=RESTRUCTURING,
+        ),
+        Visit(
+            "restructuring_edit",
+            "staff",
+            "organizations:restructuring_edit",
+            ("restructuring",),
+            posts=("organizations:restructuring_edit",),
+            valid=RESTRUCTURING,
+        ),
+        Visit(
+            "restructuring",
+            "staff",
+            "organizations:restructuring",
+            ("restructuring",),
+            posts=("organizations:restructuring_delete",),
         ),
     ]
 
