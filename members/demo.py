@@ -521,7 +521,7 @@ def create_organizations(specs):
 
 def base_code(code):
     """The code an organization was built with: a row a restructuring
-    replaced keeps it archived as "CODE~pk" (organizations/restructuring.py)."""
+    replaced keeps it archived as "CODE~pk" (organizations/restructuring/)."""
     return code.split("~", 1)[0]
 
 
@@ -1320,7 +1320,7 @@ def create_accounts(organizations):
 # of two neighbouring wards moved to it, and the block committee of the city's
 # agencies removed, its grassroots organizations placed directly under the
 # city. The cycles up to 2024 keep the rows they reviewed; 2025 and the current
-# year run on the new tree (organizations/restructuring.py).
+# year run on the new tree (organizations/restructuring/).
 
 
 def restructure(organizations, today):

@@ -379,6 +379,45 @@ class PeopleAndRolesTests(TestCase):
         self.assertContains(page, first.name)
         self.assertContains(page, second.name)
 
+    def test_a_new_merged_organization_continues_the_years_the_annex_says(self):
+        first, second = wards()[:2]
+        new = {"new_code": "KT.PKT", "new_name": "Đảng bộ phường Kon Tum"}
+        restructuring.apply(
+            decision(
+                lines=[
+                    {"operation": "merge", "code": first.code, **new},
+                    {
+                        "operation": "merge",
+                        "code": second.code,
+                        "keeps_flags": True,
+                        **new,
+                    },
+                ]
+            ),
+            self.staff,
+            today=EFFECTIVE,
+        )
+        merged = Organization.objects.current().get(code="KT.PKT")
+        self.assertEqual(merged.line, second.line)
+        self.assertIn(second, Organization.objects.same_line_as(merged))
+        self.assertNotIn(first, Organization.objects.same_line_as(merged))
+
+    def test_an_existing_target_keeps_its_own_years(self):
+        first, second = wards()[:2]
+        found = decision(
+            lines=[
+                {
+                    "operation": "merge",
+                    "code": first.code,
+                    "target_code": second.code,
+                    "keeps_flags": True,
+                }
+            ]
+        )
+        with self.assertRaises(restructuring.Refused) as refused:
+            restructuring.apply(found, self.staff, today=EFFECTIVE)
+        self.assertIn("Dòng 1", str(refused.exception))
+
     def test_the_old_secretary_sees_nothing_of_the_merged_ward(self):
         first, second = wards()[:2]
         secretary = UserFactory()
