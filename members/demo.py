@@ -1274,7 +1274,14 @@ def create_accounts(organizations):
     # Staff keep the tree and the register, and create the users they assign.
     staff_group.permissions.set(
         Permission.objects.filter(
-            Q(content_type__app_label__in=["organizations", "members", "reviews"])
+            Q(
+                content_type__app_label__in=[
+                    "organizations",
+                    "members",
+                    "reviews",
+                    "api",
+                ]
+            )
             | Q(content_type__app_label="auth", content_type__model="user")
         )
     )

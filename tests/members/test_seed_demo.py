@@ -2,7 +2,7 @@ import datetime
 from collections import Counter
 from io import StringIO
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
@@ -92,6 +92,10 @@ class SeedDemoTests(TestCase):
         # The province above heads the city committee's documents, runs nothing.
         self.assertEqual(staff.parent.code, demo.PROVINCE_CODE)
         self.assertFalse(staff.parent.review_cycles.exists())
+        # Staff issue the API's tokens for the city.
+        self.assertTrue(
+            get_user_model().objects.get(username="staff").has_perm("api.add_apitoken")
+        )
 
     def test_if_empty_leaves_an_existing_database_alone(self):
         Organization.objects.create(
