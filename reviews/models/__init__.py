@@ -1,0 +1,61 @@
+"""The review app's models, one module per part of the year; every name is
+imported from here (`from reviews.models import Review`), as before the split."""
+
+from .cycles import (
+    MAX_REMINDER_DAYS,
+    CycleExclusion,
+    CycleJob,
+    ReviewCycle,
+    ReviewCycleQuerySet,
+)
+from .exemptions import ExemptionQuerySet, StepExemption
+from .focus import FocusArea, FocusIndicator, IndicatorValue
+from .meetings import Attendance, Meeting, MeetingItem
+from .publishing import CycleReopening, Notice, ResultMailing
+from .ratings import Discipline, Rating
+from .regimes import LEVEL_CODES, RatingLevel, Regime, percent_field
+from .remedies import CarryOverItem, Conclusion, RemedyAction
+from .reports import ReportJob
+from .reviews import CyclePost, Review, ReviewQuerySet, ReviewTally
+from .suggestions import Assignment, Suggestion, SuggestionAnswer, SuggestionItem
+from .templates import FormSection, FormTemplate, ScoreCriterion
+
+__all__ = [
+    "percent_field",
+    "Regime",
+    "RatingLevel",
+    "LEVEL_CODES",
+    "ReviewCycleQuerySet",
+    "ReviewCycle",
+    "CycleJob",
+    "CycleExclusion",
+    "MAX_REMINDER_DAYS",
+    "FocusArea",
+    "FocusIndicator",
+    "IndicatorValue",
+    "FormTemplate",
+    "FormSection",
+    "ScoreCriterion",
+    "ReviewQuerySet",
+    "Review",
+    "ReviewTally",
+    "CyclePost",
+    "Suggestion",
+    "SuggestionItem",
+    "SuggestionAnswer",
+    "Assignment",
+    "Meeting",
+    "Attendance",
+    "MeetingItem",
+    "Rating",
+    "Discipline",
+    "Conclusion",
+    "RemedyAction",
+    "CarryOverItem",
+    "Notice",
+    "ResultMailing",
+    "CycleReopening",
+    "ExemptionQuerySet",
+    "StepExemption",
+    "ReportJob",
+]
