@@ -258,7 +258,6 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         than lost.
         """
         from reviews import background
-        from reviews.tasks import send_mail_task
 
         subject = "".join(loader.render_to_string(subject_template_name, context))
         message = {
@@ -270,7 +269,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         if html_email_template_name is not None:
             message["html"] = loader.render_to_string(html_email_template_name, context)
         background.start(
-            send_mail_task,
+            "reviews.tasks.send_mail_task",
             message,
             on_unsent=lambda error: send_message(message),
         )

@@ -184,6 +184,6 @@ def import_task(job_id):
 def resend_import_jobs(inline=False):
     """Send the import jobs no worker holds: unsent pending ones, stale running ones.
 
-    For reviews.background.sweep, next to the other kinds of job.
+    For reviews.tasks.sweep, next to the other kinds of job.
     """
     return background.resend(ImportJob, import_task, inline=inline)

@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from organizations.models import Organization, OrganizationKind, Role
 
-from .models import Review, ReviewCycle
-from .services import EDITABLE_STATES
+from .models import EDITABLE_STATES, Review, ReviewCycle
 
 
 def get_cycle(user, public_id):

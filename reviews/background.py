@@ -8,9 +8,10 @@ and the job's page shows its progress as it would with a worker.
 JOBS_IN_THREAD = False (the tests) runs it in the request.
 
 The job row is the record, never the message. If the broker cannot be reached
-the request goes on: the job stays pending and `sweep` sends it once the broker
-is back. `sweep` runs every minute on Celery beat (kontum_review/celery.py), or
-from `manage.py sweep_jobs` on an install without beat.
+the request goes on: the job stays pending and `reviews.tasks.sweep` sends it
+once the broker is back; it runs every minute on Celery beat
+(kontum_review/celery.py), or from `manage.py sweep_jobs` on an install
+without beat.
 """
 
 import logging
@@ -34,6 +35,7 @@ def start(task, job_id, on_unsent=None, inline=False):
     `inline` runs the task here on the embedded default (a command, whose
     daemon threads would die with it).
     """
+    task = named(task)
     if task.app.conf.task_always_eager:
         if inline or not getattr(settings, "JOBS_IN_THREAD", True):
             task.delay(job_id)
@@ -55,6 +57,16 @@ def start(task, job_id, on_unsent=None, inline=False):
             on_unsent(error)
         return False
     return True
+
+
+def named(task):
+    """The task itself, from its name: services enqueue tasks by name, so a
+    service never imports the tasks that call it (see ARCHITECTURE.md)."""
+    if isinstance(task, str):
+        from celery import current_app
+
+        return current_app.tasks[task]
+    return task
 
 
 def run_in_thread(task, job_id):
@@ -108,7 +120,8 @@ def unheld(model):
 
 
 def resend(model, task, inline=False, give_up=None):
-    """Send each unheld job of `model` to `task` again; return how many were sent.
+    """Send each unheld job of `model` to `task` (or its name) again; return how
+    many were sent.
 
     With `give_up(job_ids)`, the stale jobs already tried JOB_MAX_ATTEMPTS times
     are handed to it instead (to be marked failed).
@@ -127,21 +140,3 @@ def resend(model, task, inline=False, give_up=None):
         start(task, job_id, inline=inline)
         for job_id in jobs.values_list("pk", flat=True)
     )
-
-
-def sweep(inline=False):
-    """Send the jobs no worker holds: unsent or lost pending ones, stale running ones.
-
-    Returns what was sent, by kind of job.
-    """
-    from organizations.tasks import resend_import_jobs
-
-    from .reports import pipeline
-    from .tasks import resend_cycle_jobs, resend_result_mailings
-
-    return {
-        "reports": pipeline.sweep(inline=inline),
-        "cycle_openings": resend_cycle_jobs(inline=inline),
-        "result_mailings": resend_result_mailings(inline=inline),
-        "imports": resend_import_jobs(inline=inline),
-    }

@@ -80,14 +80,14 @@ def publish_results(cycle, user):
     note_publication(cycle, len(mails))
     if mails:
         # Tens of thousands of mails go to the worker, never into the request;
-        # the mailing row keeps them if the broker is down (background.sweep).
-        from .tasks import send_result_mails_task
-
+        # the mailing row keeps them if the broker is down (tasks.sweep).
         mailing = ResultMailing.objects.create(
             cycle=cycle, recipients=[list(pair) for pair in mails]
         )
         transaction.on_commit(
-            partial(background.start, send_result_mails_task, mailing.pk)
+            partial(
+                background.start, "reviews.tasks.send_result_mails_task", mailing.pk
+            )
         )
     return len(wanted)
 

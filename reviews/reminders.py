@@ -427,7 +427,6 @@ def tell_returned(review):
     from kontum_review.accounts import send_message
 
     from . import background
-    from .tasks import send_mail_task
 
     user = review.member.user if review.member_id else None
     if user is None or not user.is_active:
@@ -455,5 +454,7 @@ def tell_returned(review):
         "to": [address],
     }
     background.start(
-        send_mail_task, message, on_unsent=lambda error: send_message(message)
+        "reviews.tasks.send_mail_task",
+        message,
+        on_unsent=lambda error: send_message(message),
     )

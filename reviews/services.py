@@ -57,8 +57,6 @@ TRANSITION_LABELS = {
     Status.PUBLISHED: gettext_lazy("Publish the results"),
     Status.LOCKED: gettext_lazy("Lock the cycle"),
 }
-# Reviews whose form may still change, by cycle state.
-EDITABLE_STATES = (Status.SELF_REVIEW,)
 
 
 class TransitionRefused(Exception):
@@ -112,8 +110,6 @@ def review_cell(organization, by_id):
 
 def request_cycle_opening(cycle, user):
     """Record the job and run it after the commit (a worker, or in-process)."""
-    from .tasks import open_cycle_task
-
     found = blockers(cycle, Status.SELF_REVIEW)
     if found:
         raise TransitionRefused(found)
@@ -127,7 +123,9 @@ def request_cycle_opening(cycle, user):
         return job  # a worker holds it, or it was only just sent
     # A new request, or one asked again for an opening no worker holds (never
     # sent, or its worker lost): send it now rather than wait for the sweep.
-    transaction.on_commit(lambda: background.start(open_cycle_task, job.pk))
+    transaction.on_commit(
+        lambda: background.start("reviews.tasks.open_cycle_task", job.pk)
+    )
     return job
 
 

@@ -152,7 +152,25 @@ def send_digest_task():
 @shared_task(ignore_result=True)
 def sweep_jobs_task():
     """Celery beat's minute: send the jobs that no worker holds (see background)."""
-    return background.sweep()
+    return sweep()
+
+
+def sweep(inline=False):
+    """Send the jobs no worker holds: unsent or lost pending ones, stale running ones.
+
+    Returns what was sent, by kind of job. Beside the tasks it sends again, so
+    that background.py, which every service uses, imports none of them.
+    """
+    from organizations.tasks import resend_import_jobs
+
+    from .reports import pipeline
+
+    return {
+        "reports": pipeline.sweep(inline=inline),
+        "cycle_openings": resend_cycle_jobs(inline=inline),
+        "result_mailings": resend_result_mailings(inline=inline),
+        "imports": resend_import_jobs(inline=inline),
+    }
 
 
 # Celery discovers reviews.tasks only: the report tasks register through it.

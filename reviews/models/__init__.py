@@ -2,6 +2,7 @@
 imported from here (`from reviews.models import Review`), as before the split."""
 
 from .cycles import (
+    EDITABLE_STATES,
     MAX_REMINDER_DAYS,
     CycleExclusion,
     CycleJob,
@@ -21,6 +22,7 @@ from .suggestions import Assignment, Suggestion, SuggestionAnswer, SuggestionIte
 from .templates import FormSection, FormTemplate, ScoreCriterion
 
 __all__ = [
+    "EDITABLE_STATES",
     "percent_field",
     "Regime",
     "RatingLevel",

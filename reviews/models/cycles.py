@@ -164,6 +164,10 @@ class ReviewCycle(models.Model):
             raise ValidationError(errors)
 
 
+# Reviews whose form may still change, by cycle state.
+EDITABLE_STATES = (ReviewCycle.Status.SELF_REVIEW,)
+
+
 class CycleJob(models.Model):
     """A long step of a cycle (opening it) run by a worker, with its progress."""
 

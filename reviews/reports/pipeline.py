@@ -356,10 +356,9 @@ def dispatch(job_id, inline=False):
     pending with a note, and the sweep sends it later.
     """
     from .. import background
-    from .tasks import render_report_task
 
     sent = background.start(
-        render_report_task,
+        "reviews.reports.tasks.render_report_task",
         job_id,
         on_unsent=lambda error: note_unsent(job_id, error),
         inline=inline,

@@ -22,7 +22,14 @@ from ..forms.review import (
     ReviewForm,
     values_of,
 )
-from ..models import CarryOverItem, CyclePost, Rating, Review, SuggestionAnswer
+from ..models import (
+    EDITABLE_STATES,
+    CarryOverItem,
+    CyclePost,
+    Rating,
+    Review,
+    SuggestionAnswer,
+)
 
 
 @dataclass
@@ -111,7 +118,7 @@ def render_form(
             "form": form,
             "blocks": form.blocks(rendered=editable),
             "editable": editable,
-            "cycle_open": review.cycle.status in services.EDITABLE_STATES,
+            "cycle_open": review.cycle.status in EDITABLE_STATES,
             "conflict": conflict,
             "missing": missing,
             "refused": refused,
@@ -300,7 +307,7 @@ def can_return(user, review):
     return (
         review.kind == Review.Kind.INDIVIDUAL
         and review.is_submitted
-        and review.cycle.status in services.EDITABLE_STATES
+        and review.cycle.status in EDITABLE_STATES
         and access.manages(user, review.organization)
     )
 

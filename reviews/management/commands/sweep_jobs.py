@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ... import background
+from ... import tasks
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        sent = background.sweep(inline=True)
+        sent = tasks.sweep(inline=True)
         self.stdout.write(
             f"Report jobs sent again: {sent['reports']}; "
             f"cycle openings sent again: {sent['cycle_openings']}; "
