@@ -36,6 +36,7 @@ from kontum_review import replica
 from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization, line_of
 
 from . import ratings, rules
+from .counting import step_done, subjects_of
 from .models import (
     IndicatorValue,
     Meeting,
@@ -70,16 +71,6 @@ SUBJECTS = {
     "members": gettext_lazy("Party members"),
     "leaders": gettext_lazy("Of whom leaders and managers"),
 }
-
-
-@functools.cache
-def subjects_of(kind, org_kind, is_leader):
-    """The headings a subject counts under, most general first."""
-    if kind == Kind.INDIVIDUAL:
-        return ("members", "leaders") if is_leader else ("members",)
-    if kind == Kind.LEADERSHIP:
-        return ("leadership",)
-    return ("organizations", "grassroots" if org_kind in GRASSROOTS_KINDS else "cells")
 
 
 def share(count, total):
@@ -523,20 +514,6 @@ STEP_DEADLINES = {
     "proposed": "appraisal_due",
     "decided": "decision_due",
 }
-
-
-def step_done(step, row, meeting_orgs):
-    if step == "submitted":
-        return row.status == Review.Status.SUBMITTED
-    if step == "returned":
-        return row.status == Review.Status.RETURNED
-    if step == "meeting":
-        if row.kind == Kind.INDIVIDUAL:
-            return row.organization_id in meeting_orgs
-        return row.meeting_done
-    if step == "proposed":
-        return row.proposed is not None
-    return row.decided is not None
 
 
 @dataclass

@@ -13,7 +13,6 @@ from urllib.parse import quote_plus
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -26,11 +25,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationType, Role
+from organizations.models import Organization, OrganizationType, Role
 
 from .. import results, statistics
+from ..counting import step_filter, subject_filter
 from ..forms.dashboard import DashboardFilterForm, DrillDownForm
-from ..models import Meeting, Review, ReviewCycle
+from ..models import Review, ReviewCycle
 from ..spreadsheets import statistics_workbook
 
 READER_KINDS = (Role.Kind.STAFF, Role.Kind.LEADER)
@@ -260,40 +260,6 @@ def statistics_download(request):
 
 
 # The list behind a figure --------------------------------------------------------
-
-
-def subject_filter(subjects):
-    Kind = Review.Kind
-    return {
-        "organizations": Q(kind=Kind.ORGANIZATION),
-        "grassroots": Q(
-            kind=Kind.ORGANIZATION, organization__kind__in=GRASSROOTS_KINDS
-        ),
-        "cells": Q(kind=Kind.ORGANIZATION)
-        & ~Q(organization__kind__in=GRASSROOTS_KINDS),
-        "leadership": Q(kind=Kind.LEADERSHIP),
-        "members": Q(kind=Kind.INDIVIDUAL),
-        "leaders": Q(kind=Kind.INDIVIDUAL, is_leader=True),
-    }.get(subjects, Q())
-
-
-def step_filter(cycle, step):
-    """The reviews that have done `step` (statistics.step_done, as a query)."""
-    if step in ("submitted", "returned"):
-        return Q(status=step)
-    if step == "meeting":
-        held = Meeting.objects.filter(
-            review__cycle=cycle,
-            review__kind=Review.Kind.ORGANIZATION,
-            review__organization=OuterRef("organization"),
-            status=Meeting.Status.DONE,
-        )
-        return Q(
-            ~Q(kind=Review.Kind.INDIVIDUAL), meeting__status=Meeting.Status.DONE
-        ) | Q(Exists(held), kind=Review.Kind.INDIVIDUAL)
-    if step == "proposed":
-        return ~Q(proposed_code="")
-    return ~Q(decided_code="")
 
 
 def drill_down_reviews(scope, data):
