@@ -463,7 +463,7 @@ class SweepTests(CyclePersonasTestCase):
         time.sleep(0.01)
         with (
             override_settings(REPORT_JOB_STALE_SECONDS=0),
-            mock.patch.object(pipeline, "default_render", render),
+            mock.patch("reviews.reports.pipeline.rendering.default_render", render),
         ):
             self.assertEqual(self.sweep(), 1)
         job.refresh_from_db()
