@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kontum_review.admin import FoldedSearchMixin, SubtreeAdmin, SubtreeInline
-from organizations.admin import SpreadsheetImportExportMixin
+from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
 from organizations.models import ImportJob
 
 from .models import Member, Post

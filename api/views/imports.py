@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from members.resources import MemberResource
-from organizations.admin import SpreadsheetImportForm
+from organizations.spreadsheet_admin import SpreadsheetImportForm
 from organizations.models import ImportJob
 from organizations.resources import IMPORT_FORMATS_BY_NAME, OrganizationResource
 from organizations.tasks import import_task

@@ -15,7 +15,7 @@ from import_export.tmp_storages import TempFolderStorage
 
 from members.models import Member, Post
 from members.resources import MemberResource
-from organizations.admin import SpreadsheetImportExportMixin
+from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
 from organizations.models import OrganizationKind, Role
 from organizations.resources import LimitedXLSX
 
