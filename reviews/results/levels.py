@@ -1,27 +1,22 @@
-"""The read side of the results: final ratings, counts per level, quota use, flags.
+"""One cycle's results as they are read: who sees decisions, each subject's
+chain and outcome, counts per level, and the quota used.
 
 A subject's final rating is the superior's decision. Until the results are
 published only the cycle's staff and leaders see decisions; everyone else sees
 the latest proposal, marked as not final.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from organizations.models import (
-    GRASSROOTS_KINDS,
-    Organization,
-    Role,
-    Succession,
-    line_of,
-)
+from organizations.models import GRASSROOTS_KINDS, Role
 
-from . import rules
-from .models import Rating, RatingLevel, Review, ReviewCycle
+from .. import rules
+from ..models import Rating, Review, ReviewCycle
 
 Stage = Rating.Stage
 CHAIN = (Stage.SELF, Stage.MEETING, Stage.APPRAISAL, Stage.DECISION)
@@ -33,10 +28,6 @@ BEFORE_DECISIONS = (
     ReviewCycle.Status.SELF_REVIEW,
     ReviewCycle.Status.MEETINGS,
 )
-# HTXSNV five years running qualifies for commendation; KHTNV two years running
-# is a personnel matter (docs/process.md §6).
-EXCELLENT_RUN, FAILING_RUN = 5, 2
-FLAG_YEARS = max(EXCELLENT_RUN, FAILING_RUN)
 
 
 # Who sees decisions ----------------------------------------------------------
@@ -260,209 +251,3 @@ def member_quota(cycle, grassroots, levels, show_decisions):
         percent=cycle.regime.quota_percent,
         provisional=table.provisional,
     )
-
-
-# Flags: runs over the yearly cycles ------------------------------------------------
-
-
-@dataclass
-class Flag:
-    """A subject with its run of years at the same level, newest first."""
-
-    row: dict
-    years: list
-
-    @property
-    def subject_name(self):
-        return self.row["subject_name"]
-
-    @property
-    def is_member(self):
-        return self.row["review__member_id"] is not None
-
-    @property
-    def kind(self):
-        return Review.Kind(self.row["review__kind"])
-
-    @property
-    def run(self):
-        return len(self.years)
-
-    @property
-    def first_year(self):
-        return self.years[-1]
-
-    @property
-    def last_year(self):
-        return self.years[0]
-
-    def order(self):
-        """Collectives first in tree order, then members by cell and name."""
-        return (self.is_member, self.row["organization_path"], self.row["sort_key"])
-
-
-def yearly_cycles(cycle):
-    """The committee's yearly cycles up to this one, newest first, at most 5."""
-    return list(
-        ReviewCycle.objects.filter(
-            # The committee's earlier rows too, should it have been moved or
-            # renamed by a restructuring.
-            superior__in=Organization.objects.same_line_as(cycle.superior),
-            period=ReviewCycle.Period.YEAR,
-            starts_on__lte=cycle.starts_on,
-        )
-        .select_related("superior")
-        .order_by("-starts_on")[:FLAG_YEARS]
-    )
-
-
-def consecutive(cycles):
-    """The leading cycles whose years follow each other without a gap."""
-    run = []
-    for cycle in cycles:
-        if run and cycle.year != run[-1].year - 1:
-            break
-        run.append(cycle)
-    return run
-
-
-def flags(cycles, organizations, shown):
-    """Subjects rated HTXSNV or KHTNV in each of the latest consecutive years.
-
-    `cycles` are the yearly cycles newest first; `organizations` the visible
-    subtree (a queryset); `shown` the ids of cycles whose decisions count.
-    Members are matched across cycles by member, organizations by organization
-    and kind of review, so a transfer or a renamed cell keeps its run.
-    """
-    if not cycles or cycles[0].pk not in shown:
-        return [], []
-    cycles = consecutive([cycle for cycle in cycles if cycle.pk in shown])
-    in_scope = Review.objects.filter(
-        cycle=cycles[0], organization__in=organizations, member__isnull=False
-    ).values("member_id")
-    # An organization's run follows it through restructurings: its earlier rows
-    # (moved, renamed, or merged into it where the decision says so) share
-    # its lineage.
-    lines = Organization.objects.in_lineage_of(
-        Organization.objects.filter(pk__in=organizations)
-    ).values("pk")
-    decided = Rating.objects.filter(
-        Q(review__member__in=in_scope)
-        | Q(review__member__isnull=True, review__organization__in=lines),
-        stage=Stage.DECISION,
-        review__cycle__in=[cycle.pk for cycle in cycles],
-        level__code__in=[rules.EXCELLENT, rules.FAIL],
-    ).values(
-        "review__member_id",
-        "review__organization_id",
-        "review__kind",
-        year=F("review__cycle__year"),
-        code=F("level__code"),
-        subject_name=F("review__subject_name"),
-        sort_key=F("review__sort_key"),
-        member_public_id=F("review__member__public_id"),
-        organization_public_id=F("review__organization__public_id"),
-        organization_name=F("review__organization__name"),
-        organization_path=F("review__organization__path"),
-        line=line_of("review__organization__"),
-    )
-    by_subject = defaultdict(dict)
-    newest = {}
-    for row in decided:
-        key = row["review__member_id"] or (row["line"], row["review__kind"])
-        by_subject[key][row["year"]] = row["code"]
-        if row["year"] == cycles[0].year:
-            newest[key] = row
-    excellent, failing = [], []
-    for key, row in newest.items():
-        years = []
-        for cycle in cycles:
-            if by_subject[key].get(cycle.year) != row["code"]:
-                break
-            years.append(cycle.year)
-        if row["code"] == rules.EXCELLENT and len(years) >= EXCELLENT_RUN:
-            excellent.append(Flag(row, years))
-        elif row["code"] == rules.FAIL and len(years) >= FAILING_RUN:
-            failing.append(Flag(row, years))
-    return sorted(excellent, key=Flag.order), sorted(failing, key=Flag.order)
-
-
-# Predecessors ------------------------------------------------------------------------
-
-
-@dataclass
-class PredecessorResult:
-    """A decided rating of an organization this one continues or succeeds."""
-
-    organization: object
-    cycle: ReviewCycle
-    level: object
-    succession: str
-    visible: bool
-
-
-def predecessors(organization, depth=10):
-    """The rows this organization continues or succeeds, nearest first, with how.
-
-    Followed back through every restructuring; a handful of rows, read one
-    generation per query.
-    """
-    found, wave = [], [organization.pk]
-    seen = {organization.pk}
-    for _generation in range(depth):
-        rows = list(
-            Succession.objects.filter(successor__in=wave)
-            .exclude(predecessor__in=seen)
-            .select_related("predecessor")
-        )
-        if not rows:
-            break
-        found.extend(rows)
-        wave = [row.predecessor_id for row in rows]
-        seen.update(wave)
-    return found
-
-
-def predecessor_results(user, organization):
-    """The collective results of the organization's predecessors, newest first.
-
-    Shown on its results page, marked as theirs: an organization formed by a
-    merger carries its predecessors' years on the page, though each year's
-    figures stay with the organization that was rated.
-    """
-    links = {row.predecessor_id: row for row in predecessors(organization)}
-    if not links:
-        return []
-    reviews = list(
-        Review.objects.filter(
-            organization__in=list(links), kind=Review.Kind.ORGANIZATION
-        )
-        .select_related("organization", "cycle__superior")
-        .annotate(
-            visible=Exists(
-                Organization.objects.visible_to(user).filter(
-                    pk=OuterRef("organization_id")
-                )
-            )
-        )
-        .order_by("-cycle__starts_on", "organization__path")
-    )
-    shown = decisions_shown(user, {review.cycle for review in reviews})
-    levels = {
-        (level.regime_id, level.code): level
-        for level in RatingLevel.objects.filter(
-            regime__in={review.cycle.regime_id for review in reviews}
-        )
-    }
-    return [
-        PredecessorResult(
-            review.organization,
-            review.cycle,
-            levels.get((review.cycle.regime_id, review.decided_code))
-            if review.cycle_id in shown
-            else None,
-            links[review.organization_id].get_kind_display(),
-            review.visible,
-        )
-        for review in reviews
-    ]
