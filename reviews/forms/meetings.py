@@ -2,8 +2,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from ..meetings import cycle_day_bounds, stamp_of
 from ..models import Attendance, Meeting
-from ..services import cycle_day_bounds
 
 MAX_VOTES = 9999
 MAX_COMMENTS = 20000
@@ -201,7 +201,3 @@ class MeetingPageForm(forms.Form):
 
 def vote_field(level):
     return f"votes_{level.code}"
-
-
-def stamp_of(item):
-    return item.recorded_at.isoformat() if item.recorded_at else ""

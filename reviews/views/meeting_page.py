@@ -1,0 +1,262 @@
+"""The review meeting's page as it is shown: each subject with its tallies and
+the rules its proposal breaks, the form for the next subject to record, the
+details and attendance forms, and the HTMX fragments of one subject.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .. import access, ratings
+from ..forms.meetings import AttendanceFormSet, MeetingDetailsForm, SubjectForm
+from ..forms.review import control_html, field_group
+from ..meetings import (
+    RECORDING_STATES,
+    Quorum,
+    attendance_quorum,
+    load_attendance,
+    load_items,
+    load_levels,
+)
+from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
+from .review_forms import leadership_for
+
+
+@dataclass
+class Subject:
+    item: MeetingItem
+    tallies: list
+    form: SubjectForm | None
+    waiting: bool
+    warnings: list
+    # The form's fields, rendered once (subject_fields).
+    fields: dict | None = None
+
+
+def get_collective_review(user, public_id):
+    review = access.get_review(user, public_id)
+    if not review.is_collective:
+        raise Http404
+    return review
+
+
+def meeting_url(review):
+    return reverse("reviews:meeting", args=[review.public_id])
+
+
+def proposal_warnings(cycle, items):
+    """Rules the meeting's proposals break, shown next to them (docs/process.md §6)."""
+    recorded = [item for item in items if item.proposed_rating_id]
+    if not recorded:
+        return {}
+    reviews = [item.review for item in recorded]
+    book = ratings.RuleBook(
+        cycle,
+        reviews,
+        stage=Rating.Stage.MEETING,
+        leadership=leadership_for(cycle, reviews),
+    )
+    incomplete = [book.incomplete] if book.incomplete else []
+    return {
+        item.pk: incomplete
+        + [
+            finding.reason
+            for finding in book.findings(item.review)
+            if finding.broken_by(item.proposed_rating.code)
+        ]
+        for item in recorded
+    }
+
+
+def is_editable(meeting, manager):
+    return (
+        manager
+        and meeting.review.cycle.status in RECORDING_STATES
+        and meeting.status != Meeting.Status.DONE
+    )
+
+
+def superior_attendees(meeting):
+    """Who the cycle's assignments send to this organization's meeting."""
+    assignments = Assignment.objects.filter(
+        cycle=meeting.review.cycle, organization=meeting.review.organization
+    ).select_related("assignee")
+    return ", ".join(
+        a.assignee.get_full_name() or a.assignee.username
+        for a in assignments.order_by("pk")
+    )
+
+
+def details_initial(meeting, items):
+    initial = {"version": meeting.version}
+    if not meeting.superior_attendee:
+        initial["superior_attendee"] = superior_attendees(meeting)
+    if not meeting.chair:
+        head = next(
+            (i for i in items if i.review.meeting_rank == Review.Rank.HEAD), None
+        )
+        if head:
+            initial["chair"] = head.review.subject_name
+    return initial
+
+
+def meeting_context(meeting, manager, items, levels, quorum, forms):
+    """What every part of the page shows: each subject with its tallies, and a
+    form for the next subject to record (or the one being corrected)."""
+    cycle = meeting.review.cycle
+    editable = is_editable(meeting, manager)
+    ready = (
+        editable
+        and meeting.held_on is not None
+        and meeting.status != Meeting.Status.PLANNED
+        and quorum.reached
+    )
+    awaited = [item for item in items if not item.is_skipped]
+    upcoming = next((item for item in awaited if not item.is_recorded), None)
+    warnings = proposal_warnings(cycle, items)
+    subjects = []
+    for item in items:
+        form = forms.get(item.order)
+        if form is None and ready and item is upcoming and item.review.is_submitted:
+            form = SubjectForm(item=item, levels=levels)
+        subjects.append(
+            Subject(
+                item=item,
+                tallies=[(level, item.votes.get(level.code, 0)) for level in levels],
+                form=form,
+                waiting=upcoming is not None and item.order > upcoming.order,
+                warnings=warnings.get(item.pk, []),
+                fields=subject_fields(form),
+            )
+        )
+    recorded = sum(item.is_recorded for item in awaited)
+    return {
+        "review": meeting.review,
+        "cycle": cycle,
+        "meeting": meeting,
+        "manager": manager,
+        "recording_open": cycle.status in RECORDING_STATES,
+        "editable": editable,
+        "ready": ready,
+        "quorum": quorum,
+        "levels": levels,
+        "subjects": subjects,
+        "recorded": recorded,
+        "awaited": len(awaited),
+        "all_recorded": recorded == len(awaited),
+    }
+
+
+def render_page(
+    request,
+    meeting,
+    manager,
+    *,
+    details=None,
+    attendance=None,
+    subject_form=None,
+    edited=None,
+    status_errors=(),
+):
+    cycle = meeting.review.cycle
+    items = load_items(meeting)
+    rows = load_attendance(meeting)
+    levels = load_levels(cycle)
+    quorum = Quorum(
+        sum(row.present for row in rows), len(rows), cycle.regime.quorum_percent
+    )
+    forms = {}
+    if edited is not None and is_editable(meeting, manager):
+        item = next((i for i in items if i.order == edited and i.is_recorded), None)
+        if item:
+            forms[item.order] = SubjectForm(item=item, levels=levels)
+    if subject_form is not None:
+        forms[subject_form.item.order] = subject_form
+    context = meeting_context(meeting, manager, items, levels, quorum, forms)
+    if context["editable"] and details is None:
+        details = MeetingDetailsForm(
+            instance=meeting, cycle=cycle, initial=details_initial(meeting, items)
+        )
+        attendance = AttendanceFormSet(rows=rows)
+    not_held = meeting.review.exemptions.filter(
+        kind=StepExemption.Kind.MEETING_NOT_HELD
+    ).first()
+    context.update(
+        details=details,
+        attendance=attendance,
+        rows=rows,
+        status_errors=status_errors,
+        not_held=not_held,
+    )
+    if details is not None:
+        context.update(rendered_details(details, attendance))
+    return render(request, "reviews/meeting.html", context)
+
+
+def subject_fields(form):
+    """The subject form's fields rendered: the comments, then a vote per level."""
+    if form is None:
+        return None
+    return {
+        "stamp": control_html(form["stamp"], {}),
+        "comments": field_group(form["comments"]),
+        "votes": [field_group(field) for field in form.vote_fields],
+    }
+
+
+def rendered_details(details, attendance):
+    """The details form and the attendance rows with their fields rendered once."""
+    return {
+        "details_fields": {name: field_group(details[name]) for name in details.fields},
+        "attendance_rows": [
+            (
+                form,
+                control_html(form["present"], {}),
+                control_html(form["absence_reason"], {}),
+            )
+            for form in attendance.forms
+        ],
+    }
+
+
+def render_subject(request, meeting, manager, items, item, *, edit=False, form=None):
+    """One subject block for HTMX: the form when correcting it or on errors."""
+    levels = load_levels(meeting.review.cycle)
+    forms = {}
+    if form is not None:
+        forms[item.order] = form
+    elif edit and item.is_recorded and is_editable(meeting, manager):
+        forms[item.order] = SubjectForm(item=item, levels=levels)
+    context = meeting_context(
+        meeting, manager, items, levels, attendance_quorum(meeting), forms
+    )
+    context["subject"] = context["subjects"][items.index(item)]
+    return render(request, "reviews/_meeting_subject.html", context)
+
+
+def subject_recorded(request, meeting, manager, item):
+    """After a record: the subject, the next one's form, the results, the progress."""
+    if not request.htmx:
+        messages.success(
+            request, _("“%(name)s” is recorded.") % {"name": item.review.subject_name}
+        )
+        return redirect(f"{meeting_url(meeting.review)}#subject-{item.order + 1}")
+    items = load_items(meeting)
+    levels = load_levels(meeting.review.cycle)
+    context = meeting_context(
+        meeting, manager, items, levels, attendance_quorum(meeting), {}
+    )
+    subjects = context["subjects"]
+    position = next(i for i, s in enumerate(subjects) if s.item.pk == item.pk)
+    context["subject"] = subjects[position]
+    # A correction leaves the next subject's form alone, with what is typed in it.
+    if not item.is_recorded:
+        context["upcoming"] = next(
+            (s for s in subjects if not s.item.is_recorded and not s.item.is_skipped),
+            None,
+        )
+    return render(request, "reviews/_meeting_item_response.html", context)
