@@ -2,11 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,11 +15,10 @@ from django_htmx.http import HttpResponseClientRefresh
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, Role
 
-from .. import services, statistics
+from .. import services
 from ..access import (
     get_cycle,
     get_cycle_organization,
-    is_cycle_staff,
     require_cycle_staff,
     require_staff_committees,
 )
@@ -32,200 +29,23 @@ from ..forms.cycles import (
     next_cycle_initial,
 )
 from ..models import CycleJob, Meeting, Review, ReviewCycle, StepExemption
+from .cycle_progress import (
+    Status,
+    checklist_counts,
+    cycle_roles,
+    cycle_steps,
+    latest_job,
+    mark_links,
+    mark_not_submitted,
+    recent_transitions,
+    require_cycle_reader,
+    status_table,
+    user_roles,
+    with_progress,
+)
 
 PAGE_SIZE = 50
 EXEMPTIONS_SHOWN = 10
-Status = ReviewCycle.Status
-
-# The deadline that closes each step, shown on the step timeline.
-STEP_DEADLINES = {
-    Status.DRAFT: "guidance_issued_on",
-    Status.SELF_REVIEW: "self_review_due",
-    Status.MEETINGS: "meetings_due",
-    Status.APPRAISAL: "appraisal_due",
-    Status.DECIDED: "decision_due",
-    Status.PUBLISHED: "publication_due",
-}
-
-
-# Who may do what ------------------------------------------------------------
-
-
-def cycle_roles(user, cycle):
-    """(runs, reads): staff run the cycle; leaders in its tree read the overview."""
-    if is_cycle_staff(user, cycle):
-        return True, True
-    leads = Role.objects.filter(
-        user=user,
-        kind=Role.Kind.LEADER,
-        organization__path__startswith=cycle.superior.path,
-    ).exists()
-    return False, leads
-
-
-def require_cycle_reader(user, cycle):
-    """Whether the user runs the cycle; anyone else who is not a leader gets 403."""
-    runs, reads = cycle_roles(user, cycle)
-    if not reads:
-        raise PermissionDenied
-    return runs
-
-
-def user_roles(user):
-    """The user's roles as (kind, path, public id, name), in one query."""
-    return list(
-        Role.objects.filter(user=user).values_list(
-            "kind",
-            "organization__path",
-            "organization__public_id",
-            "organization__name",
-        )
-    )
-
-
-def mark_links(user, cycles, roles):
-    """Give each cycle the user's way in, from the user's roles."""
-    own_forms = dict(
-        Review.objects.individuals()
-        .filter(member__user=user, cycle__in=cycles)
-        .values_list("cycle_id", "public_id")
-    )
-    for cycle in cycles:
-        top = cycle.superior.path
-        cycle.user_runs = user.is_superuser or any(
-            kind == Role.Kind.STAFF and top.startswith(path)
-            for kind, path, *_rest in roles
-        )
-        cycle.user_reads = cycle.user_runs or any(
-            kind == Role.Kind.LEADER and path.startswith(top)
-            for kind, path, *_rest in roles
-        )
-        cycle.checklists = [
-            (public_id, name)
-            for kind, path, public_id, name in roles
-            if kind == Role.Kind.SECRETARY and path.startswith(top)
-        ]
-        cycle.own_form = own_forms.get(cycle.pk)
-
-
-# Reads ----------------------------------------------------------------------
-
-
-def subtree_count(reviews):
-    """The number of `reviews`, as a subquery correlated to an organization."""
-    counted = reviews.order_by().values("cycle").annotate(count=Count("pk"))
-    return Coalesce(Subquery(counted.values("count")), 0)
-
-
-def with_progress(organizations, cycle):
-    """Annotate each organization with its subtree's forms and its own meeting."""
-    forms = Review.objects.filter(
-        cycle=cycle, organization__path__startswith=OuterRef("path")
-    )
-    recorded = Meeting.objects.filter(
-        review__cycle=cycle,
-        review__kind=Review.Kind.ORGANIZATION,
-        review__organization=OuterRef("pk"),
-        status=Meeting.Status.DONE,
-    )
-    return organizations.annotate(
-        forms_total=subtree_count(forms),
-        forms_submitted=subtree_count(forms.filter(status=Review.Status.SUBMITTED)),
-        forms_returned=subtree_count(forms.filter(status=Review.Status.RETURNED)),
-        meeting_recorded=Exists(recorded),
-    )
-
-
-def status_table(reviews):
-    """Reviews per status, collectives and individuals apart, with their shares."""
-    individual = Q(kind=Review.Kind.INDIVIDUAL)
-    groups = {"collectives": ~individual, "individuals": individual}
-    counts = reviews.aggregate(
-        **{
-            f"{group}_{status}": Count("pk", filter=Q(status=status) & condition)
-            for group, condition in groups.items()
-            for status in Review.Status.values
-        }
-    )
-    totals = {
-        group: sum(counts[f"{group}_{status}"] for status in Review.Status.values)
-        for group in groups
-    }
-    rows = []
-    for status in Review.Status:
-        row = {"status": status}
-        for group in groups:
-            count = counts[f"{group}_{status.value}"]
-            row[group] = {
-                "count": count,
-                "share": statistics.share(count, totals[group]),
-            }
-        rows.append(row)
-    return rows, totals
-
-
-def cycle_steps(cycle):
-    """Every state of the cycle in order, with its deadline and where the cycle is."""
-    current = Status.values.index(cycle.status)
-    return [
-        {
-            "status": status,
-            "deadline": getattr(cycle, STEP_DEADLINES[status], None)
-            if status in STEP_DEADLINES
-            else None,
-            "done": position < current,
-            "current": position == current,
-        }
-        for position, status in enumerate(Status)
-    ]
-
-
-def recent_transitions(cycle, limit=10):
-    """The latest changes of status, newest first, with who made them."""
-    records = list(
-        cycle.history.select_related("history_user").order_by(
-            "-history_date", "-history_id"
-        )[: limit * 3]
-    )
-    records.reverse()
-    changes = [
-        record
-        for previous, record in zip([None, *records], records, strict=False)
-        if (previous is None and record.history_type == "+")
-        or (previous is not None and previous.status != record.status)
-    ]
-    return changes[::-1][:limit]
-
-
-def latest_job(cycle):
-    return cycle.jobs.order_by("-created_at", "-pk").first()
-
-
-def mark_not_submitted(reviews, cycle, organization):
-    """Give each review the reason it was recorded as not submitted, or None."""
-    reasons = (
-        StepExemption.objects.not_submitted()
-        .filter(review__cycle=cycle, review__organization=organization)
-        .reasons()
-    )
-    for review in reviews:
-        review.not_submitted_reason = reasons.get(review.pk)
-
-
-def checklist_counts(reviews):
-    """Forms missing (not started or draft), returned, submitted, and excused."""
-    counts = {"missing": 0, "returned": 0, "submitted": 0, "excused": 0}
-    for review in reviews:
-        if review.status == Review.Status.SUBMITTED:
-            counts["submitted"] += 1
-        elif review.not_submitted_reason is not None:
-            counts["excused"] += 1
-        elif review.status == Review.Status.RETURNED:
-            counts["returned"] += 1
-        else:
-            counts["missing"] += 1
-    return counts
-
 
 # Views ----------------------------------------------------------------------
 
