@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    assignments,
     cycles,
     decisions,
     exemptions,
@@ -79,10 +80,10 @@ urlpatterns = [
     ),
     path(
         "cycles/<uuid:public_id>/assignments/",
-        suggestions.assignment_list,
+        assignments.assignment_list,
         name="assignment_list",
     ),
-    path("assignments/", suggestions.my_assignments, name="my_assignments"),
+    path("assignments/", assignments.my_assignments, name="my_assignments"),
     # Review meetings (secretaries), keyed by the collective reviewed.
     path("forms/<uuid:public_id>/meeting/", meetings.meeting, name="meeting"),
     path(

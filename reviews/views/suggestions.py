@@ -5,22 +5,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
-from simple_history.utils import bulk_create_with_history
+from django.views.decorators.http import require_http_methods
 
 from members.models import Member
 from organizations.models import Organization, Role
 
 from ..access import get_cycle, is_cycle_staff
+from ..forms.suggestion_choices import (
+    find_members,
+    focus_area_choices,
+    grassroots_organizations,
+    member_label,
+    target_members,
+    visible_suggestions,
+)
 from ..forms.suggestions import (
-    AssignmentDeleteForm,
-    AssignmentForm,
     BulkSuggestionForm,
     EditSuggestionItemFormSet,
     FocusAreaForm,
@@ -28,24 +32,15 @@ from ..forms.suggestions import (
     SuggestionForm,
     SuggestionItemFormSet,
     TickTypeForm,
-    find_members,
-    focus_area_choices,
-    grassroots_organizations,
-    member_label,
-    target_members,
-    visible_assignments,
-    visible_suggestions,
 )
 from ..models import (
-    Assignment,
     FocusArea,
-    Meeting,
-    Review,
     ReviewCycle,
     Suggestion,
     SuggestionAnswer,
     SuggestionItem,
 )
+from ..suggestion_items import append_items
 
 PAGE_SIZE = 100
 
@@ -89,50 +84,6 @@ def get_suggestion(request, public_id):
     suggestion = get_object_or_404(queryset, public_id=public_id)
     require_committee(request.user, suggestion.cycle, write=True)
     return suggestion
-
-
-def append_items(cycle, field, targets, items, user, issued_on):
-    """Add the items to each target's suggestion, created if needed, numbered on.
-
-    The existing suggestions are locked so that two people appending at once
-    cannot take the same item number.
-    """
-    existing = {
-        getattr(suggestion, f"{field}_id"): suggestion
-        for suggestion in Suggestion.objects.select_for_update().filter(
-            cycle=cycle, **{f"{field}__in": targets}
-        )
-    }
-    created = bulk_create_with_history(
-        [
-            Suggestion(cycle=cycle, issued_on=issued_on, issued_by=user, **{field: t})
-            for t in targets
-            if t.pk not in existing
-        ],
-        Suggestion,
-        default_user=user,
-    )
-    last = dict(
-        SuggestionItem.objects.filter(suggestion__in=list(existing.values()))
-        .order_by()
-        .values_list("suggestion")
-        .annotate(Max("number"))
-    )
-    new_items = []
-    for suggestion in [*existing.values(), *created]:
-        number = last.get(suggestion.pk, 0)
-        for focus_area, text in items:
-            number += 1
-            new_items.append(
-                SuggestionItem(
-                    suggestion=suggestion,
-                    number=number,
-                    focus_area=focus_area,
-                    text=text,
-                )
-            )
-    bulk_create_with_history(new_items, SuggestionItem, default_user=user)
-    return [*existing.values(), *created]
 
 
 CONFLICT = gettext_lazy(
@@ -353,95 +304,3 @@ def suggestion_bulk(request, public_id):
             "ticked": ticked,
         },
     )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def assignment_list(request, public_id):
-    cycle, can_edit = get_committee_cycle(request, public_id)
-    if request.POST.get("action") == "delete":
-        return remove_assignment(request, cycle)
-    form = AssignmentForm(request.POST or None, cycle=cycle, user=request.user)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                created = bulk_create_with_history(
-                    form.assignments(), Assignment, default_user=request.user
-                )
-        except IntegrityError:
-            form.add_error(None, CONFLICT)
-        else:
-            message = ngettext(
-                "%(person)s was assigned to %(count)d organization.",
-                "%(person)s was assigned to %(count)d organizations.",
-                len(created),
-            )
-            person = form.fields["assignee"].label_from_instance(created[0].assignee)
-            messages.success(
-                request, message % {"person": person, "count": len(created)}
-            )
-            return redirect("reviews:assignment_list", public_id=cycle.public_id)
-    assignments = (
-        visible_assignments(request.user, cycle)
-        .select_related("organization__parent", "assignee")
-        .order_by("organization__path", "assignee__username")
-    )
-    page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"cycle": cycle, "page": page, "form": form, "can_edit": can_edit}
-    return render(request, "reviews/assignment_list.html", context)
-
-
-def remove_assignment(request, cycle):
-    form = AssignmentDeleteForm(request.POST, cycle=cycle, user=request.user)
-    if form.is_valid():
-        assignment = form.cleaned_data["assignment"]
-        assignment.delete()
-        message = _("Assignment removed: %(assignment)s.")
-        messages.success(request, message % {"assignment": assignment})
-    else:
-        messages.error(request, _("That assignment no longer exists."))
-    return redirect("reviews:assignment_list", public_id=cycle.public_id)
-
-
-@login_required
-@require_GET
-def my_assignments(request):
-    # The meeting of the organization's own collective review.
-    meetings = Meeting.objects.filter(
-        review__cycle=OuterRef("cycle"),
-        review__organization=OuterRef("organization"),
-        review__kind=Review.Kind.ORGANIZATION,
-    )
-    subtree = (
-        Review.objects.filter(
-            cycle=OuterRef("cycle"),
-            organization__path__startswith=OuterRef("organization__path"),
-        )
-        .order_by()
-        .values("cycle")
-    )
-    assignments = list(
-        Assignment.objects.filter(
-            assignee=request.user,
-            cycle__in=ReviewCycle.objects.visible_to(request.user),
-        )
-        .select_related("cycle", "organization")
-        .annotate(
-            meeting_on=Subquery(meetings.values("held_on")[:1]),
-            meeting_status=Subquery(meetings.values("status")[:1]),
-            total=Coalesce(Subquery(subtree.annotate(n=Count("pk")).values("n")), 0),
-            submitted=Coalesce(
-                Subquery(
-                    subtree.filter(status=Review.Status.SUBMITTED)
-                    .annotate(n=Count("pk"))
-                    .values("n")
-                ),
-                0,
-            ),
-        )
-        .order_by("-cycle__starts_on", "organization__path")
-    )
-    for assignment in assignments:
-        status = assignment.meeting_status
-        assignment.meeting_label = Meeting.Status(status).label if status else ""
-    return render(request, "reviews/assignment_mine.html", {"assignments": assignments})
