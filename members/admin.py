@@ -2,8 +2,8 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kontum_review.admin import FoldedSearchMixin, SubtreeAdmin, SubtreeInline
-from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
 from organizations.models import ImportJob
+from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
 
 from .models import Member, Post
 from .resources import MemberResource

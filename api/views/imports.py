@@ -19,9 +19,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from members.resources import MemberResource
-from organizations.spreadsheet_admin import SpreadsheetImportForm
 from organizations.models import ImportJob
 from organizations.resources import IMPORT_FORMATS_BY_NAME, OrganizationResource
+from organizations.spreadsheet_admin import SpreadsheetImportForm
 from organizations.tasks import import_task
 from reviews import background
 

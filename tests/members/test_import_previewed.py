@@ -15,9 +15,9 @@ from import_export.tmp_storages import TempFolderStorage
 
 from members.models import Member, Post
 from members.resources import MemberResource
-from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
 from organizations.models import OrganizationKind, Role
 from organizations.resources import LimitedXLSX
+from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from ..organizations.test_admin_import import XLSX, xlsx_upload
