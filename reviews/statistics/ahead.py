@@ -1,0 +1,312 @@
+"""The parts of CycleFigures read from beside the cycle's review rows: the
+trend across years, the focus areas, the indicators, the remedies, the
+exemptions and the flags. The queries of the trend, the remedies, the
+exemptions and the flags are sent ahead, answered while the rows are counted.
+"""
+
+import heapq
+from collections import Counter
+
+from django.db.models import Case, Count, F, Max, Q, Sum, Value, When
+
+from organizations.models import line_of
+
+from .. import rules
+from ..counting import subjects_of
+from ..models import (
+    IndicatorValue,
+    RemedyAction,
+    Review,
+    ReviewCycle,
+    ReviewTally,
+    StepExemption,
+    SuggestionItem,
+)
+from ..remedies import action_counts
+from ..results import EXCELLENT_RUN, FAILING_RUN, consecutive
+from .queries import fetch, prepare
+from .tables import SUBJECTS, LevelRow, TrendPoint
+
+Kind = Review.Kind
+REMEDIES_LISTED = 10  # organizations named in the remedy plans' table
+# The runs the dashboard flags: level → years running.
+FLAG_RUNS = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
+
+
+class AheadFigures:
+    """CycleFigures' trend, focus areas, indicators, remedies, exemptions and
+    flags, and the queries it sends ahead (prepare_ahead, read)."""
+
+    # Across years ------------------------------------------------------------------
+
+    def trend_query(self, root, cycles):
+        tallies = ReviewTally.objects.filter(cycle__in=cycles).exclude(number=0)
+        if self.org_type is not None:
+            tallies = tallies.filter(organization_id__in=sorted(self.in_scope))
+        elif root.pk == self.root.pk and root.pk != self.cycle.superior_id:
+            tallies = tallies.filter(organization_id__in=sorted(self.tree))
+        elif root.pk != self.cycle.superior_id:
+            tallies = tallies.filter(organization__path__startswith=root.path)
+        # Leadership collectives are left out below, not in SQL.
+        return (
+            tallies.order_by()
+            .values_list("cycle_id", "kind", "is_leader", "decided_code")
+            .annotate(number=Sum("number"))
+        )
+
+    def trend(self, root, cycles):
+        """Decided levels per heading over the given cycles, oldest first."""
+        grouped = self.read(("trend", root.pk), self.trend_query, root, cycles)
+        points = {
+            cycle.pk: TrendPoint(
+                cycle.name,
+                cycle.year,
+                cycle.public_id,
+                {
+                    subject: LevelRow(str(SUBJECTS[subject]), key=subject)
+                    for subject in ("organizations", "members", "leaders")
+                },
+            )
+            for cycle in cycles
+        }
+        hidden = set() if self.show_decisions else {self.cycle.pk}
+        for cycle_id, kind, leader, code, number in grouped:
+            for subject in subjects_of(kind, None, leader)[:2]:
+                if subject in points[cycle_id].rows:
+                    decided = None if cycle_id in hidden else code
+                    points[cycle_id].rows[subject].add(decided or None, number)
+        return [points[cycle.pk] for cycle in reversed(cycles)]
+
+    # Queries sent ahead --------------------------------------------------------------
+
+    def prepare_ahead(self, cycles):
+        """The queries of the trend (the subtree's, and the whole tree's beside
+        a chosen organization), the remedies and the flags, made into SQL."""
+        ahead = {("trend", self.root.pk): self.trend_query(self.root, cycles)}
+        if self.top.pk != self.root.pk and self.org_type is None:
+            ahead["trend", self.top.pk] = self.trend_query(self.top, cycles)
+        ahead["remedies"] = self.remedies_query()
+        ahead["exemptions"] = self.exemptions_query()
+        flags = self.flags_query(cycles)
+        if flags is not None:
+            ahead["flags"] = flags
+        return {key: prepare(query) for key, query in ahead.items()}
+
+    def read(self, key, query, *args):
+        """The rows of a query sent ahead, or of the query made and run now.
+
+        `query(*args)` makes the query; None where there is nothing to ask.
+        """
+        sent = self.sent.pop(key, None)
+        if sent is not None:
+            return sent.rows()
+        made = query(*args)
+        return fetch(made) if made is not None else []
+
+    # Focus areas, indicators, remedies, flags ----------------------------------------
+
+    def scoped(self, prefix):
+        """Rows of another table whose organization lies in the scope.
+
+        Every row of the cycle lies in its committee's tree, so the whole tree
+        needs no condition; a subtree is the organizations already read.
+        """
+        if self.org_type is None and self.root.pk == self.cycle.superior_id:
+            return Q()
+        return Q(**{f"{prefix}id__in": sorted(self.in_scope)})
+
+    def focus_areas(self):
+        """Per suggested focus area: the organizations and members suggested it,
+        and how many of them answered in section IV."""
+        if self.focus is None:
+            self.focus = self.count_focus_areas()
+        return self.focus
+
+    def count_focus_areas(self):
+        answered = Q(answers__text__gt="")
+        items = SuggestionItem.objects.filter(suggestion__cycle=self.cycle).filter(
+            self.scoped("suggestion__organization__")
+            | self.scoped("suggestion__member__organization__")
+        )
+        return list(
+            items.order_by()
+            .values(
+                "focus_area_id",
+                "focus_area__position",
+                "focus_area__code",
+                "focus_area__name",
+            )
+            .annotate(
+                organizations=Count("suggestion__organization", distinct=True),
+                organizations_answered=Count(
+                    "suggestion__organization", filter=answered, distinct=True
+                ),
+                members=Count("suggestion__member", distinct=True),
+                members_answered=Count(
+                    "suggestion__member", filter=answered, distinct=True
+                ),
+            )
+            .order_by("focus_area__position", "focus_area__code")
+        )
+
+    def indicators(self):
+        """Per indicator: the organizations reporting it, the targets and actual
+        values summed, and how many met their target."""
+        if self.indicator_rows is None:
+            self.indicator_rows = self.count_indicators()
+        return self.indicator_rows
+
+    def count_indicators(self):
+        values = IndicatorValue.objects.filter(cycle=self.cycle).filter(
+            self.scoped("organization__")
+        )
+        better = Q(indicator__higher_is_better=True)
+        met = (better & Q(actual__gte=F("target"))) | (
+            ~better & Q(actual__lte=F("target"))
+        )
+        return list(
+            values.order_by()
+            .values(
+                "indicator__code",
+                "indicator__name",
+                "indicator__unit",
+                "indicator__higher_is_better",
+                "indicator__focus_area__name",
+            )
+            .annotate(
+                organizations=Count("pk"),
+                target_total=Sum("target"),
+                actual_total=Sum("actual"),
+                met=Count("pk", filter=met),
+            )
+            .order_by("indicator__focus_area__position", "indicator__code")
+        )
+
+    def remedies_query(self):
+        return (
+            RemedyAction.objects.filter(review__cycle=self.cycle)
+            .filter(self.scoped("review__organization__"))
+            .order_by()
+            .values_list("review__organization_id")
+            .annotate(**action_counts(self.today))
+        )
+
+    def remedies(self):
+        """Remedy actions of this cycle's plans: the totals, and the organizations
+        with the most overdue actions (then the most still open), of all those
+        with a plan."""
+        still_open = done = overdue = 0
+        ranked = []
+        tree = self.tree
+        for organization_id, org_open, org_done, org_overdue in self.read(
+            "remedies", self.remedies_query
+        ):
+            still_open += org_open
+            done += org_done
+            overdue += org_overdue
+            path = tree[organization_id].path
+            ranked.append((-org_overdue, -org_open, path, organization_id, org_done))
+        return {
+            "totals": {
+                "open": still_open,
+                "done": done,
+                "overdue": overdue,
+                "total": still_open + done,
+            },
+            "organizations": [
+                {
+                    "organization": tree[organization_id],
+                    "open": -minus_open,
+                    "done": org_done,
+                    "overdue": -minus_overdue,
+                }
+                for minus_overdue, minus_open, _path, organization_id, org_done in (
+                    heapq.nsmallest(REMEDIES_LISTED, ranked)
+                )
+            ],
+            "with_plan": len(ranked),
+        }
+
+    def exemptions_query(self):
+        return (
+            StepExemption.objects.filter(review__cycle=self.cycle)
+            .filter(self.scoped("review__organization__"))
+            .order_by()
+            .values_list("kind", "review__kind")
+            .annotate(Count("pk"))
+        )
+
+    def exemptions(self):
+        """Work closed undone with a reason, per kind, for organizations and members."""
+        counts = {kind: Counter() for kind in StepExemption.Kind}
+        for kind, review_kind, number in self.read("exemptions", self.exemptions_query):
+            subject = "members" if review_kind == Kind.INDIVIDUAL else "organizations"
+            counts[kind][subject] += number
+        return [
+            {
+                "kind": kind.value,
+                "label": str(kind.label),
+                "organizations": counts[kind]["organizations"],
+                "members": counts[kind]["members"],
+            }
+            for kind in StepExemption.Kind
+        ]
+
+    def flag_years(self, cycles):
+        """The consecutive yearly cycles ending with this one; None: no flags shown."""
+        if not self.show_decisions:
+            return None
+        yearly = consecutive([c for c in cycles if c.period == ReviewCycle.Period.YEAR])
+        if not yearly or yearly[0].pk != self.cycle.pk:
+            return None
+        return yearly
+
+    def flags_query(self, cycles):
+        """The subjects with a full run, with the organization they are in now.
+
+        One branch per level and kind of subject, each reading its own range
+        of the review_runs index on PostgreSQL; only the subjects with a full
+        run come back. None where no run can be complete.
+        """
+        yearly = self.flag_years(cycles) or []
+        where_now = Max(Case(When(cycle_id=self.cycle.pk, then=F("organization_id"))))
+        branches = []
+        for code, run in FLAG_RUNS.items():
+            if len(yearly) < run:
+                continue
+            decided = Review.objects.filter(
+                decided_code=code, cycle__in=[c.pk for c in yearly[:run]]
+            ).order_by()
+            for heading, subject in (
+                ("members", ["member_id"]),
+                # An organization by its lineage, which follows it through
+                # restructurings (organizations/restructuring/).
+                ("organizations", ["line", "kind"]),
+            ):
+                branches.append(
+                    decided.filter(member__isnull=heading == "organizations")
+                    .annotate(line=line_of("organization__"))
+                    .values(*subject)
+                    .annotate(years=Count("*"), now=where_now)
+                    .filter(years=run)
+                    .annotate(code=Value(code), heading=Value(heading))
+                    .values_list("code", "heading", "now")
+                )
+        if not branches:
+            return None
+        return branches[0].union(*branches[1:], all=True)
+
+    def flag_counts(self, cycles):
+        """Subjects HTXSNV five years running and KHTNV two years running.
+
+        Counted as results.flags counts them: the run ends with this cycle, in
+        consecutive yearly cycles; a member by person, a collective by
+        organization and kind; the subject counts where it is in this cycle.
+        """
+        if self.flag_years(cycles) is None:
+            return None
+        result = {code: {"members": 0, "organizations": 0} for code in FLAG_RUNS}
+        for code, heading, now in self.read("flags", self.flags_query, cycles):
+            if now in self.in_scope:
+                result[code][heading] += 1
+        return result

@@ -1,0 +1,249 @@
+"""How the statistics read the database: the subtree's organizations, and the
+cycle's reviews grouped from their tally (reviews/tallies.py), as plain rows.
+
+Queries are sent, and their rows read later: inside together() on
+PostgreSQL the server answers the next queries while Python counts.
+"""
+
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db import connections
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+
+from kontum_review import replica
+from organizations.models import GRASSROOTS_KINDS, PATH_STEP, Organization
+
+from ..models import Meeting, ReviewTally
+from ..tallies import KEY as tally_key
+
+# The tree ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Unit:
+    """An organization of the subtree as the statistics need it."""
+
+    pk: int
+    public_id: str
+    name: str
+    path: str
+    kind: str
+    type_id: int | None
+    type_name: str
+    type_code: str = ""
+    grassroots_id: int | None = None
+
+    @property
+    def is_grassroots(self):
+        return self.kind in GRASSROOTS_KINDS
+
+
+def fetch(queryset):
+    """The rows of a values_list query as the driver gives them.
+
+    Skips Django's per-value converters, which cost more than the query on
+    the tens of thousands of grouped rows the statistics read; every value
+    read this way is an id, a code, a flag or a count.
+    """
+    return send(queryset).rows()
+
+
+class Sent:
+    """A query sent to the database; rows() waits for its result."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def rows(self):
+        with self.cursor:
+            return self.cursor.fetchall()
+
+
+class Prepared(NamedTuple):
+    """A values_list query made into SQL, ready to be sent."""
+
+    using: str
+    sql: str
+    params: tuple
+
+
+def prepare(queryset):
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    return Prepared(queryset.db, sql, params)
+
+
+def send(query):
+    """Send a values_list query (or one prepared), to read its rows later.
+
+    The rows come as fetch gives them. Inside together() on PostgreSQL the
+    server starts on the query at once while Python goes on; elsewhere it
+    runs here and then.
+    """
+    if not isinstance(query, Prepared):
+        query = prepare(query)
+    cursor = connections[query.using].cursor()
+    cursor.execute(query.sql, query.params)
+    return Sent(cursor)
+
+
+@contextmanager
+def together(using=None):
+    """Queries sent inside run on the server one after another, while Python works.
+
+    psycopg's pipeline mode, in the same transaction: the dashboard counts
+    the rows of the first queries while PostgreSQL answers the next ones.
+    Reading one result waits for every query sent before it, so what is
+    needed first is read before the rest is sent. Any other database runs
+    each query when sent.
+    """
+    connection = connections[using or replica.alias()]
+    connection.ensure_connection()
+    pipeline = getattr(connection.connection, "pipeline", None)
+    if connection.vendor != "postgresql" or pipeline is None:
+        yield
+        return
+    with pipeline():
+        yield
+
+
+def load_tree(root):
+    """The subtree's organizations and the root's ancestors, from one query.
+
+    Each unit carries the type of its grassroots organization: a cell is
+    counted under that type, whatever type (if any) it was given itself.
+    Returns (units of the subtree by id, ancestors of the root, root first).
+    """
+    return read_tree(send_tree(root).rows(), root)
+
+
+def send_tree(root):
+    """Send load_tree's query; read_tree lays out its rows."""
+    rows = (
+        Organization.objects.filter(
+            Q(path__startswith=root.path) | Q(pk__in=root.ancestor_ids)
+        )
+        .order_by("path")
+        # The id as text: a string pickles much faster than a UUID.
+        .annotate(public_text=Cast("public_id", CharField()))
+        .values_list(
+            "pk",
+            "public_text",
+            "name",
+            "path",
+            "kind",
+            "org_type_id",
+            "org_type__name",
+            "org_type__code",
+        )
+    )
+    return send(rows)
+
+
+def read_tree(rows, root):
+    units, ancestors, by_path = {}, [], {}
+    for pk, public_id, name, path, kind, type_id, type_name, type_code in rows:
+        # SQLite keeps the hex digits alone, which the URLs' uuid converter
+        # would refuse.
+        if len(public_id) != 36:
+            public_id = str(uuid.UUID(public_id))
+        unit = Unit(
+            pk,
+            public_id,
+            name,
+            path,
+            kind,
+            type_id,
+            type_name or "",
+            type_code or "",
+        )
+        by_path[path] = unit
+        if path.startswith(root.path):
+            units[pk] = unit
+        else:
+            ancestors.append(unit)
+    # In path order a parent comes before its children: each unit takes the
+    # nearest grassroots organization from its parent, unless it is one.
+    for path, unit in by_path.items():
+        if unit.kind in GRASSROOTS_KINDS:
+            unit.grassroots_id = unit.pk
+            continue
+        above = by_path.get(path[:-PATH_STEP])
+        if above is not None and above.grassroots_id is not None:
+            unit.grassroots_id = above.grassroots_id
+            unit.type_id, unit.type_name = above.type_id, above.type_name
+            unit.type_code = above.type_code
+    return units, ancestors
+
+
+# One grouped query over the subtree's reviews -----------------------------------
+
+
+class Row(NamedTuple):
+    """Subjects of one organization that share kind, status and ratings."""
+
+    organization_id: int
+    kind: str
+    is_leader: bool
+    status: str
+    meeting_done: bool
+    proposed: str | None
+    decided: str | None
+    number: int
+
+
+def send_reviews(cycle, root):
+    """Send the two queries of review_rows; read them with read_reviews.
+
+    The reviews come grouped from their tally (reviews/tallies.py), kept by
+    the database in step with them: as many rows as groups, whatever the
+    number of members.
+    """
+    tallies = ReviewTally.objects.filter(cycle=cycle).exclude(number=0)
+    # Meetings are the collectives': said so, PostgreSQL reads their reviews
+    # from the collectives' index instead of scanning the members'.
+    meetings = Meeting.objects.filter(
+        review__cycle=cycle, review__member__isnull=True, status=Meeting.Status.DONE
+    )
+    if root.pk != cycle.superior_id:
+        tallies = tallies.filter(organization__path__startswith=root.path)
+        meetings = meetings.filter(review__organization__path__startswith=root.path)
+    # In the order of the tally's key, which PostgreSQL reads from its index.
+    grouped = tallies.order_by(*tally_key).values_list(*tally_key, "number")
+    return (
+        send(grouped),
+        send(meetings.values_list("review__organization_id", "review__kind")),
+    )
+
+
+def read_reviews(sent):
+    """The cycle's reviews under the root, grouped, and the meetings held.
+
+    Returns (rows, held). The rows are plain tuples (organization id, kind,
+    leader, status, proposed code, decided code, number), a code "" where
+    there is none: tens of thousands at province scale, taken as the driver
+    gives them. The latest proposal and the decision are the copies kept on
+    each review (ratings.refresh_outcomes), which the tally groups by, so
+    nothing joins the rating chain. `held` is the (organization id, kind) of
+    each collective whose meeting is done.
+    """
+    grouped, meetings = sent
+    return grouped.rows(), set(meetings.rows())
+
+
+def review_rows(cycle, root):
+    """read_reviews as Rows, for the bench to check its hand-written SQL."""
+    rows, held = read_reviews(send_reviews(cycle, root))
+    return [as_row(row, held) for row in rows]
+
+
+def as_row(row, held):
+    """A grouped row of read_reviews, its meeting looked up, None for no code."""
+    org, kind, leader, status, proposed, decided, number = row
+    met = (org, kind) in held
+    return Row(
+        org, kind, leader, status, met, proposed or None, decided or None, number
+    )
