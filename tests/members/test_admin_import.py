@@ -134,7 +134,7 @@ class MemberImportTests(AdminImportTestCase):
 
     def test_a_file_is_parsed_once_for_its_preview_and_confirm(self):
         with mock.patch.object(
-            resources, "read_workbook", wraps=resources.read_workbook
+            resources.formats, "read_workbook", wraps=resources.read_workbook
         ) as parse:
             self.import_file(xlsx_upload(self.good_rows()))
 

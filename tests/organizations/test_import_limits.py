@@ -211,7 +211,7 @@ class ImportJobTests(ImportTestCase):
 
     def test_the_worker_reads_the_rows_the_upload_parsed(self):
         with mock.patch.object(
-            resources, "read_workbook", wraps=resources.read_workbook
+            resources.formats, "read_workbook", wraps=resources.read_workbook
         ) as parse:
             job, _url = self.start(xlsx_upload(tree_rows(3)))
 
@@ -306,7 +306,7 @@ class ParsedRowsTests(TestCase):
         data = xlsx_upload(rows).read()
 
         parsed = resources.LimitedXLSX().create_dataset(data)
-        with mock.patch.object(resources, "read_workbook") as parse:
+        with mock.patch.object(resources.formats, "read_workbook") as parse:
             again = resources.LimitedXLSX().create_dataset(data)
 
         parse.assert_not_called()
