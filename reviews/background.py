@@ -14,6 +14,7 @@ once the broker is back; it runs every minute on Celery beat
 without beat.
 """
 
+import importlib
 import logging
 import threading
 from datetime import timedelta
@@ -65,6 +66,9 @@ def named(task):
     if isinstance(task, str):
         from celery import current_app
 
+        # Import the task's module by its name: a process that never imported
+        # it (a web worker, a command) has not registered the task yet.
+        importlib.import_module(task.rpartition(".")[0])
         return current_app.tasks[task]
     return task
 
