@@ -1,6 +1,6 @@
 """Tokens issued by committee staff, and the log of what each one did.
 
-Scoped like the rest of the admin (kontum_review/admin.py): staff read the
+Scoped like the rest of the admin (kontum_review/admin/): staff read the
 tokens of the subtree they read, and issue, change and revoke tokens only for
 organizations they keep. A token is never deleted, so its log stays: it is
 revoked instead.

@@ -24,7 +24,7 @@ class ApiToken(models.Model):
     inactive one that cannot sign in and holds one committee-staff role at the
     token's organization: every query of the API is then scoped by that
     account exactly as the pages scope a staff member of that subtree, and an
-    import reaches only that subtree (organizations/resources.py).
+    import reaches only that subtree (organizations/resources/).
     """
 
     class Scope(models.TextChoices):

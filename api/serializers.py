@@ -170,7 +170,7 @@ class ResultSerializer(serializers.ModelSerializer):
 
     `chain` lists the stages rated so far; the decision is left out, and
     `decision_hidden` set, while the token may not see it yet
-    (reviews/results.py decisions_shown).
+    (reviews/results/ decisions_shown).
     """
 
     review = serializers.UUIDField(source="public_id", read_only=True)

@@ -60,7 +60,7 @@ urlpatterns = [
     path("review/", include("reviews.urls")),
     # The API for other systems, with its schema and docs (api/).
     path("api/v1/", include("api.urls")),
-    # Leaders' dashboard and the statistics that go up (reviews/statistics.py).
+    # Leaders' dashboard and the statistics that go up (reviews/statistics/).
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/list/", dashboard.drill_down, name="dashboard_list"),
     path(

@@ -2,7 +2,7 @@
 
 The same seed always yields the same codes and card numbers, so running the
 generator again creates only what is missing. Rows are written in bulk (COPY on
-PostgreSQL, see members/bulk.py): the province-size run (31,000 members)
+PostgreSQL, see members/bulk/): the province-size run (31,000 members)
 finishes in about a minute, ten times the province in under ten.
 """
 

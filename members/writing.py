@@ -1,6 +1,6 @@
 """Writing members in bulk: updating existing rows, and their history rows.
 
-`update_rows` writes existing members through members/bulk.py; on PostgreSQL
+`update_rows` writes existing members through members/bulk/; on PostgreSQL
 `copy_to_history` has the database copy the written rows into the history
 (INSERT … SELECT) where simple_history would build them one by one.
 """
@@ -17,7 +17,7 @@ WRITE_BATCH = 500
 
 
 def update_rows(members, fields):
-    """Write `fields` of existing members in bulk (members/bulk.py): Django's
+    """Write `fields` of existing members in bulk (members/bulk/): Django's
     bulk_update sets each column to a CASE with one branch per row, which
     costs the square of the batch to build and to run (109 of 117 s for
     2,500 rows)."""

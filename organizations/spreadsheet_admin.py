@@ -190,7 +190,7 @@ class SpreadsheetImportExportMixin(ImportExportMixin):
     import_register = None
 
     def get_import_formats(self):
-        # Files are read within the import limits (organizations/resources.py).
+        # Files are read within the import limits (organizations/resources/).
         return [LIMITED_FORMATS.get(f, f) for f in super().get_import_formats()]
 
     def create_import_form(self, request):

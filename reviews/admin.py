@@ -1,7 +1,7 @@
 """The admin of the cycles: each ModelAdmin says how its rows reach the tree.
 
 `scope` is what a row is read through, `keeper` the organization whose staff
-change it (kontum_review/admin.py): "cycle__superior" for what the cycle's
+change it (kontum_review/admin/): "cycle__superior" for what the cycle's
 committee runs (the cycle, its posts, exclusions, suggestions, assignments and
 targets), the review's organization for what its managers fill in. Ratings are
 read-only here: decisions go through the decide page (`ratings.decide`).

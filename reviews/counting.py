@@ -1,7 +1,7 @@
 """The headings and steps the statistics count, each defined once.
 
 A figure on the dashboard is counted in Python over the cycle's tally rows
-(statistics.py); the list behind it is a query over the reviews
+(statistics/); the list behind it is a query over the reviews
 (views/dashboard.py). Each rule below gives both from one definition: `holds`
 for the count, `q` for the list, so the two can never disagree.
 """

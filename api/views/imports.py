@@ -3,7 +3,7 @@
 The file is checked as the admin checks it (organizations/admin.py
 SpreadsheetImportForm: size, format, columns), then imported by the same task
 (organizations/tasks.py), every row or none, as the token's account: the rows
-reach only the token's subtree (organizations/resources.py kept_organizations).
+reach only the token's subtree (organizations/resources/ kept_organizations).
 """
 
 from pathlib import PurePath

@@ -1,7 +1,7 @@
 """Results, remedy plans and statistics: what a committee reports upward.
 
-Each reads through the functions the pages use (reviews/results.py,
-reviews/remedies.py, reviews/statistics.py), so the API and the pages cannot
+Each reads through the functions the pages use (reviews/results/,
+reviews/remedies.py, reviews/statistics/), so the API and the pages cannot
 count differently.
 """
 

@@ -307,7 +307,7 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
 # A job that could not be sent to the worker is sent again after this long.
 JOB_RESEND_SECONDS = env.int("JOB_RESEND_SECONDS", default=60)
 
-# Spreadsheet imports in the admin (organizations/resources.py, organizations/tasks.py).
+# Spreadsheet imports in the admin (organizations/resources/, organizations/tasks.py).
 # A row costs about 14 ms: the row limit keeps a job inside the task time limits.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)

@@ -98,7 +98,7 @@ class OrganizationQuerySet(models.QuerySet):
     def kept_by(self, user):
         """Organizations a user keeps as committee staff: their staff roles' subtrees.
 
-        The admin changes only these (kontum_review/admin.py).
+        The admin changes only these (kontum_review/admin/).
         """
         return self._within_roles(user, (Role.Kind.STAFF,))
 

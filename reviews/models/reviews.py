@@ -183,7 +183,7 @@ class Review(models.Model):
     return_comment = models.TextField(_("reason for return"), blank=True)
     # Copies of the chain's latest proposal (appraisal, else meeting) and of the
     # decision, kept by ratings.refresh_outcomes on every rating write, so the
-    # statistics group the reviews without joining the chain (reviews/statistics.py).
+    # statistics group the reviews without joining the chain (reviews/statistics/).
     proposed_code = models.CharField(max_length=10, blank=True, editable=False)
     decided_code = models.CharField(max_length=10, blank=True, editable=False)
 

@@ -1,6 +1,6 @@
 """The statistics endpoint counts as the workbook does: for the same cycle and
 subtree its tables are the workbook's sheets, cell for cell (one source of
-truth: reviews/statistics.py)."""
+truth: reviews/statistics/)."""
 
 import io
 

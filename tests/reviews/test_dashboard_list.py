@@ -58,7 +58,7 @@ SUBJECT_TESTS = {
 
 @dataclass
 class Fact:
-    """One review as a reader of the rows, not of reviews/statistics.py, sees it."""
+    """One review as a reader of the rows, not of reviews/statistics/, sees it."""
 
     pk: int
     name: str

@@ -1,4 +1,4 @@
-"""The figures of reviews/statistics.py against counts made here from the rows."""
+"""The figures of reviews/statistics/ against counts made here from the rows."""
 
 import datetime
 from collections import Counter

@@ -205,7 +205,7 @@ def exemption_summary(cycle):
 
 
 def summary_context(cycle, review, organization):
-    """The BTV's summary: every figure comes from reviews/statistics.py."""
+    """The BTV's summary: every figure comes from reviews/statistics/."""
     cycle = load_cycle(cycle)
     today = timezone.localdate()
     figures = statistics.CycleFigures(cycle, cycle.superior, today=today)
