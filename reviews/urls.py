@@ -1,11 +1,11 @@
 from django.urls import path
 
+from .meetings import views as meetings
 from .views import (
     assignments,
     cycles,
     decisions,
     exemptions,
-    meetings,
     publishing,
     remedies,
     reports,

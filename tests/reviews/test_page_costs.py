@@ -12,13 +12,13 @@ from django.test import SimpleTestCase
 
 from members.models import PostKind
 from reviews import guards, ratings, services, statistics
-from reviews.forms.meetings import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from reviews.forms.review import (
     ReviewContent,
     ReviewForm,
     control_html,
     field_group,
 )
+from reviews.meetings.forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from reviews.models import (
     CyclePost,
     Discipline,

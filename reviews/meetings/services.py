@@ -20,9 +20,9 @@ from simple_history.utils import bulk_update_with_history
 
 from organizations.models import OrganizationKind
 
-from . import ratings, rules
-from .cycle_states import withdraw_exemptions
-from .models import (
+from .. import ratings, rules
+from ..cycle_states import withdraw_exemptions
+from ..models import (
     Attendance,
     Meeting,
     MeetingItem,
@@ -31,7 +31,7 @@ from .models import (
     ReviewCycle,
     StepExemption,
 )
-from .review_saving import StaleVersion
+from ..review_saving import StaleVersion
 
 # A meeting may be recorded while members write their forms and during the
 # meetings step; afterwards the page is read-only.

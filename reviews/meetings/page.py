@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import access, ratings
-from ..forms.meetings import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from ..forms.review import control_html, field_group
-from ..meetings import (
+from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
+from ..views.review_forms import leadership_for
+from .forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
+from .services import (
     RECORDING_STATES,
     Quorum,
     attendance_quorum,
@@ -22,8 +24,6 @@ from ..meetings import (
     load_items,
     load_levels,
 )
-from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
-from .review_forms import leadership_for
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The review meeting's views: the secretary records a collective's meeting
-(the writes themselves are in reviews/meetings.py) and its members read it.
+(the writes themselves are in reviews/meetings/services.py) and its members read it.
 """
 
 import copy
@@ -14,14 +14,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import access
-from ..forms.meetings import (
+from ..models import Meeting
+from ..review_saving import StaleVersion
+from .forms import (
     AttendanceFormSet,
     MeetingActionForm,
     MeetingDetailsForm,
     MeetingPageForm,
     SubjectForm,
 )
-from ..meetings import (
+from .page import (
+    get_collective_review,
+    meeting_url,
+    render_page,
+    render_subject,
+    subject_recorded,
+)
+from .services import (
     RECORDING_STATES,
     Refused,
     ensure_meeting,
@@ -32,15 +41,6 @@ from ..meetings import (
     write_finish,
     write_reopen,
     write_subject,
-)
-from ..models import Meeting
-from ..review_saving import StaleVersion
-from .meeting_page import (
-    get_collective_review,
-    meeting_url,
-    render_page,
-    render_subject,
-    subject_recorded,
 )
 
 # Views ---------------------------------------------------------------------

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from ..meetings import cycle_day_bounds, stamp_of
 from ..models import Attendance, Meeting
+from .services import cycle_day_bounds, stamp_of
 
 MAX_VOTES = 9999
 MAX_COMMENTS = 20000
