@@ -1,8 +1,9 @@
 from django.urls import path
 
 from .meetings import views as meetings
+from .suggestions import assignment_views as assignments
+from .suggestions import views as suggestions
 from .views import (
-    assignments,
     cycles,
     decisions,
     exemptions,
@@ -11,7 +12,6 @@ from .views import (
     reports,
     results,
     review_forms,
-    suggestions,
 )
 
 app_name = "reviews"

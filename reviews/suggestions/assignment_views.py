@@ -13,15 +13,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from simple_history.utils import bulk_create_with_history
 
-from ..forms.assignments import AssignmentDeleteForm, AssignmentForm
-from ..forms.suggestion_choices import visible_assignments
 from ..models import (
     Assignment,
     Meeting,
     Review,
     ReviewCycle,
 )
-from .suggestions import CONFLICT, PAGE_SIZE, get_committee_cycle
+from .assignment_forms import AssignmentDeleteForm, AssignmentForm
+from .choices import visible_assignments
+from .views import CONFLICT, PAGE_SIZE, get_committee_cycle
 
 
 @login_required

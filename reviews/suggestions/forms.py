@@ -14,13 +14,13 @@ from members.models import Member
 from organizations.models import Organization, OrganizationType
 from organizations.widgets import OrganizationSelect
 
+from ..forms.fields import typed_value
 from ..models import (
     FocusArea,
     Suggestion,
     SuggestionItem,
 )
-from .fields import typed_value
-from .suggestion_choices import (
+from .choices import (
     ISO_DATE,
     TEXT_MAX,
     TreeChoiceField,

@@ -16,7 +16,14 @@ from members.models import Member
 from organizations.models import Organization, Role
 
 from ..access import get_cycle, is_cycle_staff
-from ..forms.suggestion_choices import (
+from ..models import (
+    FocusArea,
+    ReviewCycle,
+    Suggestion,
+    SuggestionAnswer,
+    SuggestionItem,
+)
+from .choices import (
     find_members,
     focus_area_choices,
     grassroots_organizations,
@@ -24,7 +31,7 @@ from ..forms.suggestion_choices import (
     target_members,
     visible_suggestions,
 )
-from ..forms.suggestions import (
+from .forms import (
     BulkSuggestionForm,
     EditSuggestionItemFormSet,
     FocusAreaForm,
@@ -33,14 +40,7 @@ from ..forms.suggestions import (
     SuggestionItemFormSet,
     TickTypeForm,
 )
-from ..models import (
-    FocusArea,
-    ReviewCycle,
-    Suggestion,
-    SuggestionAnswer,
-    SuggestionItem,
-)
-from ..suggestion_items import append_items
+from .services import append_items
 
 PAGE_SIZE = 100
 

@@ -4,7 +4,7 @@ target's suggestion, numbered on under a lock."""
 from django.db.models import Max
 from simple_history.utils import bulk_create_with_history
 
-from .models import Suggestion, SuggestionItem
+from ..models import Suggestion, SuggestionItem
 
 
 def append_items(cycle, field, targets, items, user, issued_on):

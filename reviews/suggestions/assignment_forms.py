@@ -11,7 +11,7 @@ from organizations.widgets import OrganizationSelectMultiple
 from ..models import (
     Assignment,
 )
-from .suggestion_choices import (
+from .choices import (
     TreeMultipleChoiceField,
     UserChoiceField,
     committee_users,
