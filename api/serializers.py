@@ -229,7 +229,7 @@ class RemedyActionSerializer(serializers.ModelSerializer):
 class RemedyProgressSerializer(serializers.Serializer):
     """The progress of an action: its status, and what was done (the evidence).
 
-    Checked by the pages' own form (reviews/forms/remedies.py), so the API
+    Checked by the pages' own form (reviews/remedies/forms.py), so the API
     refuses what the page refuses.
     """
 

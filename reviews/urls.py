@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .meetings import views as meetings
+from .remedies import views as remedies
 from .suggestions import assignment_views as assignments
 from .suggestions import views as suggestions
 from .views import (
@@ -8,7 +9,6 @@ from .views import (
     decisions,
     exemptions,
     publishing,
-    remedies,
     reports,
     results,
     review_forms,

@@ -1,7 +1,7 @@
 """Results, remedy plans and statistics: what a committee reports upward.
 
 Each reads through the functions the pages use (reviews/results/,
-reviews/remedies.py, reviews/statistics/), so the API and the pages cannot
+reviews/remedies/, reviews/statistics/), so the API and the pages cannot
 count differently.
 """
 
@@ -17,11 +17,11 @@ from rest_framework import exceptions, mixins
 from rest_framework.response import Response
 
 from reviews import remedies, results, statistics
-from reviews.forms.remedies import RemedyProgressForm
 from reviews.models import Rating, RemedyAction, Review, ReviewCycle
+from reviews.remedies.forms import RemedyProgressForm
+from reviews.remedies.views import get_action
 from reviews.spreadsheets import UNSUMMED_TABLES, total_row
 from reviews.views.dashboard import read_scope
-from reviews.views.remedies import get_action
 
 from .. import serializers
 from ..filters import (

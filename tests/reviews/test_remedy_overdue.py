@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from organizations.models import OrganizationKind, Role
 from reviews.models import RemedyAction
-from reviews.views.remedies import PAGE_SIZE
+from reviews.remedies.views import PAGE_SIZE
 
 from ..factories import OrganizationFactory, UserFactory, grant
 from .test_remedy_plan import RemedyTestCase

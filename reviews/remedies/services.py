@@ -4,9 +4,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from . import access
-from .models import Rating, RemedyAction, Review
-from .results import DECIDED_STATES
+from .. import access
+from ..models import Rating, RemedyAction, Review
+from ..results import DECIDED_STATES
 
 Status = RemedyAction.Status
 # A plan is drawn up once the superior has decided and is followed during the

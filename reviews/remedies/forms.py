@@ -7,7 +7,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RemedyAction
-from ..remedies import deadline_bounds
+from .services import deadline_bounds
 
 TEXT_MAX = {"shortcoming": 2000, "content": 2000, "evidence": 4000}
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

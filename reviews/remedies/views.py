@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.models import Organization
 
-from .. import remedies
 from ..access import get_cycle, get_review, narrowed
-from ..forms.remedies import TEXT_MAX, RemedyActionForm, RemedyProgressForm
 from ..models import RemedyAction, Review
+from . import services as remedies
+from .forms import TEXT_MAX, RemedyActionForm, RemedyProgressForm
 
 PAGE_SIZE = 100
 
