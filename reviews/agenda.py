@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from organizations.models import Organization, Role
 
 from . import remedies
-from .cycle_states import unheld_meetings, unsubmitted_reviews
+from .cycles.states import unheld_meetings, unsubmitted_reviews
 from .models import MAX_REMINDER_DAYS, RemedyAction, ReviewCycle
 
 # Deadlines --------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import guards, signals, statistics
-from .cycle_states import withdraw_exemptions
+from .cycles.states import withdraw_exemptions
 from .models import Review, StepExemption, SuggestionAnswer
 
 

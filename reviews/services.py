@@ -3,22 +3,32 @@
 Each part lives in its own module; this one names them all, so that callers
 may keep writing `services.open_cycle`:
 
-- `cycle_scope`: the organizations and forms a cycle reviews;
-- `cycle_states`: the state machine, what each step waits for, exemptions;
-- `opening`: the opening job that creates the reviews;
-- `carry_over`: remedy actions carried into the next cycle;
+- `cycles.scope`: the organizations and forms a cycle reviews;
+- `cycles.states`: the state machine, what each step waits for, exemptions;
+- `cycles.opening`: the opening job that creates the reviews;
+- `cycles.carry_over`: remedy actions carried into the next cycle;
 - `review_saving`: saving a form with optimistic versions;
 - `meetings`: a collective's meeting, its subjects and its record.
 """
 
-from .carry_over import carry_over_open_actions, settle_carry_over
-from .cycle_scope import (
+from .cycles.carry_over import carry_over_open_actions, settle_carry_over
+from .cycles.opening import (
+    BATCH,
+    beat,
+    copy_posts,
+    create_collective_reviews,
+    meeting_rank_in,
+    open_cycle,
+    posts_held,
+    request_cycle_opening,
+)
+from .cycles.scope import (
     grassroots_of,
     review_cell,
     scope_organizations,
     select_template,
 )
-from .cycle_states import (
+from .cycles.states import (
     NEXT_STATUS,
     STEP_EXEMPTIONS,
     TRANSITION_LABELS,
@@ -41,16 +51,6 @@ from .meetings import (
     ensure_meeting,
     invited_members,
     subjects_of_meeting,
-)
-from .opening import (
-    BATCH,
-    beat,
-    copy_posts,
-    create_collective_reviews,
-    meeting_rank_in,
-    open_cycle,
-    posts_held,
-    request_cycle_opening,
 )
 from .review_saving import (
     SAVE_STAMPS,

@@ -1,13 +1,13 @@
 from django.urls import path
 
+from .cycles import exemption_views as exemptions
+from .cycles import views as cycles
 from .meetings import views as meetings
 from .remedies import views as remedies
 from .suggestions import assignment_views as assignments
 from .suggestions import views as suggestions
 from .views import (
-    cycles,
     decisions,
-    exemptions,
     publishing,
     reports,
     results,

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_update_with_history
 from organizations.models import OrganizationKind
 
 from .. import ratings, rules
-from ..cycle_states import withdraw_exemptions
+from ..cycles.states import withdraw_exemptions
 from ..models import (
     Attendance,
     Meeting,

@@ -13,7 +13,7 @@ from kontum_review.vietnamese import fold
 from members.models import Member
 from organizations.models import GRASSROOTS_KINDS, Organization, Role
 
-from ..cycle_scope import scope_organizations
+from ..cycles.scope import scope_organizations
 from ..models import (
     Review,
     ReviewCycle,

@@ -12,9 +12,9 @@ from organizations.models import Organization
 
 from .. import results
 from ..access import get_cycle, get_cycle_organization, narrowed
+from ..cycles.views import cycle_roles
 from ..models import Rating, ReportJob, ReviewCycle
 from ..reports import pipeline
-from .cycles import cycle_roles
 
 PAGE_SIZE = 100
 

@@ -3,7 +3,7 @@ import datetime
 from django.urls import reverse
 
 from organizations.models import OrganizationKind, Role
-from reviews.forms.cycles import next_year
+from reviews.cycles.forms import next_year
 from reviews.models import Regime, ReviewCycle
 
 from ..factories import OrganizationFactory, UserFactory, grant

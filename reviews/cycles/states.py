@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from . import ratings, statistics
-from .cycle_scope import select_template
-from .models import FormTemplate, Meeting, Review, ReviewCycle, StepExemption
+from .. import ratings, statistics
+from ..models import FormTemplate, Meeting, Review, ReviewCycle, StepExemption
+from .scope import select_template
 
 Status = ReviewCycle.Status
 
@@ -230,7 +230,7 @@ def move_cycle(cycle, target, user):
     cycle._history_user = user
     cycle.save(update_fields=["status"])
     if target == Status.PUBLISHED:
-        from .publishing import publish_results
+        from ..publishing import publish_results
 
         publish_results(cycle, user)
     return cycle

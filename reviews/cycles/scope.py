@@ -3,7 +3,7 @@ audience writes, and the cell and grassroots organization of a member."""
 
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 
-from .models import FormTemplate
+from ..models import FormTemplate
 
 
 def scope_organizations(cycle):

@@ -10,16 +10,8 @@ from kontum_review.vietnamese import sort_key
 from members.models import Member, Post
 from organizations.models import GRASSROOTS_KINDS
 
-from . import background, rules, statistics
-from .carry_over import carry_over_open_actions
-from .cycle_scope import (
-    grassroots_of,
-    review_cell,
-    scope_organizations,
-    select_template,
-)
-from .cycle_states import TransitionRefused, blockers
-from .models import (
+from .. import background, rules, statistics
+from ..models import (
     CycleExclusion,
     CycleJob,
     CyclePost,
@@ -27,6 +19,14 @@ from .models import (
     Review,
     ReviewCycle,
 )
+from .carry_over import carry_over_open_actions
+from .scope import (
+    grassroots_of,
+    review_cell,
+    scope_organizations,
+    select_template,
+)
+from .states import TransitionRefused, blockers
 
 BATCH = 2000
 Status = ReviewCycle.Status

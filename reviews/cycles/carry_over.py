@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from organizations.models import Organization, line_of
 
-from .models import CarryOverItem, RemedyAction
+from ..models import CarryOverItem, RemedyAction
 
 
 def carry_over_open_actions(cycle, member_ids=None):

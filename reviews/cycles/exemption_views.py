@@ -21,8 +21,8 @@ from organizations.models import Organization, Role
 
 from .. import services
 from ..access import get_cycle, is_cycle_staff, narrowed
-from ..forms.exemptions import ExemptionForm
 from ..models import Review, StepExemption
+from .exemption_forms import ExemptionForm
 
 PAGE_SIZE = 50
 Kind = StepExemption.Kind

@@ -22,14 +22,14 @@ from ..access import (
     require_cycle_staff,
     require_staff_committees,
 )
-from ..forms.cycles import (
+from ..models import CycleJob, Meeting, Review, ReviewCycle, StepExemption
+from .forms import (
     CommitteeChoiceForm,
     CycleCreateForm,
     CycleMoveForm,
     next_cycle_initial,
 )
-from ..models import CycleJob, Meeting, Review, ReviewCycle, StepExemption
-from .cycle_progress import (
+from .progress import (
     Status,
     checklist_counts,
     cycle_roles,
