@@ -3,12 +3,12 @@ from django.urls import path
 from .cycles import exemption_views as exemptions
 from .cycles import views as cycles
 from .meetings import views as meetings
+from .publishing import views as publishing
 from .remedies import views as remedies
 from .suggestions import assignment_views as assignments
 from .suggestions import views as suggestions
 from .views import (
     decisions,
-    publishing,
     reports,
     results,
     review_forms,

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from organizations.models import Role
 
-from . import background, guards
-from .models import (
+from .. import background, guards
+from ..models import (
     CycleReopening,
     Notice,
     Rating,
@@ -27,7 +27,7 @@ from .models import (
     ReviewCycle,
 )
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("reviews.publishing")  # its name before the package
 
 BATCH = 1000
 Stage = Rating.Stage

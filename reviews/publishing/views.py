@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from .. import guards, publishing
+from .. import guards
 from ..access import get_cycle, require_cycle_staff
 from ..models import ReviewCycle
+from . import services as publishing
 
 PAGE_SIZE = 50
 
