@@ -144,8 +144,8 @@ def page_request(client, method, url):
             check(client.get(url), url)
 
         return request
-    from reviews.forms.review import ReviewContent, ReviewForm
     from reviews.models import Review
+    from reviews.review_forms.forms import ReviewContent, ReviewForm
 
     public_id = url.rstrip("/").rsplit("/", 1)[-1]
     review = Review.objects.select_related("template", "cycle__regime").get(

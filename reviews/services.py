@@ -7,7 +7,7 @@ may keep writing `services.open_cycle`:
 - `cycles.states`: the state machine, what each step waits for, exemptions;
 - `cycles.opening`: the opening job that creates the reviews;
 - `cycles.carry_over`: remedy actions carried into the next cycle;
-- `review_saving`: saving a form with optimistic versions;
+- `review_forms.services`: saving a form with optimistic versions;
 - `meetings`: a collective's meeting, its subjects and its record.
 """
 
@@ -52,7 +52,7 @@ from .meetings import (
     invited_members,
     subjects_of_meeting,
 )
-from .review_saving import (
+from .review_forms.services import (
     SAVE_STAMPS,
     StaleVersion,
     refuse_save,

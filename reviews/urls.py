@@ -5,13 +5,13 @@ from .cycles import views as cycles
 from .meetings import views as meetings
 from .publishing import views as publishing
 from .remedies import views as remedies
+from .review_forms import views as review_forms
 from .suggestions import assignment_views as assignments
 from .suggestions import views as suggestions
 from .views import (
     decisions,
     reports,
     results,
-    review_forms,
 )
 
 app_name = "reviews"

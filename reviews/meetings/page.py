@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import access, ratings
-from ..forms.review import control_html, field_group
 from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
-from ..views.review_forms import leadership_for
+from ..review_forms.forms import control_html, field_group
+from ..review_forms.views import leadership_for
 from .forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from .services import (
     RECORDING_STATES,

@@ -31,7 +31,7 @@ from ..models import (
     ReviewCycle,
     StepExemption,
 )
-from ..review_saving import StaleVersion
+from ..review_forms.services import StaleVersion
 
 # A meeting may be recorded while members write their forms and during the
 # meetings step; afterwards the page is read-only.

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from .. import access
 from ..models import Meeting
-from ..review_saving import StaleVersion
+from ..review_forms.services import StaleVersion
 from .forms import (
     AttendanceFormSet,
     MeetingActionForm,

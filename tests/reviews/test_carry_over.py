@@ -4,7 +4,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import services
-from reviews.forms.review import ReviewContent, ReviewForm
 from reviews.models import (
     CarryOverItem,
     CycleJob,
@@ -13,6 +12,7 @@ from reviews.models import (
     Review,
     ReviewCycle,
 )
+from reviews.review_forms.forms import ReviewContent, ReviewForm
 
 from ..factories import MemberFactory
 from ..personas import PersonasTestCase

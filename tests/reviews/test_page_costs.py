@@ -12,12 +12,6 @@ from django.test import SimpleTestCase
 
 from members.models import PostKind
 from reviews import guards, ratings, services, statistics
-from reviews.forms.review import (
-    ReviewContent,
-    ReviewForm,
-    control_html,
-    field_group,
-)
 from reviews.meetings.forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from reviews.models import (
     CyclePost,
@@ -27,7 +21,13 @@ from reviews.models import (
     Review,
     ReviewCycle,
 )
-from reviews.views.review_forms import leadership_for
+from reviews.review_forms.forms import (
+    ReviewContent,
+    ReviewForm,
+    control_html,
+    field_group,
+)
+from reviews.review_forms.views import leadership_for
 
 from ..kontum_review.test_settings import STRONG_KEY, run_django
 from .test_review_form import ReviewFormTestCase

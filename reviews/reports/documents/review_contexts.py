@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ... import rules
-from ...forms.review import addressed_items
 from ...models import FormSection, Meeting, MeetingItem, Rating, Review, StepExemption
 from ...results import PUBLISHED_STATES
+from ...review_forms.forms import addressed_items
 from .common import DocumentUnavailable, header_for, local_day, on_behalf_of
 
 

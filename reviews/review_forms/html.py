@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from ..models import (
     FormSection,
 )
-from .review_content import TEXT_MAX_LENGTH
+from .content import TEXT_MAX_LENGTH
 
 
 @dataclass

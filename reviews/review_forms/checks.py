@@ -6,7 +6,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
 from .. import rules
-from .review_content import CONDITIONS, Kind, Outcome, normalized
+from .content import CONDITIONS, Kind, Outcome, normalized
 
 
 class ReviewChecks:

@@ -14,14 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import access, ratings, reminders, services
-from ..forms.review import (
-    CONDITIONS,
-    REQUIRED_TO_SUBMIT,
-    ReturnForm,
-    ReviewContent,
-    ReviewForm,
-    values_of,
-)
 from ..models import (
     EDITABLE_STATES,
     CarryOverItem,
@@ -29,6 +21,14 @@ from ..models import (
     Rating,
     Review,
     SuggestionAnswer,
+)
+from .forms import (
+    CONDITIONS,
+    REQUIRED_TO_SUBMIT,
+    ReturnForm,
+    ReviewContent,
+    ReviewForm,
+    values_of,
 )
 
 

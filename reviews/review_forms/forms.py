@@ -3,13 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..forms.fields import ScoreField, typed_value
 from ..models import (
     Review,
     ScoreCriterion,
 )
-from .fields import ScoreField, typed_value
-from .review_checks import ReviewChecks
-from .review_content import (
+from .checks import ReviewChecks
+from .content import (
     CONDITIONS,
     REQUIRED_TO_SUBMIT,
     TEXT_MAX_LENGTH,
@@ -23,7 +23,7 @@ from .review_content import (
     template_parts,
     values_of,
 )
-from .review_html import Block, control_html, field_group, text_field
+from .html import Block, control_html, field_group, text_field
 
 __all__ = [
     "CONDITIONS",

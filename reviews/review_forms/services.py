@@ -6,9 +6,9 @@ import copy
 from django.db import transaction
 from django.utils import timezone
 
-from . import guards, signals, statistics
-from .cycles.states import withdraw_exemptions
-from .models import Review, StepExemption, SuggestionAnswer
+from .. import guards, signals, statistics
+from ..cycles.states import withdraw_exemptions
+from ..models import Review, StepExemption, SuggestionAnswer
 
 
 class StaleVersion(Exception):
