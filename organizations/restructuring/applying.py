@@ -135,8 +135,10 @@ class Writer:
             ]
         )
         for row in holders:
-            row.code = f"{row.code}~{row.pk}"[-40:]
-            Organization.objects.filter(pk=row.pk).update(code=row.code)
+            suffix = f"~{row.pk}"
+            Organization.objects.filter(pk=row.pk).update(
+                code=row.code[: 40 - len(suffix)] + suffix
+            )
 
     def create_rows(self, copies):
         """New organizations and the continuing copies, parents first."""

@@ -47,7 +47,7 @@ def plan(restructuring, lines=None, *, scope=None):
         result.errors.append((None, _("The decision has no lines.")))
         return result
     for group in grouped(lines):
-        PLAYERS[group[0].operation](result, group)
+        PLAYERS.get(group[0].operation, play_unknown)(result, group)
     check_kinds(result)
     return result
 
@@ -68,9 +68,7 @@ def grouped(lines):
                 index[key] = groups[-1]
         else:
             index[key].append(line)
-    return [group for group in groups if group[0].operation in PLAYERS] + [
-        [line] for line in lines if line.operation not in PLAYERS
-    ]
+    return groups
 
 
 def play_move(result, group):
@@ -191,9 +189,6 @@ def play_split(result, group):
     source = existing(result, first, first.code, what=_("code"))
     if source is None:
         return
-    for line in group[1:]:
-        if line.code != first.code:
-            return  # grouped by code: never reached
     parent = result.nodes.get(source.parent)
     parts = {}
     for line in group:
@@ -350,5 +345,4 @@ PLAYERS = {
     Operation.MOVE: play_move,
     Operation.RENAME: play_rename,
     Operation.CLOSE: play_close,
-    "": play_unknown,
 }
