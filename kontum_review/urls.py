@@ -6,7 +6,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from reviews.views import dashboard
+from reviews.dashboard import views as dashboard
 
 from . import views
 

@@ -2,7 +2,7 @@
 
 A figure on the dashboard is counted in Python over the cycle's tally rows
 (statistics/); the list behind it is a query over the reviews
-(views/dashboard.py). Each rule below gives both from one definition: `holds`
+(dashboard/views.py). Each rule below gives both from one definition: `holds`
 for the count, `q` for the list, so the two can never disagree.
 """
 

@@ -4,15 +4,13 @@ from .cycles import exemption_views as exemptions
 from .cycles import views as cycles
 from .meetings import views as meetings
 from .publishing import views as publishing
+from .ratings import views as decisions
 from .remedies import views as remedies
+from .reports import views as reports
+from .results import views as results
 from .review_forms import views as review_forms
 from .suggestions import assignment_views as assignments
 from .suggestions import views as suggestions
-from .views import (
-    decisions,
-    reports,
-    results,
-)
 
 app_name = "reviews"
 urlpatterns = [

@@ -17,11 +17,11 @@ from rest_framework import exceptions, mixins
 from rest_framework.response import Response
 
 from reviews import remedies, results, statistics
+from reviews.dashboard.scope import read_scope
 from reviews.models import Rating, RemedyAction, Review, ReviewCycle
 from reviews.remedies.forms import RemedyProgressForm
 from reviews.remedies.views import get_action
 from reviews.spreadsheets import UNSUMMED_TABLES, total_row
-from reviews.views.dashboard import read_scope
 
 from .. import serializers
 from ..filters import (
@@ -210,7 +210,7 @@ def progress_form(action, changes):
 def statistics_scope(request):
     """The scope the statistics pages would read for this query string.
 
-    reviews.views.dashboard.read_scope falls back to the defaults on a bad
+    reviews.dashboard.scope.read_scope falls back to the defaults on a bad
     value, which suits a page; an API says what is wrong (400) or that the
     cycle or organization is not the token's to read (404).
     """

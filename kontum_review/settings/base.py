@@ -244,7 +244,7 @@ CELERY_TIMEZONE = TIME_ZONE
 #   those of a lost worker (reviews/background.py); a sweep not run within the
 #   minute is dropped, as the next one does the same;
 # - every morning at REMINDER_HOUR, remind each person of what is due (a notice
-#   and an e-mail, at most one a day; reviews/reminders.py);
+#   and an e-mail, at most one a day; reviews/reminders/);
 # - on DIGEST_WEEKDAY (0 Sunday … 6 Saturday), a digest of what is late to
 #   staff and leaders.
 # Installs without beat run `manage.py sweep_jobs` and `manage.py

@@ -55,7 +55,7 @@ class FormTemplate(models.Model):
     )
     # Moved on by reviews/signals.py whenever its sections, its criteria or a
     # rating level change: the key of the form's parts cached per template
-    # (reviews/forms/review.py, template_parts).
+    # (reviews/review_forms/content.py, template_parts).
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     history = HistoricalRecords()

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..forms.fields import ScoreField, typed_value
+from ..fields import ScoreField, typed_value
 from ..models import (
     Review,
     ScoreCriterion,

@@ -14,7 +14,7 @@ from members.models import Member
 from organizations.models import Organization, OrganizationType
 from organizations.widgets import OrganizationSelect
 
-from ..forms.fields import typed_value
+from ..fields import typed_value
 from ..models import (
     FocusArea,
     Suggestion,

@@ -1,6 +1,6 @@
 """The dashboard's tags: `{% load dashboard %}`.
 
-The links and the charts with their tables are built in reviews/dashboard_charts.py
+The links and the charts with their tables are built in reviews/dashboard/charts.py
 and registered here; the table cells and the small arithmetic of the templates
 are defined here. Nothing here queries the database.
 """
@@ -10,7 +10,7 @@ from django.utils.formats import localize, number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from ..dashboard_charts import (
+from ..dashboard.charts import (
     NOT_RATED,
     by_type,
     distribution,

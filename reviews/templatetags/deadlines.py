@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from ..agenda import due_state
+from ..reminders.agenda import due_state
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from members.models import Member
 from reviews import ratings, services
 from reviews.models import CycleJob, Rating, ReviewCycle
-from reviews.views.decisions import group_rank
+from reviews.ratings.views import group_rank
 
 from ..factories import OrganizationFactory
 from .test_decisions_decide import DecisionsTestCase

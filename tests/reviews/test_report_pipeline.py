@@ -18,8 +18,8 @@ from reviews import background
 from reviews import urls as reviews_urls
 from reviews.models import ReportJob, Review, ReviewCycle
 from reviews.reports import pipeline
+from reviews.reports import views as reports
 from reviews.reports.tasks import render_report_task
-from reviews.views import reports
 
 from ..personas import CyclePersonasTestCase
 

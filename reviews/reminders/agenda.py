@@ -1,7 +1,7 @@
 """What each person is reminded of, and what is late for staff and leaders:
 the deadlines' states (`due_state`, shown by the `{% deadline %}` tag), each
 day's agenda of forms, meetings and remedy actions due (`reminders_for`) and
-the weekly digest's late counts (`digest_for`). Sending them is reminders.py.
+the weekly digest's late counts (`digest_for`). Sending them is sending.py.
 """
 
 from collections import Counter, defaultdict
@@ -15,9 +15,9 @@ from django.utils.translation import ngettext
 
 from organizations.models import Organization, Role
 
-from . import remedies
-from .cycles.states import unheld_meetings, unsubmitted_reviews
-from .models import MAX_REMINDER_DAYS, RemedyAction, ReviewCycle
+from .. import remedies
+from ..cycles.states import unheld_meetings, unsubmitted_reviews
+from ..models import MAX_REMINDER_DAYS, RemedyAction, ReviewCycle
 
 # Deadlines --------------------------------------------------------------------
 

@@ -24,9 +24,9 @@ from organizations.models import Organization
 from .. import ratings, rules
 from ..access import get_cycle, is_cycle_staff
 from ..cycles.progress import require_cycle_reader
-from ..forms.decisions import ActionForm, GroupQueryForm
 from ..models import Rating, ReviewCycle
-from .rating_page import (
+from .forms import ActionForm, GroupQueryForm
+from .page import (
     APPRAISING,
     DECIDING,
     Meter,

@@ -28,9 +28,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..models import Notice
+from ..publishing import person_of
 from .agenda import digest_for, reminders_for
-from .models import Notice
-from .publishing import person_of
 
 # Sending ----------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ def tell_returned(review):
     """Tell the member, in a notice and an e-mail, that their form is returned."""
     from kontum_review.accounts import send_message
 
-    from . import background
+    from .. import background
 
     user = review.member.user if review.member_id else None
     if user is None or not user.is_active:

@@ -13,9 +13,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from .. import ratings, rules
-from ..forms.decisions import RatingRowForm
-from ..forms.fields import typed_value
+from ..fields import typed_value
 from ..models import Rating, ReviewCycle
+from .forms import RatingRowForm
 
 PAGE_SIZE = 100
 Stage = Rating.Stage

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..fields import ScoreField
 from ..models import Rating
-from .fields import ScoreField
 
 MAX_TEXT = 5000
 Stage = Rating.Stage

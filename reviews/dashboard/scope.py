@@ -1,0 +1,139 @@
+"""Whose dashboard it is: the reader's cycle, subtree, type and decisions.
+
+Staff and leaders read the subtree of their role within a cycle's tree: a
+role at or above the cycle's committee reads the whole tree. Everyone else
+gets 404. Filters come from the query string through a form; a bad value is
+reported and the scope falls back to the defaults. The API's statistics read
+the same scope (api/views/results.py).
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote_plus
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from organizations.models import Organization, OrganizationType, Role
+
+from .. import results
+from ..models import ReviewCycle
+from .forms import DashboardFilterForm
+
+READER_KINDS = (Role.Kind.STAFF, Role.Kind.LEADER)
+
+
+@dataclass
+class Scope:
+    """What a reader asked for and may see: cycle, subtree, type, decisions."""
+
+    form: DashboardFilterForm
+    cycles: list
+    cycle: ReviewCycle
+    top: Organization
+    root: Organization
+    org_type: OrganizationType | None
+    show_decisions: bool
+
+    def query(self, **extra):
+        """The query string that keeps these filters (and adds `extra`)."""
+        extra = {k: v for k, v in extra.items() if v not in (None, "")}
+        return encode_pairs({**self.base_params, **extra})
+
+    @cached_property
+    def base_params(self):
+        params = {"cycle": self.cycle.public_id}
+        if self.root.pk != self.top.pk:
+            params["org"] = self.root.public_id
+        if self.org_type is not None:
+            params["type"] = self.org_type.code
+        return params
+
+    @cached_property
+    def list_path(self):
+        return reverse("dashboard_list")
+
+    @cached_property
+    def dashboard_path(self):
+        return reverse("dashboard")
+
+
+# Codes, keys and ids: nothing to escape, and a page builds hundreds of links.
+PLAIN = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def encode_pairs(params):
+    """urlencode for the link parameters, skipping the quoting of plain values."""
+    pairs = []
+    for key, value in params.items():
+        value = str(value)
+        if not PLAIN.fullmatch(value):
+            value = quote_plus(value)
+        pairs.append(f"{key}={value}")
+    return "&".join(pairs)
+
+
+def top_of(cycle, roles):
+    """The highest organization of the cycle's tree the roles read, or None."""
+    top = cycle.superior
+    if any(top.path.startswith(o.path) for o in roles):
+        return top
+    inside = [o for o in roles if o.path.startswith(top.path)]
+    return min(inside, key=lambda o: o.path) if inside else None
+
+
+def read_scope(request, form_class=DashboardFilterForm):
+    """The reader's scope from the query string; 404 for anyone without one."""
+    user = request.user
+    if user.is_superuser:
+        roles = []
+    else:
+        roles = [
+            role.organization
+            for role in Role.objects.filter(
+                user=user, kind__in=READER_KINDS
+            ).select_related("organization")
+        ]
+        if not roles:
+            raise Http404
+    cycles = [
+        cycle
+        for cycle in ReviewCycle.objects.visible_to(user)
+        .select_related("superior", "regime")
+        .order_by("-starts_on", "-pk")
+        if user.is_superuser or top_of(cycle, roles)
+    ]
+    if not cycles:
+        raise Http404
+    types = list(OrganizationType.objects.all())
+    form = form_class(request.GET, cycles=cycles, types=types)
+    # The fields that are valid still count when another one is not.
+    form.is_valid()
+    data = form.cleaned_data
+    cycle = next(
+        (c for c in cycles if str(c.public_id) == data.get("cycle")),
+        default_cycle(cycles),
+    )
+    top = cycle.superior if user.is_superuser else top_of(cycle, roles)
+    root = top
+    if data.get("org"):
+        root = get_object_or_404(
+            Organization.objects.subtree_of(top), public_id=data["org"]
+        )
+    org_type = next((t for t in types if t.code == data.get("type")), None)
+    return Scope(
+        form=form,
+        cycles=cycles,
+        cycle=cycle,
+        top=top,
+        root=root,
+        org_type=org_type,
+        show_decisions=cycle.pk in results.decisions_shown(user, [cycle]),
+    )
+
+
+def default_cycle(cycles):
+    """The newest cycle under way or done; a draft only if there is nothing else."""
+    return next((c for c in cycles if c.status != ReviewCycle.Status.DRAFT), cycles[0])
