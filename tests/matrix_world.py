@@ -90,7 +90,7 @@ class Place:
 
 def staff_group():
     """The demo's "Ban Tổ chức" group: every permission of the three apps and
-    of users (members/demo.py create_accounts)."""
+    of users (members/demo/people.py create_accounts)."""
     group, _ = Group.objects.get_or_create(name="Ban Tổ chức")
     group.permissions.set(
         Permission.objects.filter(

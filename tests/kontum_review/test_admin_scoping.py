@@ -124,7 +124,7 @@ class AdminWorld(TestCase):
             code="P02.C", name="Chi bộ Tổ dân phố 9", parent=cls.other_ward
         )
 
-        # As the demo's staff group (members/demo.py create_accounts).
+        # As the demo's staff group (members/demo/people.py create_accounts).
         group = Group.objects.create(name="Ban Tổ chức")
         group.permissions.set(
             Permission.objects.filter(
