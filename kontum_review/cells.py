@@ -4,7 +4,7 @@ openpyxl turns a string starting with "=" into a formula, and Excel or
 LibreOffice may evaluate a cell someone edits, or a CSV field, that starts with
 "+", "-", "@", a tab or a line break. Text from users (names of organizations
 and members, notes) goes out as text: the statistics workbook
-(reviews/spreadsheets.py) and the admin exports (organizations/resources/)
+(reviews/statistics/workbook.py) and the admin exports (organizations/resources/)
 write it through these helpers.
 """
 

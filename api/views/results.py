@@ -21,7 +21,7 @@ from reviews.dashboard.scope import read_scope
 from reviews.models import Rating, RemedyAction, Review, ReviewCycle
 from reviews.remedies.forms import RemedyProgressForm
 from reviews.remedies.views import get_action
-from reviews.spreadsheets import UNSUMMED_TABLES, total_row
+from reviews.statistics.workbook import UNSUMMED_TABLES, total_row
 
 from .. import serializers
 from ..filters import (

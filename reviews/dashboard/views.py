@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from .. import statistics
 from ..counting import step_filter, subject_filter
 from ..models import Review
-from ..spreadsheets import statistics_workbook
+from ..statistics.workbook import statistics_workbook
 from .forms import DrillDownForm
 from .scope import read_scope
 

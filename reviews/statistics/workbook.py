@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from kontum_review.cells import write_text
 
-from .statistics import LevelRow
+from .tables import LevelRow
 
 SHEET_NAME_LENGTH = 31
 # Excel refuses these in a sheet name, and a name that starts or ends with "'".

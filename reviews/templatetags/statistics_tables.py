@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..spreadsheets import UNSUMMED_TABLES, total_row
+from ..statistics.workbook import UNSUMMED_TABLES, total_row
 
 register = template.Library()
 

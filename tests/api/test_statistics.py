@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from reviews import statistics
 from reviews.models import Review, ReviewCycle
-from reviews.spreadsheets import FIRST_DATA_ROW
+from reviews.statistics.workbook import FIRST_DATA_ROW
 
 from ..matrix_world import build
 from .helpers import client_for, issue

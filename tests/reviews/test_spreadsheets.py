@@ -7,8 +7,8 @@ import openpyxl
 from django.test import SimpleTestCase
 from django.utils import translation
 
-from reviews.spreadsheets import statistics_workbook
 from reviews.statistics import LevelRow, Table
+from reviews.statistics.workbook import statistics_workbook
 
 LEVELS = [
     SimpleNamespace(code="HTXSNV", name="Hoàn thành xuất sắc nhiệm vụ"),

@@ -12,7 +12,7 @@ from organizations.models import Organization, OrganizationKind, OrganizationTyp
 from reviews import services, statistics
 from reviews.models import CycleJob, RatingLevel, ReportJob
 from reviews.reports import documents
-from reviews.spreadsheets import FIRST_DATA_ROW
+from reviews.statistics.workbook import FIRST_DATA_ROW
 
 from ..factories import OrganizationFactory, UserFactory, grant
 from .test_dashboard_list import SUBJECT_TESTS, DashboardDataTestCase, review_facts
