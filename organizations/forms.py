@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.widgets import ISO_DATE
+
 from . import restructuring
 from .models import OrganizationKind, OrganizationType, Restructuring, RestructuringLine
 from .resources import ImportRefused, read_upload
@@ -41,7 +43,6 @@ class OrganizationFilterForm(forms.Form):
         return queryset
 
 
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ANNEX_TYPES = ",".join(
     [
         ".xlsx",

@@ -9,11 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.widgets import ISO_DATE
 from organizations.widgets import OrganizationSelect
 
 from ..models import Regime, ReviewCycle
 
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 # The deadlines of a cycle, in the order of its steps.
 DEADLINES = [

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.widgets import ISO_DATE
+
 from ..models import Attendance, Meeting
 from .services import cycle_day_bounds, stamp_of
 
@@ -24,7 +26,7 @@ class MeetingDetailsForm(forms.ModelForm):
             "superior_attendee",
         ]
         widgets = {
-            "held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "held_on": ISO_DATE,
             "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }

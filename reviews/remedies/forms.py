@@ -6,11 +6,12 @@ from django.core.validators import MaxLengthValidator
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.widgets import ISO_DATE
+
 from ..models import RemedyAction
 from .services import deadline_bounds
 
 TEXT_MAX = {"shortcoming": 2000, "content": 2000, "evidence": 4000}
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 

@@ -23,7 +23,6 @@ TEXT_MAX = 4000
 MEMBER_MATCHES = 20
 # Suggestions are answered in section IV, so they change only while forms are open.
 ISSUING_STATES = (ReviewCycle.Status.DRAFT, ReviewCycle.Status.SELF_REVIEW)
-ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def target_organizations(user, cycle):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.widgets import ISO_DATE
 from members.models import Member
 from organizations.models import Organization, OrganizationType
 from organizations.widgets import OrganizationSelect
@@ -21,7 +22,6 @@ from ..models import (
     SuggestionItem,
 )
 from .choices import (
-    ISO_DATE,
     TEXT_MAX,
     TreeChoiceField,
     check_cycle_issuing,
