@@ -44,6 +44,7 @@ from .groups import (
     leader_group,
     leaders_by_post,
     leadership_of,
+    members_group,
 )
 from .rulebook import (
     RuleBook,
@@ -72,6 +73,7 @@ __all__ = [
     "Leadership",
     "POST_ORDER",
     "leadership_of",
+    "members_group",
     "Subject",
     "Group",
     "ORGANIZATION_LEVELS",

@@ -82,6 +82,8 @@ class Subject(NamedTuple):
     pk: int
     public_id: object
     organization_id: int
+    kind: str = ""
+    is_leader: bool = False
 
 
 @dataclass
@@ -158,7 +160,7 @@ def comparison_groups(cycle):
         group.reviews.append(subject)
 
     for pk, public_id, organization_id, kind, is_leader in rows:
-        subject = Subject(pk, public_id, organization_id)
+        subject = Subject(pk, public_id, organization_id, kind, is_leader)
         organization = organizations[organization_id]
         if organization_id not in grassroots_of:
             grassroots_of[organization_id] = next(
@@ -206,6 +208,32 @@ def comparison_groups(cycle):
                 subject,
             )
     return groups
+
+
+def members_group(cycle, place, groups=None):
+    """The comparison group the members of `place` and the organizations under
+    it are decided in, by comparison_groups (`groups`, read if not given).
+
+    The members meant are those without the leader's flag: under every grouping
+    those of one grassroots organization share one group (its members, or under
+    "post level" the members of the whole cycle), which also holds its leaders
+    under "same grassroots organization". None when they fall in several groups
+    (above the grassroots organizations) or there are none.
+    """
+    if groups is None:
+        groups = comparison_groups(cycle)
+    inside = set(Organization.objects.subtree_of(place).values_list("pk", flat=True))
+    found = [
+        group
+        for group in groups.values()
+        if any(
+            subject.kind == Review.Kind.INDIVIDUAL
+            and not subject.is_leader
+            and subject.organization_id in inside
+            for subject in group.reviews
+        )
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def leaders_by_post(regime):

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
 
 from organizations.models import GRASSROOTS_KINDS, Role
 
-from .. import rules
+from .. import ratings, rules
 from ..models import Rating, Review, ReviewCycle
 
 Stage = Rating.Stage
@@ -234,20 +233,42 @@ def grassroots_of(organization, ancestors):
     return next((a for a in ancestors if a.kind in GRASSROOTS_KINDS), None)
 
 
-def member_quota(cycle, grassroots, levels, show_decisions):
-    """The quota of the members of a grassroots organization (leaders apart)."""
-    if grassroots is None:
+def member_quota(cycle, place, levels, show_decisions):
+    """The quota use of the comparison group the members of `place` are decided
+    in: the group `ratings.comparison_groups` gives them under the regime's
+    grouping, counted as the decide page counts it (subjects exempted from
+    rating apart), with the latest proposal where no decision is shown.
+
+    `place` is the organization's grassroots organization, or the organization
+    itself above them; None when its members fall in several groups.
+    """
+    if place is None:
         return None
-    reviews = cycle.reviews.individuals().filter(
-        is_leader=False, organization__path__startswith=grassroots.path
+    group = ratings.members_group(cycle, place)
+    if group is None:
+        return None
+    exempt = ratings.unrated_exemptions(cycle)
+    reviews = Review.objects.filter(
+        pk__in=[subject.pk for subject in group.reviews if subject.pk not in exempt]
     )
-    counted = under(counts_by_organization(reviews, show_decisions))
-    table = level_table(levels, counted)
-    return QuotaUse(
-        group=_("Members of %(name)s") % {"name": grassroots.name},
+    rows = (
+        with_outcome_code(reviews, show_decisions)
+        .order_by()
+        .values_list("outcome_code", "decided")
+        .annotate(number=Count("pk"))
+    )
+    table = level_table(
+        levels, {(code, decided): number for code, decided, number in rows}
+    )
+    use = QuotaUse(
+        group=group.name,
         excellent=table.count(rules.EXCELLENT),
         good=table.count(rules.GOOD),
         total=table.total,
         percent=cycle.regime.quota_percent,
         provisional=table.provisional,
     )
+    use.key = group.key
+    # Whether the group's leaders are compared apart, by post and level.
+    use.leaders_apart = ratings.leaders_by_post(cycle.regime)
+    return use

@@ -65,8 +65,13 @@ def organization_results(request, public_id, organization_id):
             "collectives": [results.attach_chain(r, show) for r in collectives],
             "levels": levels,
             "counts": results.level_table(levels, results.under(counted)),
+            # The group its members are decided in: that of their grassroots
+            # organization, or above them one the whole cycle shares.
             "quota": results.member_quota(
-                cycle, results.grassroots_of(organization, ancestors), levels, show
+                cycle,
+                results.grassroots_of(organization, ancestors) or organization,
+                levels,
+                show,
             ),
             "page": page,
             "members": [results.attach_chain(review, show) for review in page],

@@ -6,13 +6,14 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import Member
+from members.models import Member, Post, PostKind
 from organizations.models import OrganizationKind, Role
+from reviews import ratings
 from reviews.guards import closed_cycle_writes
 from reviews.models import CycleJob, Rating, RatingLevel, Regime, Review, ReviewCycle
 from reviews.services import open_cycle
 
-from ..factories import OrganizationFactory, UserFactory, grant
+from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from ..personas import PersonasTestCase
 
 Stage = Rating.Stage
@@ -169,22 +170,37 @@ class OrganizationResultsTests(PersonasTestCase):
         self.client.force_login(self.staff)
         response = self.client.get(self.url())
         quota = response.context["quota"]
-        # The members of the ward (both cells), leaders apart.
-        group = Review.objects.filter(
-            cycle=self.cycle,
-            kind="individual",
-            is_leader=False,
-            organization__parent=self.ward,
+        # The group the members of the ward (both cells) are decided in,
+        # leaders apart under the regime's default grouping.
+        group = next(
+            group
+            for group in ratings.comparison_groups(self.cycle).values()
+            if self.cell_review.pk not in {s.pk for s in group.reviews}
+            and any(s.organization_id == self.cell_b.pk for s in group.reviews)
         )
-        ratings = {
+        self.assertEqual(group.key, f"members-{self.ward.public_id}")
+        self.assertEqual(quota.group, group.name)
+        reviews = [subject.pk for subject in group.reviews]
+        self.assertEqual(
+            set(reviews),
+            set(
+                Review.objects.filter(
+                    cycle=self.cycle,
+                    kind="individual",
+                    is_leader=False,
+                    organization__parent=self.ward,
+                ).values_list("pk", flat=True)
+            ),
+        )
+        ratings_ = {
             r.review_id: r.level.code
-            for r in Rating.objects.filter(review__in=group).select_related("level")
+            for r in Rating.objects.filter(review__in=reviews).select_related("level")
         }
-        good = list(ratings.values()).count("HTTNV")
+        good = list(ratings_.values()).count("HTTNV")
         self.assertEqual(quota.good, good)
         self.assertEqual(quota.excellent, 2)
         self.assertEqual(quota.allowed, good * 20 // 100)
-        self.assertEqual(quota.total, group.count())
+        self.assertEqual(quota.total, len(reviews))
         self.assertTrue(quota.provisional)  # one subject only proposed
 
     def test_the_ward_lists_its_cells_with_their_members_per_level(self):
@@ -248,10 +264,114 @@ class OrganizationResultsTests(PersonasTestCase):
         self.assertEqual(response.status_code, 302)
 
 
+Grouping = Regime.QuotaGrouping
+
+
+class QuotaGroupingTests(PersonasTestCase):
+    """Under every grouping the results page's meter counts the group the
+    decisions of the organization's members are checked against, as the
+    decide page counts it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        bulk_members(cls.cell_a, 10)
+        # The ward's secretary, a leader reviewed in cell A.
+        cls.head = MemberFactory(
+            full_name="Bí thư Đảng ủy", organization=cls.cell_a, is_leader=True
+        )
+        Post.objects.create(
+            member=cls.head, organization=cls.ward, kind=PostKind.SECRETARY
+        )
+        # Another ward, whose members only "post level" compares with these.
+        ward2 = OrganizationFactory(
+            code="P02",
+            name="Đảng bộ phường Thắng Lợi",
+            kind=OrganizationKind.GRASSROOTS_COMMITTEE,
+            parent=cls.committee,
+        )
+        cell_c = OrganizationFactory(code="P02.A", parent=ward2)
+        bulk_members(cell_c, 5, start=100)
+        cls.cycle = make_cycle(cls.committee, 2025, status=Status.PUBLISHED)
+        reviews = cls.cycle.reviews.individuals()
+        ward1 = list(
+            reviews.filter(organization__parent=cls.ward, is_leader=False).order_by(
+                "pk"
+            )
+        )
+        # 13 members: 2 HTXSNV, 10 HTTNV, 1 HTNV; the head HTXSNV; the other
+        # ward's 5 members HTTNV.
+        bulk_rate(ward1, ["HTXSNV", "HTXSNV"] + ["HTTNV"] * 10 + ["HTNV"])
+        bulk_rate([reviews.get(member=cls.head)], ["HTXSNV"])
+        bulk_rate(list(reviews.filter(organization=cell_c)), ["HTTNV"] * 5)
+        cls.member_review = reviews.get(member=cls.member_a)
+
+    def meters(self, grouping):
+        """(results page's quota, decide page's meter, the decide page's group)."""
+        Regime.objects.filter(pk=self.cycle.regime_id).update(quota_grouping=grouping)
+        self.cycle.refresh_from_db()
+        groups = ratings.comparison_groups(self.cycle)
+        group = next(
+            g
+            for g in groups.values()
+            if self.member_review.pk in {s.pk for s in g.reviews}
+        )
+        self.client.force_login(self.staff)
+        results = self.client.get(
+            reverse(
+                "reviews:organization_results",
+                args=[self.cycle.public_id, self.cell_a.public_id],
+            )
+        )
+        decide = self.client.get(
+            reverse("reviews:decide", args=[self.cycle.public_id]),
+            {"group": group.key},
+        )
+        quota, meter = results.context["quota"], decide.context["meter"]
+        self.assertEqual(quota.group, str(decide.context["group"].name))
+        self.assertEqual(
+            (quota.excellent, quota.good, quota.allowed),
+            (meter.excellent, meter.good, meter.allowed),
+        )
+        self.assertFalse(quota.provisional)
+        return quota, results
+
+    def test_by_type_of_organization_the_wards_members_without_its_leaders(self):
+        quota, results = self.meters(Grouping.ORGANIZATION_TYPE)
+        self.assertEqual(quota.key, f"members-{self.ward.public_id}")
+        self.assertEqual((quota.excellent, quota.good, quota.total), (2, 10, 13))
+        self.assertFalse(quota.over)  # 20% of 10 is 2: 2 are allowed
+        self.assertContains(results, "được so sánh trong nhóm cán bộ lãnh đạo")
+
+    def test_by_grassroots_organization_the_wards_members_with_its_leaders(self):
+        quota, results = self.meters(Grouping.GRASSROOTS_ORGANIZATION)
+        self.assertEqual(quota.key, f"members-{self.ward.public_id}")
+        self.assertEqual((quota.excellent, quota.good, quota.total), (3, 10, 14))
+        self.assertTrue(quota.over)
+        self.assertContains(results, "so sánh cùng với đảng viên của tổ chức đó")
+
+    def test_by_post_level_the_members_of_the_whole_cycle(self):
+        quota, results = self.meters(Grouping.POST_LEVEL)
+        self.assertEqual(quota.key, "members")
+        self.assertEqual((quota.excellent, quota.good, quota.total), (2, 15, 18))
+        self.assertEqual(quota.allowed, 3)
+        self.assertFalse(quota.over)
+        # The same group on the committee's own page, which spans both wards.
+        response = self.client.get(
+            reverse(
+                "reviews:organization_results",
+                args=[self.cycle.public_id, self.committee.public_id],
+            )
+        )
+        self.assertEqual(response.context["quota"].key, "members")
+
+
 # The same number of queries whatever the number of members (one page shown),
 # counting the savepoint of the atomic request and the look-up of the
-# organizations it continues (none here).
-QUERIES = 20
+# organizations it continues (none here). The quota's comparison group takes
+# six: the cycle's groups (its tree, posts, leadership collectives and
+# subjects), the organizations under the page's and the exemptions.
+QUERIES = 26
 
 
 class OrganizationResultsQueryTests(TestCase):
