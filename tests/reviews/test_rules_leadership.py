@@ -215,6 +215,112 @@ class HeadTests(LeadershipWorld, TestCase):
         self.refusal(self.review_of("deputy3"), "HTNV")
         self.decide(self.review_of("deputy3"), "KHTNV")
 
+    def head_of_a_second_organization(self):
+        """The ward's secretary heads the ward's office cell as well."""
+        office = OrganizationFactory(
+            code="P01.9", name="Chi bộ Văn phòng Đảng ủy", parent=self.ward
+        )
+        Review.objects.create(
+            cycle=self.cycle,
+            kind=Review.Kind.ORGANIZATION,
+            organization=office,
+            template=self.collective(self.ward).template,
+            subject_name=office.name,
+        )
+        CyclePost.objects.create(
+            cycle=self.cycle,
+            review=self.review_of("ward_secretary"),
+            organization=office,
+            kind=PostKind.SECRETARY,
+        )
+        return office
+
+    def assert_undecided(self, review):
+        self.assertFalse(
+            Rating.objects.filter(review=review, stage=Rating.Stage.DECISION).exists()
+        )
+
+    def test_a_head_of_two_organizations_is_capped_by_the_lower_one(self):
+        office = self.head_of_a_second_organization()
+        head = self.review_of("ward_secretary")
+        self.decide(self.collective(self.ward), "HTTNV")
+        # Both collectives are decided before him.
+        message = self.refusal(head, "HTNV")
+        self.assertIn("cần quyết định xếp loại Chi bộ Văn phòng Đảng ủy trước", message)
+        self.decide(self.collective(office), "HTNV")
+        message = self.refusal(head, "HTTNV")
+        self.assertIn("Người đứng đầu ≤ tập thể: Chi bộ Văn phòng Đảng ủy", message)
+        self.assertNotIn(self.ward.name, message)
+        self.assert_undecided(head)
+        self.decide(head, "HTNV")
+        # Lowering either collective below him is refused, naming him.
+        message = self.refusal(self.collective(office), "KHTNV", reason="Giảm")
+        self.assertIn("Bí thư Đảng ủy", message)
+        self.assertEqual(self.collective(office).ratings.get().level.code, "HTNV")
+
+    def test_a_head_of_two_organizations_is_capped_by_the_other_one_too(self):
+        office = self.head_of_a_second_organization()
+        head = self.review_of("ward_secretary")
+        self.decide(self.collective(office), "HTTNV")
+        self.decide(self.collective(self.ward), "HTNV")
+        message = self.refusal(head, "HTTNV")
+        self.assertIn(f"Người đứng đầu ≤ tập thể: {self.ward.name}", message)
+        self.assertNotIn(office.name, message)
+        self.assert_undecided(head)
+        self.decide(head, "HTNV")
+
+
+class LeaderUnitDependentsTests(LeadershipWorld, TestCase):
+    """Lowering a collective re-checks its decided leaders (rule 5), not only
+    its head."""
+
+    def test_lowering_a_cell_below_what_its_decided_deputy_needs_is_refused(self):
+        Regime.objects.filter(code="qd124").update(
+            leader_unit_minimums={"HTXSNV": "HTTNV"}
+        )
+        self.cycle.regime.refresh_from_db()
+        cell = self.collective(self.cells[1])
+        self.decide(cell, "HTTNV")
+        deputy = self.review_of("deputy2")
+        # Room in his group's quota: 1 HTXSNV for 5 HTTNV.
+        members = [self.review_of(f"member2.{i}") for i in range(5)]
+        ratings.decide(
+            self.cycle,
+            self.group_of(deputy),
+            [ratings.Decision(r, level("HTTNV")) for r in members],
+            self.staff,
+        )
+        self.decide(deputy, "HTXSNV")
+        message = self.refusal(cell, "HTNV", reason="Giảm")
+        self.assertIn(
+            "Chi bộ khu phố 2 không thể xếp loại HTNV: Phó 2 đã được quyết định "
+            "xếp loại HTXSNV. Đơn vị phụ trách",
+            message,
+        )
+        self.assertEqual(cell.ratings.get().level.code, "HTTNV")
+        self.assertEqual(deputy.ratings.get().level.code, "HTXSNV")
+        # Once the deputy is decided lower, the cell may be lowered.
+        self.decide(deputy, "HTTNV", reason="Điều chỉnh")
+        self.decide(cell, "HTNV", reason="Giảm")
+
+    def test_lowering_a_ward_to_fail_is_refused_naming_its_collectives_leader(self):
+        leadership = Review.objects.get(
+            cycle=self.cycle, organization=self.ward, kind=Review.Kind.LEADERSHIP
+        )
+        # A leader without a Party post, reviewed with the ward's leadership
+        # collective: the ward is the unit he leads.
+        member = self.review_of("member2.0")
+        Review.objects.filter(pk=member.pk).update(
+            leadership_review=leadership, is_leader=True
+        )
+        ward = self.collective(self.ward)
+        self.decide(ward, "HTTNV")
+        self.decide(member, "HTNV")
+        message = self.refusal(ward, "KHTNV", reason="Giảm")
+        self.assertIn("Đảng viên 2.0 đã được quyết định xếp loại HTNV", message)
+        self.assertIn("Đơn vị phụ trách: Đảng bộ phường 1", message)
+        self.assertEqual(ward.ratings.get().level.code, "HTTNV")
+
 
 class CollectiveDisciplineTests(LeadershipWorld, TestCase):
     def test_a_cell_whose_unflagged_secretary_was_disciplined_cannot_be_excellent(self):
@@ -231,6 +337,35 @@ class CollectiveDisciplineTests(LeadershipWorld, TestCase):
     def caps(self, organization):
         review = self.collective(organization)
         found = ratings.RuleBook(self.cycle, [review]).findings(review)
+        return [(finding.rule, finding.highest) for finding in found]
+
+    def test_a_member_of_the_leadership_collective_counts_as_its_leadership(self):
+        leadership = Review.objects.get(
+            cycle=self.cycle, organization=self.ward, kind=Review.Kind.LEADERSHIP
+        )
+        Discipline.objects.create(
+            member=self.people["member2.0"], form="reprimand", decided_on=IN_YEAR
+        )
+        self.assertEqual(self.fresh_caps(self.collective(self.ward)), [])
+        # Reviewed with the ward's leadership collective, without a Party post.
+        Review.objects.filter(pk=self.review_of("member2.0").pk).update(
+            leadership_review=leadership, is_leader=True
+        )
+        capped = [("collective_discipline", "HTTNV")]
+        self.assertEqual(self.fresh_caps(self.collective(self.ward)), capped)
+        self.assertEqual(self.fresh_caps(leadership), capped)
+        # Only his ward: his cell is not led by him.
+        self.assertEqual(self.fresh_caps(self.collective(self.cells[1])), [])
+        for collective in (self.collective(self.ward), leadership):
+            message = self.refusal(collective, "HTXSNV")
+            self.assertIn("Kỷ luật tập thể: 1 thành viên lãnh đạo", message)
+            self.assertFalse(collective.ratings.exists())
+        self.decide(self.collective(self.ward), "HTTNV")
+
+    def fresh_caps(self, review):
+        """The rules that cap a collective, the leadership read afresh."""
+        cycle = ReviewCycle.objects.get(pk=self.cycle.pk)
+        found = ratings.RuleBook(cycle, [review]).findings(review)
         return [(finding.rule, finding.highest) for finding in found]
 
     def test_the_snapshot_decides_not_the_members_current_cell(self):
