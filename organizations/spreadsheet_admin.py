@@ -24,6 +24,7 @@ from import_export.results import RowResult
 
 from reviews import background
 
+from .import_confirm import UNREADABLE, ConfirmOfPreviewMixin
 from .models import ImportJob
 from .resources import (
     LIMITED_FORMATS,
@@ -108,12 +109,8 @@ class SpreadsheetImportForm(ImportForm):
             # A file in another format fails deep inside tablib or openpyxl, with
             # anything from BadZipFile to UnicodeDecodeError.
             except Exception:
-                message = _(
-                    "“%(name)s” cannot be read as %(format)s. Save it from Excel as "
-                    "an .xlsx workbook or as CSV UTF-8, and choose the matching format."
-                )
                 values = {"name": upload.name, "format": input_format.get_title()}
-                self.add_error("import_file", message % values)
+                self.add_error("import_file", UNREADABLE % values)
             else:
                 self.check_columns(dataset.headers or [], resource)
                 self.dataset, self.data_bytes = dataset, data
@@ -174,7 +171,7 @@ class SpreadsheetExportForm(SelectableFieldsExportForm):
         return resource.header_of(field)
 
 
-class SpreadsheetImportExportMixin(ImportExportMixin):
+class SpreadsheetImportExportMixin(ConfirmOfPreviewMixin, ImportExportMixin):
     """Import every row of a file or none of them, for staff with the permissions."""
 
     import_form_class = SpreadsheetImportForm

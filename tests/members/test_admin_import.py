@@ -16,6 +16,7 @@ from ..factories import MemberFactory, OrganizationFactory, UserFactory
 from ..organizations.test_admin_import import (
     CSV,
     AdminImportTestCase,
+    ConfirmTamperingChecks,
     csv_upload,
     xlsx_upload,
 )
@@ -66,8 +67,9 @@ def member_row(**values):
     return [row.get(column) for column in HEADERS]
 
 
-class MemberImportTests(AdminImportTestCase):
+class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
     admin_url = "/admin/members/member/"
+    model = Member
 
     @classmethod
     def setUpTestData(cls):
@@ -78,6 +80,9 @@ class MemberImportTests(AdminImportTestCase):
             code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
         )
         cls.cell = OrganizationFactory(code="P01.A", parent=ward)
+
+    def good_upload(self):
+        return xlsx_upload(self.good_rows())
 
     def good_rows(self, second_name="Trần Văn Bình"):
         return [

@@ -11,10 +11,10 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.test import TestCase
 from import_export.admin import ImportMixin
-from import_export.tmp_storages import TempFolderStorage
 
 from members.models import Member, Post
 from members.resources import MemberResource
+from organizations.import_confirm import kept_path
 from organizations.models import OrganizationKind, Role
 from organizations.resources import LimitedXLSX
 from organizations.spreadsheet_admin import SpreadsheetImportExportMixin
@@ -229,7 +229,12 @@ class PreviewedImportTests(TestCase):
     def test_a_file_changed_after_its_preview_is_checked_again(self):
         initial = self.preview()
         bad = self.rows(row3={"organization": "P99"})
-        path = TempFolderStorage(name=initial["import_file_name"]).get_full_path()
+        path = kept_path(
+            self.root,
+            initial["import_file_name"],
+            initial["format"],
+            initial["resource"],
+        )
         with open(path, "wb") as changed:
             changed.write(xlsx_upload(bad).read())
 
@@ -242,7 +247,12 @@ class PreviewedImportTests(TestCase):
     def test_a_changed_file_is_imported_only_as_checked_now(self):
         initial = self.preview()
         other = self.rows(row0={"workplace": "Tổ 9"})
-        path = TempFolderStorage(name=initial["import_file_name"]).get_full_path()
+        path = kept_path(
+            self.root,
+            initial["import_file_name"],
+            initial["format"],
+            initial["resource"],
+        )
         with open(path, "wb") as changed:
             changed.write(xlsx_upload(other).read())
 
@@ -252,6 +262,15 @@ class PreviewedImportTests(TestCase):
         self.assertEqual(checked.call_count, 5)
         self.assertEqual(Member.objects.get(card_number="70000000").workplace, "Tổ 9")
 
+    def assertRefusedUnread(self, response, checked):
+        """The import page again with the refusal; no row read or written."""
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "The preview of this file is not kept any more")
+        self.assertIn("form", response.context)
+        checked.assert_not_called()
+        self.assertEqual(Member.objects.count(), 3)
+        self.assertFalse(Post.objects.exists())
+
     def test_another_user_cannot_confirm_a_preview_they_did_not_make(self):
         initial = self.preview(self.rows(row3={"organization": "P02.C"}))
         self.client.force_login(self.ward_staff)
@@ -259,9 +278,9 @@ class PreviewedImportTests(TestCase):
         with self.checked_rows() as checked:
             response = self.confirm(initial)
 
-        # Checked again, with the ward's staff's reach: P02.C is not theirs.
-        self.assertEqual(checked.call_count, 5)
-        self.assertNothingImported(response)
+        # The file is kept for the user who previewed it: no other user's
+        # confirm finds it, whatever their reach.
+        self.assertRefusedUnread(response, checked)
 
     def test_a_superuser_cannot_confirm_another_users_preview_either(self):
         self.client.force_login(self.ward_staff)
@@ -269,15 +288,32 @@ class PreviewedImportTests(TestCase):
         self.client.force_login(self.root)
 
         with self.checked_rows() as checked:
+            self.assertRefusedUnread(self.confirm(initial), checked)
+
+        # Their own confirm still finds it, and writes what its preview checked.
+        self.client.force_login(self.ward_staff)
+        with self.checked_rows() as checked:
             self.assertImported(self.confirm(initial))
 
-        self.assertEqual(checked.call_count, 5)
+        checked.assert_not_called()
         self.assertEqual(
             Member.history.filter(history_type="+", card_number="70000004")
             .get()
             .history_user,
-            self.root,
+            self.ward_staff,
         )
+
+    def test_a_preview_is_confirmed_once(self):
+        initial = self.preview()
+        self.assertImported(self.confirm(initial))
+        before = self.written()
+
+        with self.checked_rows() as checked:
+            response = self.confirm(initial)
+
+        self.assertContains(response, "The preview of this file is not kept any more")
+        checked.assert_not_called()
+        self.assertEqual(self.written(), before)
 
     def test_a_staff_role_revoked_after_the_preview_is_checked_again(self):
         self.client.force_login(self.ward_staff)

@@ -1,11 +1,18 @@
 import datetime
 import io
+import os
+import shutil
+import tempfile
 
 import openpyxl
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
+from django.test import TestCase, override_settings
+from django.utils import translation
 
+from organizations.import_confirm import NO_PREVIEW, NOT_A_PREVIEW, kept_folder
 from organizations.models import Organization, OrganizationKind
 from organizations.resources import (
     ChoiceWidget,
@@ -99,8 +106,171 @@ class AdminImportTestCase(TestCase):
         self.assertContains(response, message)
 
 
-class OrganizationImportTests(AdminImportTestCase):
+def vietnamese(message):
+    with translation.override("en"):
+        english = str(message)
+    with translation.override("vi"):
+        text = str(message)
+    assert text != english, f"not translated: {english}"
+    return text
+
+
+# Confirm posts no preview page sends: a format or resource past the lists or
+# no number, a file name nobody was given, a path, fields left out.
+TAMPERED_CONFIRMS = [
+    ({"format": "7"}, NOT_A_PREVIEW),
+    ({"format": "-1"}, NOT_A_PREVIEW),
+    ({"format": "1e999"}, NOT_A_PREVIEW),
+    ({"format": ""}, NOT_A_PREVIEW),
+    ({"resource": "1"}, NOT_A_PREVIEW),
+    ({"resource": "-1"}, NOT_A_PREVIEW),
+    ({"resource": "abc"}, NOT_A_PREVIEW),
+    ({"import_file_name": "x"}, NOT_A_PREVIEW),
+    ({"import_file_name": ""}, NOT_A_PREVIEW),
+    ({"import_file_name": "../../etc/passwd"}, NOT_A_PREVIEW),
+    ({"import_file_name": "/etc/hostname"}, NOT_A_PREVIEW),
+    ({"original_file_name": ""}, NOT_A_PREVIEW),
+    ({"import_file_name": f"{'a' * 64}-{'b' * 32}"}, NO_PREVIEW),
+    ({"import_file_name": f"{'a' * 64}-{'b' * 32}", "format": CSV}, NO_PREVIEW),
+]
+
+
+class ConfirmTamperingChecks:
+    """A confirm that names no file its user previewed (stale, tampered, or
+    another user's) gets the import page again with why, in Vietnamese, and
+    reads and writes nothing, for a superuser and a staff user who may import
+    this register only. Mixed into a register's AdminImportTestCase, which
+    gives `model` and `good_upload()`."""
+
+    model = None
+
+    def setUp(self):
+        super().setUp()
+        folder = tempfile.mkdtemp(prefix="import-previews-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        previews = override_settings(IMPORT_PREVIEW_DIR=folder)
+        previews.enable()
+        self.addCleanup(previews.disable)
+        meta = self.model._meta
+        self.clerk = UserFactory(username="clerk", is_staff=True)
+        codenames = [f"{action}_{meta.model_name}" for action in ("add", "change")]
+        self.clerk.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label=meta.app_label, codename__in=codenames
+            )
+        )
+
+    def written(self):
+        return (list(self.model.objects.values()), LogEntry.objects.count())
+
+    def assertRefused(self, response, message, what=""):
+        self.assertEqual(response.status_code, 200, what)
+        self.assertIn("form", response.context, what)
+        self.assertNotIn("confirm_form", response.context, what)
+        self.assertContains(response, vietnamese(message), msg_prefix=what)
+
+    def confirm_initial(self):
+        return dict(self.preview(self.good_upload()).context["confirm_form"].initial)
+
+    def test_a_tampered_confirm_is_refused_on_the_import_page_in_vietnamese(self):
+        initial = self.confirm_initial()
+        before = self.written()
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+        for user in ("superuser", "clerk"):
+            if user == "clerk":
+                self.client.force_login(self.clerk)
+            for changes, message in TAMPERED_CONFIRMS:
+                data = {**initial, **changes}
+                response = self.client.post(f"{self.admin_url}process_import/", data)
+                self.assertRefused(response, message, f"{user} {changes}")
+            # Without a resource, the first one is meant, as import_export reads it.
+            for left_out in set(initial) - {"resource"}:
+                data = {k: v for k, v in initial.items() if k != left_out}
+                response = self.client.post(f"{self.admin_url}process_import/", data)
+                self.assertRefused(response, NOT_A_PREVIEW, f"{user} no {left_out}")
+        self.assertEqual(self.written(), before)
+
+    def test_a_file_of_the_temp_folder_is_neither_read_nor_removed(self):
+        before = self.written()
+        upload = self.good_upload()
+        with tempfile.NamedTemporaryFile(delete=False) as planted:
+            planted.write(upload.read())
+        self.addCleanup(os.remove, planted.name)
+        name = os.path.basename(planted.name)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+        for sent in (name, planted.name, f"../{name}", f"../../tmp/{name}"):
+            response = self.client.post(
+                f"{self.admin_url}process_import/",
+                {
+                    "import_file_name": sent,
+                    "original_file_name": upload.name,
+                    "format": XLSX,
+                    "resource": "0",
+                },
+            )
+            self.assertRefused(response, NOT_A_PREVIEW, sent)
+        self.assertTrue(os.path.exists(planted.name))
+        self.assertEqual(self.written(), before)
+
+    def test_another_users_preview_is_refused_and_kept_for_them(self):
+        initial = self.confirm_initial()
+        before = self.written()
+        self.client.force_login(self.clerk)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+
+        response = self.client.post(f"{self.admin_url}process_import/", initial)
+
+        self.assertRefused(response, NO_PREVIEW)
+        self.assertEqual(self.written(), before)
+        self.client.force_login(self.model_superuser())
+        response = self.client.post(f"{self.admin_url}process_import/", initial)
+        self.assertRedirects(response, self.admin_url)
+
+    def test_a_confirm_in_another_format_than_previewed_finds_no_preview(self):
+        initial = self.confirm_initial()
+        before = self.written()
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+
+        response = self.client.post(
+            f"{self.admin_url}process_import/", {**initial, "format": CSV}
+        )
+
+        self.assertRefused(response, NO_PREVIEW)
+        self.assertEqual(self.written(), before)
+
+    def test_a_preview_is_confirmed_once_and_its_file_then_removed(self):
+        initial = self.confirm_initial()
+        folder = kept_folder(self.model_superuser())
+        self.assertEqual(len(os.listdir(folder)), 1)
+        self.assertRedirects(
+            self.client.post(f"{self.admin_url}process_import/", initial),
+            self.admin_url,
+        )
+        self.assertEqual(os.listdir(folder), [])
+        after = self.written()
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+
+        response = self.client.post(f"{self.admin_url}process_import/", initial)
+
+        self.assertRefused(response, NO_PREVIEW)
+        self.assertEqual(self.written(), after)
+
+    def test_a_refused_preview_keeps_no_file(self):
+        upload = SimpleUploadedFile("tree.xlsx", b"not a workbook")
+        response = self.preview(upload)
+        self.assertNotIn("confirm_form", response.context)
+        self.assertFalse(kept_folder(self.model_superuser()).exists())
+
+    def model_superuser(self):
+        return type(self.clerk).objects.get(username="admin")
+
+
+class OrganizationImportTests(ConfirmTamperingChecks, AdminImportTestCase):
     admin_url = "/admin/organizations/organization/"
+    model = Organization
+
+    def good_upload(self):
+        return xlsx_upload(self.tree_rows())
 
     def tree_rows(self, ward_name="Đảng bộ phường Thắng Lợi"):
         kind = "Grassroots Party committee"
