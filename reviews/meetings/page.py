@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from .. import access, ratings
 from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
 from ..review_forms.forms import control_html, field_group
-from ..review_forms.views import leadership_for
 from .forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from .services import (
     RECORDING_STATES,
@@ -58,7 +57,7 @@ def proposal_warnings(cycle, items):
         cycle,
         reviews,
         stage=Rating.Stage.MEETING,
-        leadership=leadership_for(cycle, reviews),
+        leadership=ratings.Leadership(cycle, reviews),
     )
     incomplete = [book.incomplete] if book.incomplete else []
     return {

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,7 +28,11 @@ class Leadership:
     text of a Party post or from a member's current cell.
     """
 
-    def __init__(self, cycle):
+    def __init__(self, cycle, reviews=None):
+        """The whole cycle's leadership, or only as far as the rules of
+        `reviews` read it: the posts they hold and, for a collective, those
+        held in its organization. The whole cycle's posts cost some 140 ms at a
+        province's size; a page of a few subjects reads only its own."""
         self.held = defaultdict(list)  # review id → [(organization id, kind)]
         self.heads = defaultdict(list)  # organization id → [head's review id]
         self.leading = defaultdict(set)  # organization id → review ids leading it
@@ -35,10 +40,23 @@ class Leadership:
             set
         )  # organization id → member ids of its leadership
         self.units = defaultdict(set)  # review id → organization ids it leads
-        rows = (
-            CyclePost.objects.filter(cycle=cycle)
-            .order_by()
-            .values_list("review_id", "review__member_id", "organization_id", "kind")
+        posts = CyclePost.objects.filter(cycle=cycle)
+        leaders = cycle.reviews.filter(
+            kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
+        )
+        if reviews is not None:
+            pks = [review.pk for review in reviews if review.member_id]
+            own = [review.organization_id for review in reviews if not review.member_id]
+            posts = posts.filter(Q(review__in=pks) | Q(organization__in=own))
+            # Only members reviewed with a leadership collective are read as its
+            # leaders; each side of the "or" only when needed, so that the
+            # planner reads one index each.
+            seated = Q(pk__in=[r.pk for r in reviews if r.leadership_review_id])
+            if own:
+                seated |= Q(leadership_review__organization__in=own)
+            leaders = leaders.filter(seated)
+        rows = posts.order_by().values_list(
+            "review_id", "review__member_id", "organization_id", "kind"
         )
         for review_id, member_id, organization_id, kind in rows:
             self.held[review_id].append((organization_id, kind))
@@ -48,9 +66,9 @@ class Leadership:
             if kind in LEADING_POSTS:
                 self.units[review_id].add(organization_id)
                 self.leading[organization_id].add(review_id)
-        leaders = cycle.reviews.filter(
-            kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
-        ).values_list("pk", "member_id", "leadership_review__organization_id")
+        leaders = leaders.values_list(
+            "pk", "member_id", "leadership_review__organization_id"
+        )
         for review_id, member_id, organization_id in leaders:
             # A leader without a post leads the unit whose collective they sit in.
             self.members[organization_id].add(member_id)

@@ -1,13 +1,11 @@
 """The review forms: a collective's report (Mẫu 01) and each member's review."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +15,6 @@ from .. import access, ratings, reminders, services
 from ..models import (
     EDITABLE_STATES,
     CarryOverItem,
-    CyclePost,
     Rating,
     Review,
     SuggestionAnswer,
@@ -144,7 +141,7 @@ def self_rating_warnings(content, review, refused=()):
         cycle,
         [review],
         stage=Rating.Stage.SELF,
-        leadership=leadership_for(cycle, [review]),
+        leadership=ratings.Leadership(cycle, [review]),
     )
     codes = {level.pk: code for code, level in book.levels.items()}
     code = codes.get(review.self_rating_id)
@@ -167,50 +164,6 @@ def rated_differently(before, after):
         getattr(before, name) != getattr(after, name)
         for name in ("self_rating_id", "scores", *(name for name, _ in CONDITIONS))
     )
-
-
-def leadership_for(cycle, reviews):
-    """The cycle's ratings.Leadership as far as the rules of `reviews` read it.
-
-    Leadership(cycle) reads the posts of the whole cycle, some 140 ms at a
-    province's size; the rules of a few subjects read only the posts they hold
-    and, for a collective, those held in its organization. Filled as
-    Leadership.__init__ fills it (tests/reviews/test_page_costs.py compares).
-    """
-    pks = [review.pk for review in reviews if review.member_id]
-    own = [review.organization_id for review in reviews if not review.member_id]
-    # Only members reviewed with a leadership collective are read as its leaders.
-    seated = [review.pk for review in reviews if review.leadership_review_id]
-    lead = ratings.Leadership.__new__(ratings.Leadership)
-    lead.held, lead.heads = defaultdict(list), defaultdict(list)
-    lead.leading, lead.members = defaultdict(set), defaultdict(set)
-    lead.units = defaultdict(set)
-    posts = (
-        CyclePost.objects.filter(cycle=cycle)
-        .filter(Q(review__in=pks) | Q(organization__in=own))
-        .order_by()
-        .values_list("review_id", "review__member_id", "organization_id", "kind")
-    )
-    for review_id, member_id, organization_id, kind in posts:
-        lead.held[review_id].append((organization_id, kind))
-        lead.members[organization_id].add(member_id)
-        if kind == ratings.HEAD_POST:
-            lead.heads[organization_id].append(review_id)
-        if kind in ratings.LEADING_POSTS:
-            lead.units[review_id].add(organization_id)
-            lead.leading[organization_id].add(review_id)
-    # Each side of the "or" only when needed: the planner reads one index each.
-    subjects = Q(pk__in=seated)
-    if own:
-        subjects |= Q(leadership_review__organization__in=own)
-    leaders = cycle.reviews.filter(
-        subjects, kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
-    ).values_list("pk", "member_id", "leadership_review__organization_id")
-    for review_id, member_id, organization_id in leaders:
-        lead.members[organization_id].add(member_id)
-        lead.units[review_id].add(organization_id)
-        lead.leading[organization_id].add(review_id)
-    return lead
 
 
 def rebound(form, version):

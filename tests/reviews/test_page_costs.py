@@ -27,7 +27,6 @@ from reviews.review_forms.forms import (
     control_html,
     field_group,
 )
-from reviews.review_forms.views import leadership_for
 
 from ..kontum_review.test_settings import STRONG_KEY, run_django
 from .test_review_form import ReviewFormTestCase
@@ -293,7 +292,7 @@ class LeadershipForTests(ReviewFormTestCase):
         self.assertGreater(len(reviews), 4)
         for review in reviews:
             with self.subTest(review=review.subject_name):
-                scoped = leadership_for(self.cycle, [review])
+                scoped = ratings.Leadership(self.cycle, [review])
                 if review.member_id:
                     self.assertEqual(
                         sorted(scoped.held[review.pk]), sorted(whole.held[review.pk])
@@ -320,7 +319,7 @@ class LeadershipForTests(ReviewFormTestCase):
             self.cycle,
             reviews,
             stage=Rating.Stage.SELF,
-            leadership=leadership_for(self.cycle, reviews),
+            leadership=ratings.Leadership(self.cycle, reviews),
         )
         for review in reviews:
             with self.subTest(review=review.subject_name):
