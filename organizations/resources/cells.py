@@ -245,7 +245,10 @@ def marked_change(before, after):
 
 
 def spreadsheet_widget(column, django_field):
-    """The widget for a model field's column, or None to keep import_export's."""
+    """The widget for a model field's column, or None to keep import_export's.
+
+    `column` is how the widget's errors name the column ("Giới tính").
+    """
     if django_field.choices:
         return ChoiceWidget(column, django_field.flatchoices)
     if isinstance(django_field, models.DateTimeField):

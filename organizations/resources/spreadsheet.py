@@ -6,7 +6,7 @@ lookups are read.
 """
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -52,7 +52,9 @@ class SpreadsheetResource(resources.ModelResource):
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
-        widget = spreadsheet_widget(field_name, django_field)
+        # Until a file names its columns, a cell's error names the column by
+        # its header in the active language (before_import).
+        widget = spreadsheet_widget(capfirst(django_field.verbose_name), django_field)
         if widget is None:
             return super().field_from_django_field(field_name, django_field, readonly)
         return cls.DEFAULT_RESOURCE_FIELD(
@@ -66,12 +68,20 @@ class SpreadsheetResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self.importer = kwargs.get("user")
+        self.headers_in_file = {}
         if dataset.headers:
             # A header as staff write it ("Số thẻ đảng viên", "so the dang vien")
             # names the same column as its field ("card_number").
+            written = [cell_text(header) for header in dataset.headers]
             dataset.headers = self.columns_of_headers(dataset.headers)
+            for column, header in zip(dataset.headers, written):
+                self.headers_in_file.setdefault(column, header)
         self.first_row_by_key = {}
         self.prepare_fields()
+        for field in self.import_fields:
+            # A cell's error names its column as the file does.
+            if hasattr(field.widget, "column"):
+                field.widget.column = self.column_header(field)
         self.before_reads(dataset, **kwargs)
         for field in self.import_fields:
             if isinstance(field.widget, CodeForeignKeyWidget):
@@ -88,6 +98,30 @@ class SpreadsheetResource(resources.ModelResource):
         except (FieldDoesNotExist, TypeError):
             return field.column_name
         return capfirst(name)
+
+    def column_header(self, field):
+        """The column as an import error names it: by its header as the file
+        wrote it ("Số thẻ đảng viên", "so the dang vien", "Party card number"),
+        or as staff read it when the file named it by its field ("card_number")
+        or has no such column."""
+        written = getattr(self, "headers_in_file", {}).get(field.column_name)
+        if written and fold(written) != fold(field.column_name):
+            return written
+        return self.header_of(field)
+
+    def error_label(self, name):
+        """What an error keyed by a field's name is shown under: its column."""
+        if name == NON_FIELD_ERRORS:
+            return name
+        for field in self.get_import_fields():
+            if field.attribute == name:
+                return force_str(self.column_header(field))
+        try:
+            return force_str(
+                capfirst(self._meta.model._meta.get_field(name).verbose_name)
+            )
+        except FieldDoesNotExist:
+            return name
 
     def get_export_headers(self, selected_fields=None):
         return [
@@ -227,8 +261,33 @@ class SpreadsheetResource(resources.ModelResource):
             return
         first = self.first_row_by_key.setdefault(key, row_number)
         if first != row_number:
-            values = {"first": first, "row": row_number, "column": key_name, "key": key}
+            values = {
+                "first": first,
+                "row": row_number,
+                "column": self.column_header(self.fields[key_name]),
+                "key": key,
+            }
             raise ValidationError({key_name: DUPLICATE_KEY_MESSAGE % values})
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        # The preview's columns, read by column name while the rows were
+        # checked, headed as the file heads them.
+        result.diff_headers = [
+            force_str(self.column_header(field)) for field in self.get_import_fields()
+        ]
+
+    def import_row(self, row, instance_loader, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        error = row_result.validation_error
+        if error is not None and hasattr(error, "error_dict"):
+            # The preview and an import job list a row's errors under their
+            # columns, named as in the file rather than by field ("card_number").
+            by_column = {}
+            for name, errors in error.error_dict.items():
+                by_column.setdefault(self.error_label(name), []).extend(errors)
+            row_result.validation_error = ValidationError(by_column)
+        return row_result
 
     def kept_organizations(self):
         """The organizations the importing user keeps, or None for no limit."""

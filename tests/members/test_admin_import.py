@@ -163,7 +163,7 @@ class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
         self.assertRowRefused(
             response,
             3,
-            "“Khác” is not allowed in column gender. Allowed values: Male, Female.",
+            "“Khác” is not allowed in column Gender. Allowed values: Male, Female.",
         )
         self.assertFalse(Member.objects.exists())
 
@@ -172,7 +172,7 @@ class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
 
         response = self.preview(xlsx_upload(rows))
 
-        self.assertRowRefused(response, 1, "“1980-05-01” in column date_of_birth")
+        self.assertRowRefused(response, 1, "“1980-05-01” in column Date of birth")
         self.assertRowRefused(
             response, 1, "There is no Party organization with code “P09”."
         )
@@ -185,9 +185,51 @@ class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
         self.assertRowRefused(
             response,
             3,
-            "Rows 1 and 3 have the same card_number “62000001”; "
+            "Rows 1 and 3 have the same Party card number “62000001”; "
             "list each one only once.",
         )
+
+    def test_errors_name_the_columns_by_the_vietnamese_headers_of_the_file(self):
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+        rows = [
+            VIETNAMESE_HEADERS,
+            *self.good_rows()[1:],
+            member_row(citizen_id="", gender="Khác", date_of_birth="1980-05-01"),
+        ]
+
+        response = self.preview(xlsx_upload(rows))
+
+        self.assertRowRefused(
+            response,
+            3,
+            "Dòng 1 và dòng 3 có cùng Số thẻ đảng viên “62000001”; "
+            "mỗi giá trị chỉ được ghi một lần.",
+        )
+        self.assertNotContains(response, "card_number")
+        self.assertContains(response, "<th>Giới tính</th>", html=True)
+        self.assertEqual(
+            list(response.context["result"].invalid_rows[0].error_dict),
+            ["Số thẻ đảng viên"],
+        )
+
+    def test_errors_name_the_columns_as_the_file_wrote_their_headers(self):
+        headers = [*VIETNAMESE_HEADERS]
+        headers[2] = "gioi tinh"  # typed without accents
+        headers[3] = "Date of birth"  # the English export's header
+        rows = [headers, member_row(gender="Khác", date_of_birth="1980-05-01")]
+
+        response = self.preview(xlsx_upload(rows))
+
+        self.assertRowRefused(
+            response,
+            1,
+            "“Khác” is not allowed in column gioi tinh. Allowed values: Male, Female.",
+        )
+        self.assertRowRefused(
+            response, 1, "“1980-05-01” in column Date of birth is not a date"
+        )
+        (row,) = response.context["result"].invalid_rows
+        self.assertEqual(sorted(row.error_dict), ["Date of birth", "gioi tinh"])
 
     def test_citizen_id_of_another_member_is_a_row_error(self):
         MemberFactory(citizen_id="062180000001", organization=self.cell)

@@ -340,7 +340,7 @@ class OrganizationImportTests(ConfirmTamperingChecks, AdminImportTestCase):
         self.assertRowRefused(
             response,
             4,
-            "Rows 2 and 4 have the same code “P05”; list each one only once.",
+            "Rows 2 and 4 have the same Code “P05”; list each one only once.",
         )
 
     def test_plain_text_renamed_xlsx_gets_a_form_error_not_a_500(self):
@@ -396,14 +396,22 @@ class SpreadsheetWidgetTests(TestCase):
             self.assertEqual(widget.clean(spelling), "female")
 
     def test_choice_names_the_column_and_the_allowed_values(self):
-        widget = ChoiceWidget("gender", [("male", "Nam"), ("female", "Nữ")])
+        widget = ChoiceWidget("Giới tính", [("male", "Nam"), ("female", "Nữ")])
 
         with self.assertRaisesMessage(
             ValueError,
-            "Giá trị “Khác” không được phép ở cột gender. "
+            "Giá trị “Khác” không được phép ở cột Giới tính. "
             "Các giá trị được phép: Nam, Nữ.",
         ):
             widget.clean("Khác")
+
+    def test_a_resource_widget_names_its_column_by_its_header_not_its_field(self):
+        widgets = OrganizationResource().fields
+
+        with self.assertRaisesMessage(ValueError, "ở cột Loại tổ chức"):
+            widgets["kind"].widget.clean("Khác")
+        with self.assertRaisesMessage(ValueError, "ở cột Hoạt động từ ngày"):
+            widgets["active_from"].widget.clean("2020-01-01")
 
     def test_day_reads_text_and_excel_dates_and_writes_dd_mm_yyyy(self):
         widget = DayWidget("date_of_birth")
@@ -422,13 +430,13 @@ class SpreadsheetWidgetTests(TestCase):
                 widget.clean(text)
 
     def test_yes_no_reads_the_usual_spellings(self):
-        widget = YesNoWidget("is_leader")
+        widget = YesNoWidget("Cán bộ lãnh đạo")
 
         for spelling in (1, "1", "x", "X", "có", "Có", "true", True):
             self.assertIs(widget.clean(spelling), True, spelling)
         for spelling in (0, "0", "", None, "không", "Không", "false", False):
             self.assertIs(widget.clean(spelling), False, spelling)
         with self.assertRaisesMessage(
-            ValueError, "ở cột is_leader không phải là có hoặc không"
+            ValueError, "ở cột Cán bộ lãnh đạo không phải là có hoặc không"
         ):
             widget.clean("có lẽ")
