@@ -147,6 +147,51 @@ class FormReminderTests(ReminderWorld):
         return self.cycle.reviews.get(member=self.other_member_a)
 
 
+class CycleReminderDaysTests(ReminderWorld):
+    """The cycle's own reminder_days, not the default 3, opens the window."""
+
+    def setUp(self):
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(reminder_days=7)
+
+    def reminded_on(self, now):
+        Notice.objects.all().delete()
+        with time_machine.travel(now, tick=False):
+            send_reminders_task.apply()
+        return set(
+            Notice.objects.filter(kind=Notice.Kind.REMINDER).values_list(
+                "user__username", flat=True
+            )
+        )
+
+    def test_forms_are_reminded_from_seven_days_ahead(self):
+        # Forms due 15/12: 12/12 under the default, 08/12 under this cycle's 7.
+        at_seven = datetime.time(7, 0, tzinfo=LOCAL)
+        self.assertEqual(
+            self.reminded_on(datetime.datetime.combine(DAY(2026, 12, 7), at_seven)),
+            set(),
+        )
+        self.assertEqual(
+            self.reminded_on(datetime.datetime.combine(DAY(2026, 12, 8), at_seven)),
+            {"member_a", "secretary_a", "secretary_b"},
+        )
+        notice = Notice.objects.get(user=self.member_user)
+        self.assertIn("hạn 15/12/2026, còn 7 ngày", notice.text)
+
+    def test_meetings_and_remedy_actions_follow_the_cycle_too(self):
+        self.move(ReviewCycle.Status.MEETINGS)
+        self.assertEqual(self.reminders(DAY(2026, 12, 23)), {})
+        self.assertIn("còn 7 ngày", self.reminders(DAY(2026, 12, 24))["secretary_a"])
+        self.move(ReviewCycle.Status.PUBLISHED)
+        self.action(self.review_a, DAY(2027, 3, 31))
+        self.assertEqual(self.reminders(DAY(2027, 3, 23)), {})
+        self.assertIn("member_a", self.reminders(DAY(2027, 3, 24)))
+
+    def test_a_cycle_that_reminds_later_waits(self):
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(reminder_days=1)
+        self.assertEqual(self.reminders(DAY(2026, 12, 12)), {})
+        self.assertIn("còn 1 ngày", self.reminders(DAY(2026, 12, 14))["member_a"])
+
+
 class MeetingReminderTests(ReminderWorld):
     def setUp(self):
         self.move(ReviewCycle.Status.MEETINGS)
@@ -353,6 +398,62 @@ class DeadlineDisplayTests(ReminderWorld):
             response = self.checklist(self.secretary_a)
         self.assertContains(response, "quá hạn 2 ngày")
         self.assertContains(response, ">Quá hạn</span>", count=2)
+
+    def meeting_page(self, now):
+        with time_machine.travel(now):
+            self.client.force_login(self.secretary_a)
+            return self.client.get(
+                reverse("reviews:meeting", args=[self.collective_a.public_id])
+            )
+
+    def test_the_meeting_page_shows_its_deadline_and_the_days_left(self):
+        self.move(ReviewCycle.Status.MEETINGS)
+        # Meetings due 31/12/2026; the cycle reminds 3 days ahead.
+        response = self.meeting_page(datetime.datetime(2026, 12, 20, 9, tzinfo=LOCAL))
+        self.assertContains(response, "Hạn hội nghị kiểm điểm: 31/12/2026")
+        self.assertContains(
+            response,
+            '<span class="text-body-secondary">(còn 11 ngày)</span>',
+            html=True,
+        )
+        response = self.meeting_page(datetime.datetime(2026, 12, 29, 9, tzinfo=LOCAL))
+        self.assertContains(
+            response, '<span class="badge text-bg-warning">còn 2 ngày</span>', html=True
+        )
+        response = self.meeting_page(datetime.datetime(2026, 12, 31, 9, tzinfo=LOCAL))
+        self.assertContains(
+            response,
+            '<span class="badge text-bg-warning">đến hạn hôm nay</span>',
+            html=True,
+        )
+
+    def test_a_late_meeting_is_marked_until_it_is_recorded(self):
+        self.move(ReviewCycle.Status.MEETINGS)
+        late = datetime.datetime(2027, 1, 2, 9, tzinfo=LOCAL)
+        response = self.meeting_page(late)
+        self.assertContains(response, "Hạn hội nghị kiểm điểm: 31/12/2026")
+        self.assertContains(
+            response,
+            '<span class="badge text-bg-danger">quá hạn 2 ngày</span>',
+            html=True,
+        )
+        # The page opened the meeting; it is now recorded.
+        Meeting.objects.update_or_create(
+            review=self.collective_a, defaults={"status": Meeting.Status.DONE}
+        )
+        response = self.meeting_page(late)
+        self.assertContains(response, "Hạn hội nghị kiểm điểm: 31/12/2026")
+        self.assertNotContains(response, "quá hạn")
+
+    def test_the_meeting_page_warns_as_early_as_the_cycle_reminds(self):
+        self.move(ReviewCycle.Status.MEETINGS)
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(reminder_days=14)
+        response = self.meeting_page(datetime.datetime(2026, 12, 20, 9, tzinfo=LOCAL))
+        self.assertContains(
+            response,
+            '<span class="badge text-bg-warning">còn 11 ngày</span>',
+            html=True,
+        )
 
     def test_a_remedy_action_shows_its_deadline(self):
         self.move(ReviewCycle.Status.PUBLISHED)
