@@ -246,9 +246,16 @@ class Organization(models.Model):
         (`select_related("…parent")`), so a list never pays a query per row.
         """
         parent = self._state.fields_cache.get("parent")
-        if self.kind != OrganizationKind.CELL or parent is None:
-            return self.name
-        return f"{self.name} – {parent.name}"
+        return self.named_in_context(
+            self.name, self.kind, None if parent is None else parent.name
+        )
+
+    @staticmethod
+    def named_in_context(name, kind, parent_name):
+        """`name_in_context` of a row read as values (name, kind, parent's name)."""
+        if kind != OrganizationKind.CELL or not parent_name:
+            return name
+        return f"{name} – {parent_name}"
 
     def _move_subtree(self, old_path, new_path):
         type(self).objects.filter(pk=self.pk).update(

@@ -147,7 +147,7 @@ def exemption_summary(cycle, scope):
         "counts": [(kind, counts.get(kind, 0)) for kind in StepExemption.Kind],
         "total": sum(counts.values()),
         "latest": list(
-            recorded.select_related("review__organization").order_by(
+            recorded.select_related("review__organization__parent").order_by(
                 "-recorded_at", "-pk"
             )[:EXEMPTIONS_SHOWN]
         ),

@@ -113,7 +113,10 @@ class Group:
     def load(self, subjects):
         """The reviews of `subjects` whole, in the group's order, for the page."""
         found = Review.objects.select_related(
-            "organization__org_type", "leadership_review__organization"
+            "organization__org_type",
+            # A group spans cells of several wards: each named with its ward.
+            "organization__parent",
+            "leadership_review__organization",
         ).in_bulk([subject.pk for subject in subjects])
         return [found[subject.pk] for subject in subjects if subject.pk in found]
 

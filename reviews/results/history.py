@@ -35,6 +35,27 @@ class Flag:
         return self.row["subject_name"]
 
     @property
+    def subject_in_context(self):
+        """The subject as the list shows it: a cell's collective with its ward."""
+        if self.is_member or self.kind != Review.Kind.ORGANIZATION:
+            return self.subject_name
+        return Organization.named_in_context(
+            self.subject_name,
+            self.row["organization_kind"],
+            self.row["organization_parent_name"],
+        )
+
+    @property
+    def organization_name(self):
+        """The subject's organization, a cell with its ward: the flags span
+        every grassroots organization of the committee."""
+        return Organization.named_in_context(
+            self.row["organization_name"],
+            self.row["organization_kind"],
+            self.row["organization_parent_name"],
+        )
+
+    @property
     def is_member(self):
         return self.row["review__member_id"] is not None
 
@@ -121,6 +142,8 @@ def flags(cycles, organizations, shown):
         member_public_id=F("review__member__public_id"),
         organization_public_id=F("review__organization__public_id"),
         organization_name=F("review__organization__name"),
+        organization_kind=F("review__organization__kind"),
+        organization_parent_name=F("review__organization__parent__name"),
         organization_path=F("review__organization__path"),
         line=line_of("review__organization__"),
     )

@@ -44,7 +44,7 @@ def organization_results(request, public_id, organization_id):
         organization__path__startswith=organization.path
     )
     counted = results.counts_by_organization(members, show)
-    in_order = members.select_related("member", "organization").order_by(
+    in_order = members.select_related("member", "organization__parent").order_by(
         "organization__path", "meeting_rank", "sort_key", "pk"
     )
     page = Paginator(results.with_chain(in_order, show), PAGE_SIZE).get_page(

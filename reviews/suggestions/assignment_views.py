@@ -94,7 +94,7 @@ def my_assignments(request):
             assignee=request.user,
             cycle__in=ReviewCycle.objects.visible_to(request.user),
         )
-        .select_related("cycle", "organization")
+        .select_related("cycle", "organization__parent")
         .annotate(
             meeting_on=Subquery(meetings.values("held_on")[:1]),
             meeting_status=Subquery(meetings.values("status")[:1]),

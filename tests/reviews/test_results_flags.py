@@ -68,6 +68,25 @@ class FlagsTests(PersonasTestCase):
             reverse("reviews:person_results", args=[self.excellent.public_id]),
         )
 
+    def test_a_cell_is_named_with_its_ward(self):
+        # The flags span every grassroots organization: about ten wards each
+        # have their "Chi bộ Tổ dân phố 1".
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url())
+        in_context = "Chi bộ Tổ dân phố 1 – Đảng bộ phường Quyết Thắng"
+        member, cell = (
+            next(f for f in response.context["excellent"] if f.subject_name == name)
+            for name in ("Võ Thị Xuân", self.cell_a.name)
+        )
+        self.assertEqual(member.organization_name, in_context)
+        self.assertEqual(cell.subject_in_context, in_context)
+        self.assertEqual(member.subject_in_context, "Võ Thị Xuân")
+        # The cell's collective, and the cell of Võ Thị Xuân and Hồ Văn Kém.
+        self.assertContains(response, f">{in_context}</a>", count=3)
+        # Years are not numbers to group: 2021, never 2.021.
+        self.assertContains(response, "5 năm: 2021–2025")
+        self.assertNotContains(response, "2.021")
+
     def test_org_narrows_the_flags_to_one_organization(self):
         self.client.force_login(self.staff)
         response = self.client.get(self.url(), {"org": self.cell_b.public_id})
