@@ -18,9 +18,10 @@ def final_result(review):
 
 @register.inclusion_tag("reviews/_notices.html", takes_context=True)
 def unread_notices(context, limit=5):
-    """The user's newest unread notices: `{% unread_notices %}`; one query."""
+    """The user's newest unread notices: `{% unread_notices %}`; one query, none
+    when the request's user was loaded with a count of none (the menu's)."""
     user = context["request"].user
-    if not user.is_authenticated:
+    if not user.is_authenticated or getattr(user, "unread_notices", None) == 0:
         return {"notices": []}
     notices = (
         user.review_notices.filter(read_at__isnull=True)

@@ -62,8 +62,9 @@ class ReviewFormCostTests(ReviewFormTestCase):
         # Session, user, review (with whether it has carried-over and
         # suggestion items: it has none); the template's sections, levels and
         # criteria come from the cache; the rules: posts, disciplines,
-        # conclusions, scores; the notices; the request's savepoint pair.
-        with self.assertNumQueries(10):
+        # conclusions, scores; the request's savepoint pair. The notices are
+        # not read: the user's count, loaded with the user, says there are none.
+        with self.assertNumQueries(9):
             response = self.client.get(self.url(self.review_a))
         self.assertContains(response, 'id="self-rating-warnings"')
 
@@ -71,7 +72,7 @@ class ReviewFormCostTests(ReviewFormTestCase):
         self.client.force_login(self.secretary_a)
         self.client.get(self.url(self.review_a))
         # As the member's, and whether the secretary manages the cell.
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(10):
             self.client.get(self.url(self.review_a))
 
     def test_autosave_of_a_text(self):

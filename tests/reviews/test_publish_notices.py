@@ -157,6 +157,21 @@ class PublicationTagsTests(CyclePersonasTestCase):
     def test_no_unread_notices_render_nothing(self):
         self.assertEqual(self.render("{% unread_notices %}").strip(), "")
 
+    def test_a_user_loaded_with_no_unread_notices_costs_no_query(self):
+        add_notices(self.member_user, self.review_a, 2, read=True)
+        self.member_user.unread_notices = 0
+        with self.assertNumQueries(0):
+            self.assertEqual(self.render("{% unread_notices %}").strip(), "")
+
+    def test_the_form_shows_the_unread_notices_its_user_was_loaded_with(self):
+        url = reverse("reviews:review", args=[self.review_a.public_id])
+        self.client.force_login(self.member_user)
+        self.assertNotContains(self.client.get(url), "unread-notices-heading")
+        add_notices(self.member_user, self.review_a, 2)
+        response = self.client.get(url)
+        self.assertContains(response, "unread-notices-heading")
+        self.assertContains(response, "Thông báo 1")
+
     def test_a_decided_rating_of_another_stage_is_not_shown(self):
         services.move_cycle(self.cycle, Status.PUBLISHED, self.staff)
         Rating.objects.filter(review=self.review_a).update(stage="appraisal")

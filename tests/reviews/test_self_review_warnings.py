@@ -242,8 +242,9 @@ class PointsWarningTests(ReviewFormTestCase):
 
 class WarningQueryTests(ReviewFormTestCase):
     def test_the_rules_are_read_in_a_fixed_number_of_queries(self):
-        """7 queries without a self-rating (the template's parts are cached,
-        and this form has no items to read); once one is saved the rule book
+        """6 queries without a self-rating (the template's parts are cached,
+        this form has no items to read and the user no unread notices); once
+        one is saved the rule book
         adds four: the posts the subject holds, the
         disciplines, the conclusions and the rating chain (the levels are
         shared with the form; the leaders are read only for a member reviewed
@@ -254,7 +255,7 @@ class WarningQueryTests(ReviewFormTestCase):
             self_rating=self.level("HTTNV")
         )
         self.client.get(url)
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(10):
             self.client.get(url)
         for day in range(1, 6):
             Discipline.objects.create(
@@ -262,7 +263,7 @@ class WarningQueryTests(ReviewFormTestCase):
                 form=Discipline.Form.WARNING,
                 decided_on=datetime.date(2026, 3, day),
             )
-        with self.assertNumQueries(11):
+        with self.assertNumQueries(10):
             response = self.client.get(url)
         self.assertEqual(len(response.context["warnings"]), 1)
 
