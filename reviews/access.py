@@ -81,25 +81,28 @@ def narrowed(request, organizations):
     return organizations.subtree_of(chosen), chosen
 
 
-def get_review(user, public_id, *, locked=False, **annotations):
-    """The review, scoped to the user, with `annotations` the page reads.
+# Built once and cloned by each lookup, as a generic view's `queryset` is:
+# building the joins anew was a part of every review page's time.
+REVIEWS = Review.objects.select_related(
+    "cycle__regime",
+    "cycle__superior",
+    "organization",
+    "member",
+    "template",
+    "self_rating",
+    "saved_by",
+)
 
-    `locked` holds the row until the request's transaction ends, so a write
-    starts from the row as it is read here (reviews.services.save_review).
+
+def get_review(user, public_id, *, locked=False, reviews=REVIEWS):
+    """The review, scoped to the user.
+
+    `reviews` is REVIEWS or a queryset made from it once, with the annotations
+    a page reads. `locked` holds the row until the request's transaction ends,
+    so a write starts from the row as it is read here
+    (reviews.services.save_review).
     """
-    queryset = (
-        Review.objects.visible_to(user)
-        .select_related(
-            "cycle__regime",
-            "cycle__superior",
-            "organization",
-            "member",
-            "template",
-            "self_rating",
-            "saved_by",
-        )
-        .annotate(**annotations)
-    )
+    queryset = reviews.visible_to(user)
     if locked:
         queryset = queryset.select_for_update(of=("self",))
     return get_object_or_404(queryset, public_id=public_id)

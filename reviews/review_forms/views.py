@@ -1,5 +1,6 @@
 """The review forms: a collective's report (Mẫu 01) and each member's review."""
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -42,10 +43,7 @@ class Conflict:
 def review_form(request, public_id):
     # A post writes from the row as read here, so it is held from the start.
     review = access.get_review(
-        request.user,
-        public_id,
-        locked=request.method == "POST",
-        **ReviewContent.annotations(),
+        request.user, public_id, locked=request.method == "POST", reviews=reviews()
     )
     editable = access.can_edit_review(request.user, review)
     if request.method == "POST" and not editable:
@@ -95,6 +93,12 @@ def review_form(request, public_id):
     else:
         messages.success(request, _("Draft saved."))
     return redirect("reviews:review", public_id=review.public_id)
+
+
+@functools.cache
+def reviews():
+    """The form's review lookup with ReviewContent's annotations, built once."""
+    return access.REVIEWS.annotate(**ReviewContent.annotations())
 
 
 def render_form(
