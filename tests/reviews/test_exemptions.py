@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from organizations.models import Role
 from reviews import services
 from reviews.models import Meeting, MeetingItem, Review, ReviewCycle, StepExemption
 
+from ..factories import UserFactory, grant
 from ..personas import CyclePersonasTestCase
 from .test_meeting import MeetingTestCase
 from .test_meeting_item import votes_data
@@ -223,6 +226,36 @@ class LaterStepTests(ExemptionTestCase):
         self.assertContains(response, "không có ai trong sổ đảng viên")
         self.assertFalse(Meeting.objects.filter(review=ward).exists())
         self.assertIn(ward, services.unheld_meetings(self.cycle))
+
+    def test_what_to_fix_links_staff_to_the_register_in_the_admin(self):
+        """Staff who may read the register in the admin get the link there; a
+        secretary, with no admin, and staff without that right, a page of
+        what to fix with no link that would answer 403."""
+        ward = self.cycle.reviews.get(organization=self.ward, kind="organization")
+        url = reverse("reviews:meeting", args=[ward.public_id])
+        admin = reverse("admin:members_member_changelist")
+        secretary = UserFactory(username="secretary_ward")
+        grant(secretary, self.ward, Role.Kind.SECRETARY)
+
+        without_the_right = self.client.get(url)
+        self.staff.user_permissions.add(
+            Permission.objects.get(
+                codename="view_member", content_type__app_label="members"
+            )
+        )
+        as_staff = self.client.get(url)
+        self.client.force_login(secretary)
+        as_secretary = self.client.get(url)
+
+        for page in (as_staff, as_secretary, without_the_right):
+            self.assertTrue(page.context["nobody_to_invite"])
+            self.assertContains(page, "không có ai trong sổ đảng viên")
+        self.assertContains(as_staff, f'href="{admin}"')
+        self.assertNotContains(as_secretary, admin)
+        self.assertNotContains(without_the_right, admin)
+        self.client.force_login(self.staff)
+        self.assertEqual(self.client.get(admin).status_code, 200)
+        self.assertFalse(Meeting.objects.filter(review=ward).exists())
 
     def test_a_meeting_not_held_is_recorded_and_lets_the_cycle_on(self):
         for review in services.unheld_meetings(self.cycle):

@@ -19,7 +19,6 @@ from django.utils import timezone
 from members.models import Member
 from organizations.models import OrganizationKind, Role
 from reviews.models import (
-    Meeting,
     Rating,
     RemedyAction,
     Review,
@@ -29,13 +28,14 @@ from reviews.models import (
 
 from ..clicks import click_report_button, pdf_text, zip_entries
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
-from ..pages import find_form, links, parse, submit
+from ..pages import find_form, links, submit
+from .year_pages import YearThroughPages, assert_in_section_three
 
 Status = ReviewCycle.Status
 EXCUSE = "Ốm dài ngày, điều trị tại bệnh viện"
 
 
-class WholeYearTests(TestCase):
+class WholeYearTests(YearThroughPages, TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.committee = OrganizationFactory(
@@ -101,6 +101,10 @@ class WholeYearTests(TestCase):
         self.record_every_meeting(cycle)
         self.move(cycle, Status.APPRAISAL)
         self.appraise_and_decide_every_group(cycle)
+        self.assertEqual(
+            Rating.objects.filter(review__cycle=cycle, stage="decision").count(),
+            cycle.reviews.count() - 1,  # all but the member who did not review
+        )
         self.move(cycle, Status.DECIDED)
         self.request_every_document(cycle, published=False)
         self.move(cycle, Status.PUBLISHED)
@@ -135,23 +139,6 @@ class WholeYearTests(TestCase):
             cycle.reviews.individuals().count(), Member.objects.count() - 1
         )
         return cycle
-
-    def move(self, cycle, target):
-        """Press the overview's button for the next step and confirm it."""
-        self.client.force_login(self.staff)
-        overview = self.client.get(reverse("reviews:cycle", args=[cycle.public_id]))
-        move_url = reverse("reviews:cycle_move", args=[cycle.public_id, target])
-        self.assertIn(move_url, links(overview), f"No button to move to {target}.")
-        page = self.client.get(move_url)
-        with self.captureOnCommitCallbacks(execute=True):
-            response = submit(self.client, page, action="", data={"confirm": "on"})
-        self.assertEqual(response.status_code, 302, self.blockers(response))
-        cycle.refresh_from_db()
-        self.assertEqual(cycle.status, target)
-
-    def blockers(self, response):
-        text = re.sub(r"<[^>]+>", " ", response.content.decode())
-        return " ".join(text.split())[-3000:]
 
     # Self-review ---------------------------------------------------------------
 
@@ -266,98 +253,6 @@ class WholeYearTests(TestCase):
                 cycle, review, user or self.secretaries[review.organization_id]
             )
 
-    def record_meeting(self, cycle, review, user):
-        self.client.force_login(user)
-        url = reverse("reviews:meeting", args=[review.public_id])
-        page = self.client.get(url)
-        self.assertEqual(page.status_code, 200)
-        if page.context.get("nobody_to_invite"):
-            self.fail(f"{review} has nobody to invite.")
-        day = timezone.localdate().isoformat()
-        response = submit(
-            self.client,
-            page,
-            button="details",
-            data={
-                "held_on": day,
-                "starts_at": "08:00",
-                "ends_at": "11:00",
-                "place": "Hội trường",
-                "chair": "Đồng chí Bí thư",
-                "recorder": "Đồng chí Phó Bí thư",
-            },
-        )
-        self.assertEqual(response.status_code, 302, self.blockers(response))
-        while True:
-            page = self.client.get(url)
-            forms = [
-                form
-                for form in parse(page).forms
-                if form.action and "/subjects/" in form.action
-            ]
-            if not forms:
-                break
-            present = page.context["quorum"].present
-            form = forms[0]
-            votes = {
-                name: (present if name.endswith("_HTTNV") else 0)
-                for name, _value in form.fields
-                if "-votes_" in name
-            }
-            response = submit(
-                self.client,
-                page,
-                action=form.action,
-                data=votes
-                | {
-                    name: "Đồng ý với bản tự kiểm điểm."
-                    for name, _value in form.fields
-                    if name.endswith("-comments")
-                },
-            )
-            self.assertEqual(response.status_code, 302, self.blockers(response))
-        response = submit(self.client, page, button="finish")
-        self.assertEqual(response.status_code, 302, self.blockers(response))
-        self.assertEqual(Meeting.objects.get(review=review).status, Meeting.Status.DONE)
-
-    # Ratings -------------------------------------------------------------------
-
-    def appraise_and_decide_every_group(self, cycle):
-        """Staff appraise each comparison group, then decide it; heads after their
-        collective, so groups the page says must wait are taken on the next round."""
-        self.client.force_login(self.staff)
-        for url_name in ("reviews:appraise", "reviews:decide"):
-            stage = "appraisal" if url_name == "reviews:appraise" else "decision"
-            for _round in range(3):
-                listing = self.client.get(reverse(url_name, args=[cycle.public_id]))
-                for group in links(listing, "?group="):
-                    self.rate_group(group.replace("&amp;", "&"))
-                waiting = (
-                    cycle.reviews.exclude(ratings__stage=stage)
-                    .exclude(exemptions__kind__in=StepExemption.UNRATED_KINDS)
-                    .count()
-                )
-                if not waiting:
-                    break
-            self.assertEqual(waiting, 0, f"Subjects left without {stage}.")
-        decided = Rating.objects.filter(review__cycle=cycle, stage="decision")
-        self.assertEqual(
-            decided.count(),
-            cycle.reviews.count() - 1,  # all but the member who did not review
-        )
-
-    def rate_group(self, url):
-        """Save the group's page with each subject at the level it offers, or HTTNV."""
-        page = self.client.get(url)
-        self.assertEqual(page.status_code, 200, url)
-        form = find_form(page, button="save")
-        data = {}
-        for name, value in form.fields:
-            if name.endswith("level") and not value:
-                data[name] = form.option(name, "HTTNV")
-        response = submit(self.client, page, button="save", data=data)
-        self.assertIn(response.status_code, (200, 302), url)
-
     # Documents -----------------------------------------------------------------
 
     def request_every_document(self, cycle, published):
@@ -382,7 +277,7 @@ class WholeYearTests(TestCase):
                 secretary_a,
                 reverse("reviews:review", args=[collective_a.public_id]),
                 "collective_report",
-                "BÁO CÁO",
+                f"BÁO CÁO Kiểm điểm tập thể {self.cell_a.name} năm {cycle.year}",
             ),
             (
                 secretary_a,
@@ -398,7 +293,13 @@ class WholeYearTests(TestCase):
             ),
             # Before publication only staff and leaders see the decisions.
             (notifier, results, "notification", "THÔNG BÁO"),
-            (self.staff, overview, "summary", "BÁO CÁO"),
+            (
+                self.staff,
+                overview,
+                "summary",
+                "BÁO CÁO tổng hợp kết quả kiểm điểm, đánh giá, xếp loại chất lượng "
+                f"tổ chức đảng và đảng viên năm {cycle.year}",
+            ),
         ]
         for user, page_url, kind, title in wanted:
             self.client.force_login(user)
@@ -500,23 +401,20 @@ class WholeYearTests(TestCase):
             )
 
     def next_year_asks_about_the_open_remedies(self, cycle):
-        """Next year's cycle, from the pages, carries this year's open actions."""
-        self.client.force_login(self.staff)
-        cycles = self.client.get(reverse("reviews:cycle_list"))
-        create = links(cycles, reverse("reviews:cycle_create"))[0]
-        page = self.client.get(create)
-        response = submit(self.client, page, action="")
-        self.assertEqual(response.status_code, 302, self.blockers(response))
-        following = ReviewCycle.objects.get(
-            superior=self.committee, year=cycle.year + 1
-        )
+        """Next year's cycle, from the pages, asks in section III of the forms, on
+        the page and in the PDF, about this year's open actions."""
+        following = self.create_next_cycle(cycle)
         self.assertEqual(following.regime, cycle.regime)
         self.move(following, Status.SELF_REVIEW)
-        self.client.force_login(self.member_user)
-        review = following.reviews.get(member=self.member_a)
-        page = self.client.get(reverse("reviews:review", args=[review.public_id]))
-        self.assertContains(page, "Chưa hoàn thành chỉ tiêu học tập")
-        self.client.force_login(self.secretaries[self.cell_a.pk])
-        report = following.reviews.get(organization=self.cell_a, kind="organization")
-        page = self.client.get(reverse("reviews:review", args=[report.public_id]))
-        self.assertContains(page, "Sinh hoạt chi bộ chưa đều")
+        assert_in_section_three(
+            self,
+            following.reviews.get(member=self.member_a),
+            self.member_user,
+            "Chưa hoàn thành chỉ tiêu học tập",
+        )
+        assert_in_section_three(
+            self,
+            following.reviews.get(organization=self.cell_a, kind="organization"),
+            self.secretaries[self.cell_a.pk],
+            "Sinh hoạt chi bộ chưa đều",
+        )
