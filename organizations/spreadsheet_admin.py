@@ -98,7 +98,8 @@ class SpreadsheetImportForm(ImportForm):
     def clean(self):
         cleaned_data = super().clean()
         upload = cleaned_data.get("import_file")
-        if upload and cleaned_data.get("format"):
+        # A format or resource not offered is refused already: read nothing.
+        if upload and cleaned_data.get("format") and "resource" in cleaned_data:
             input_format = self.formats[int(cleaned_data["format"])]()
             resource = self.resource_classes[int(cleaned_data["resource"] or 0)]()
             try:

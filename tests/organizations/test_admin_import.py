@@ -255,6 +255,23 @@ class ConfirmTamperingChecks:
         self.assertRefused(response, NO_PREVIEW)
         self.assertEqual(self.written(), after)
 
+    def test_an_upload_for_a_format_or_resource_not_offered_is_refused(self):
+        # A resource past the list once failed the form's reading: a 500.
+        for changes in ({"resource": "1"}, {"resource": "-1"}, {"format": "7"}):
+            with self.subTest(**changes):
+                response = self.client.post(
+                    f"{self.admin_url}import/",
+                    {
+                        "import_file": self.good_upload(),
+                        "format": XLSX,
+                        "resource": "0",
+                        **changes,
+                    },
+                )
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(list(response.context["form"].errors), list(changes))
+                self.assertNotIn("confirm_form", response.context)
+
     def test_a_refused_preview_keeps_no_file(self):
         upload = SimpleUploadedFile("tree.xlsx", b"not a workbook")
         response = self.preview(upload)
