@@ -3,8 +3,9 @@
 - `ModelBackend` loads each request's user with the count of unread notices
   the menu shows, in the same query.
 - Axes counts failed logins per username and client address on both login
-  pages; `lockout_response` answers a locked pair with a Vietnamese page, and
-  `client_ip` says which address counts (see TRUSTED_PROXY_COUNT).
+  pages; `lockout_response` answers a locked pair with a Vietnamese page,
+  `client_ip` says which address counts (see TRUSTED_PROXY_COUNT) and
+  `login_username` which username.
 - `IdleSessionMiddleware` ends a signed-in session after SESSION_COOKIE_AGE
   seconds without a request.
 - `PasswordResetForm` finds an account by its own e-mail or by the e-mail of
@@ -90,6 +91,24 @@ def client_ip(request):
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def login_username(request, credentials=None):
+    """The username a login attempt counts against: the one typed, cut to the
+    length axes' tables keep.
+
+    Django's login forms send any length on to authenticate() (usernames have
+    at most 150 characters, but the forms check no length), and axes' record
+    of a failure with a longer one would fail its INSERT: a 500.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    if not isinstance(username, str):
+        return username
+    return username[: AccessAttempt._meta.get_field("username").max_length]
 
 
 def lockout_minutes(request=None):

@@ -184,6 +184,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "kontum_review.accounts.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "kontum_review.accounts.client_ip"
+AXES_USERNAME_CALLABLE = "kontum_review.accounts.login_username"
 # Reverse proxies in front of the app that append the client's address to
 # X-Forwarded-For: 0 reads REMOTE_ADDR, 1 the address one proxy appended.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -93,6 +93,25 @@ class LockoutTests(PersonasTestCase):
         self.assert_locked_page(self.post_login(ADMIN_LOGIN, PASSWORD, "staff"))
         self.assert_logged_out()
 
+    def test_a_username_longer_than_axes_keeps_is_refused_and_counted(self):
+        # Django's login forms check no length: axes' record of the failure
+        # once failed its INSERT (varchar 255), a 500 on both pages.
+        long_name = "y" * 300
+        for url in (SITE_LOGIN, ADMIN_LOGIN):
+            with self.subTest(url=url):
+                response = self.post_login(url, "wrong", long_name)
+                self.assertEqual(response.status_code, 200)
+                self.assertTrue(response.context["form"].errors)
+        for _attempt in range(settings.AXES_FAILURE_LIMIT - 3):
+            self.assertEqual(
+                self.post_login(SITE_LOGIN, "x", long_name).status_code, 200
+            )
+        self.assert_locked_page(self.post_login(SITE_LOGIN, "x", long_name))
+        self.assertEqual(
+            list(AccessAttempt.objects.values_list("username", flat=True)),
+            [long_name[:255]],
+        )
+
     def test_one_page_counts_for_the_other(self):
         for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
             self.post_login(ADMIN_LOGIN, "wrong", "staff")
