@@ -11,7 +11,14 @@ formsets whose management form is missing or lies; odd `_popup`, `_to_field`
 and `_changelist_filters` in the address. The changelist's query string
 (search `q`, its filters, ordering `o`, page `p`) and the history page (with
 its object id) get the same treatment, and so does each admin action offered
-on the changelist, on a selection of ids of any kind.
+on the changelist, on a selection of ids of any kind. A model admin with a
+spreadsheet import and export has its three forms fuzzed too: the export's
+(formats, resources and columns of any kind), the import's (files of random
+bytes, or the persona's own export with cells, headers and columns broken, in
+either format) and the import confirm's (the hidden fields of a real preview
+changed: other formats and resources, paths, names of no file or of another
+user's). The admin's own login page (anonymous, with django-axes on, as in
+production) and password-change page are posted the same way.
 
 What must hold:
 
@@ -36,22 +43,28 @@ file well under three minutes on two cores). For a longer, random run by hand:
 A failure prints the smallest input Hypothesis found and the traceback.
 """
 
+import csv
+import io
 import shutil
 import tempfile
 from datetime import timedelta
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
+import openpyxl
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from members.models import Member
+from organizations.import_confirm import keep_previewed_file, kept_path
 from reviews.models import Discipline, FormTemplate, Regime
 
 from ..matrix_world import build
@@ -60,7 +73,9 @@ from .test_fuzz_forms import (
     ANY_TEXT,
     EXAMPLES,
     FUZZ,
+    NEW_PASSWORD,
     NUMBERS,
+    PASSWORD,
     changes,
     fuzzed,
     nasty_values,
@@ -69,6 +84,7 @@ from .test_fuzz_forms import (
 from .test_permission_matrix import ADMIN_MODELS
 
 CI_EXAMPLES = 8
+XLSX, CSV = "0", "1"  # the import and export formats' indexes
 FUZZ_POST = settings(FUZZ, max_examples=EXAMPLES or CI_EXAMPLES)
 # A query string or an action costs a render each: fewer examples.
 FUZZ_GET = settings(FUZZ, max_examples=max((EXAMPLES or CI_EXAMPLES) // 3, 3))
@@ -105,6 +121,22 @@ MANAGEMENT_VALUES = [
 if EXAMPLES:
     MANAGEMENT_VALUES += ["1000", "1001", "99999", "2147483648"]
 ADDRESS_EXTRAS = ["_popup", "_to_field", "_changelist_filters", "e", "all"]
+# What an import's file name or a confirm's hidden file name may be instead of
+# the name the preview gave.
+FILE_NAMES = [
+    "import.csv", "import.xlsx", "x", "", "../../etc/passwd", "/etc/hostname",
+    "..", "/", "tmp", "\u202egpj.csv", "a" * 300, f"{'a' * 64}-{'b' * 32}",
+]  # fmt: skip
+# What an uploaded file may be called (the browser sends no path).
+UPLOAD_NAMES = [
+    "import.csv", "import.xlsx", "x", "../../etc/passwd", "\u202egpj.csv",
+    "Danh sách đảng viên.xlsx", "a" * 300,
+]  # fmt: skip
+# Where a login may send the browser next.
+NEXT_ADDRESSES = [
+    "/admin/", "/admin/members/member/", "//evil.example/", "https://evil.example/",
+    "javascript:alert(1)", "/\\evil.example", "/accounts/logout/", "",
+]  # fmt: skip
 
 
 def admin_url(model, view, *args):
@@ -159,6 +191,48 @@ def broken_post(draw, fields, options):
     return {name: values for name, values in data.items() if values}
 
 
+def csv_bytes(table):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(table)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(table):
+    workbook = openpyxl.Workbook()
+    for row in table:
+        workbook.active.append(
+            [ILLEGAL_CHARACTERS_RE.sub("", cell) if cell else None for cell in row]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@st.composite
+def broken_file(draw, table, options):
+    """A file to import: random bytes, or `table` (an export: headers, then
+    rows) with cells, headers and columns broken, as a CSV or a workbook;
+    or no file."""
+    kind = draw(st.sampled_from(["csv", "xlsx", "csv", "xlsx", "bytes", "none"]))
+    if kind == "none":
+        return None
+    name = draw(st.sampled_from([f"import.{kind}", *UPLOAD_NAMES]))
+    if kind == "bytes":
+        return SimpleUploadedFile(name, draw(st.binary(max_size=300)))
+    rows = [list(row) for row in table[: draw(st.integers(1, 4))]]
+    width = max(len(row) for row in rows)
+    for _ in range(draw(st.integers(0, 4))):
+        row = draw(st.integers(0, len(rows) - 1))
+        column = draw(st.integers(0, width))
+        rows[row][column:column] = [draw(nasty_values(options))]
+        if draw(st.booleans()):
+            del rows[row][column + 1 : column + 2]
+    if draw(st.booleans()):
+        rows.append([draw(nasty_values(options)) for _ in range(width)])
+    encode = csv_bytes if kind == "csv" else xlsx_bytes
+    return SimpleUploadedFile(name, encode(rows))
+
+
 def address_extras(options):
     """What the admin reads from the address of any of its pages."""
     return st.dictionaries(
@@ -175,9 +249,11 @@ class AdminFuzzTestCase(TestCase):
     def setUpClass(cls):
         media = tempfile.mkdtemp(prefix="fuzz-admin-media-")
         cls.addClassCleanup(shutil.rmtree, media, ignore_errors=True)
-        media_root = override_settings(MEDIA_ROOT=media)
-        media_root.enable()
-        cls.addClassCleanup(media_root.disable)
+        previews = tempfile.mkdtemp(prefix="fuzz-admin-previews-")
+        cls.addClassCleanup(shutil.rmtree, previews, ignore_errors=True)
+        folders = override_settings(MEDIA_ROOT=media, IMPORT_PREVIEW_DIR=previews)
+        folders.enable()
+        cls.addClassCleanup(folders.disable)
         super().setUpClass()
 
     @classmethod
@@ -388,6 +464,135 @@ class AdminFuzzTestCase(TestCase):
 
         post()
 
+    # Import and export ------------------------------------------------------------
+
+    def posted_forms(self, address, page):
+        """The forms of the page that post to it (not the menu's log-out or
+        language forms)."""
+        if page.status_code != 200:
+            return []
+        return [
+            form
+            for form in parse(page).forms
+            if form.method == "post"
+            and urlsplit(urljoin(address, form.action or "")).path == address
+        ]
+
+    def fuzz_page_form(
+        self, what, address, baseline=None, upload=None, before_each=None, more=()
+    ):
+        """Fuzz the one form of the page that posts to it, from its fields as
+        the page fills them with `baseline` (name → values) over them, with
+        `more` values to try, and `upload` (options → a strategy of files) as
+        its `import_file`; `before_each` runs before each post."""
+        page = self.get_writes_nothing(what, address)
+        forms = self.posted_forms(address, page)
+        if not forms:
+            self.post_checked(what, address, {"x": "1"})
+            return None
+        (form,) = forms
+        fields = {**fields_of(form), **(baseline or {})}
+        options = sorted({*self.options_of(form, fields), *more})
+
+        @FUZZ_POST
+        @given(
+            data=fuzzed(fields, options, list(fields)),
+            file=upload(options) if upload else st.none(),
+            query=address_extras(options),
+            multipart=st.booleans(),
+        )
+        def post(data, file, query, multipart):
+            if before_each is not None:
+                before_each()
+            if file is not None:
+                data["import_file"] = [file]
+                multipart = True
+            sent = f"{address}?{urlencode(query)}" if query else address
+            self.post_checked(what, sent, data, multipart)
+
+        post()
+        return form
+
+    def exported_table(self, model, form):
+        """The persona's export of the model as CSV: headers, then rows."""
+        if form is None:
+            return [["x"]]
+        data = {**fields_of(form), "format": [CSV]}
+        response = self.client.post(admin_url(model, "export"), data)
+        if response.status_code != 200:
+            return [["x"]]
+        text = response.content.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text))) or [["x"]]
+
+    def fuzz_import_export(self, what, model, user):
+        """The export's form, the import's (files of any kind) and the
+        confirm's (the hidden fields of a real preview, changed)."""
+        model_admin = admin.site._registry[model]
+        export = None
+        if hasattr(model_admin, "export_action"):
+            export = self.fuzz_page_form(
+                f"export {what}", admin_url(model, "export"), {"format": [CSV]}
+            )
+        if not hasattr(model_admin, "process_import"):
+            return
+        table = self.exported_table(model, export)
+        self.fuzz_page_form(
+            f"import {what}",
+            admin_url(model, "import"),
+            {"format": [CSV]},
+            lambda options: broken_file(table, options),
+        )
+        self.fuzz_confirm(f"process_import {what}", model, user, table)
+
+    def fuzz_confirm(self, what, model, user, table):
+        """Post the confirm of a real preview of the persona's export with its
+        hidden fields changed, its kept file put back before each post."""
+        data = csv_bytes(table)
+        preview = self.client.post(
+            admin_url(model, "import"),
+            {"import_file": SimpleUploadedFile("export.csv", data), "format": CSV},
+        )
+        context = preview.context or {}
+        if "confirm_form" in context:
+            initial = dict(context["confirm_form"].initial)
+        else:  # nothing to confirm: the confirm of a made-up preview
+            initial = {"import_file_name": FILE_NAMES[-1], "format": CSV}
+            initial |= {"resource": "0", "original_file_name": "export.csv"}
+        kept = kept_path(user, **self.kept_of(initial))
+        other_users = (self.staff if user != self.staff else self.superuser,)
+        others = [keep_previewed_file(other, data, CSV, "0") for other in other_users]
+        fields = {name: [str(value)] for name, value in initial.items()}
+        options = sorted(
+            {*fields["import_file_name"], *FILE_NAMES, *others, *OBJECT_IDS}
+            | {"0", "1", "2", "-1", "7", "1e999"}
+        )
+
+        def put_back():
+            if not kept.exists():
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_bytes(data)
+
+        address = admin_url(model, "process_import")
+
+        @FUZZ_POST
+        @given(
+            data=fuzzed(fields, options, list(fields)),
+            multipart=st.booleans(),
+        )
+        def post(data, multipart):
+            put_back()
+            self.post_checked(what, address, data, multipart)
+
+        post()
+
+    @staticmethod
+    def kept_of(initial):
+        return {
+            "name": initial["import_file_name"],
+            "file_format": initial["format"],
+            "resource": initial["resource"] or "0",
+        }
+
     # The test of a model ---------------------------------------------------------
 
     def fuzz_model(self, label, persona):
@@ -412,6 +617,7 @@ class AdminFuzzTestCase(TestCase):
         page = self.fuzz_changelist(f"changelist {what}", model)
         self.fuzz_history(f"history {what}", model, row)
         self.fuzz_actions(f"actions {what}", model, page)
+        self.fuzz_import_export(what, model, getattr(self, persona))
 
 
 def with_models(cls):
@@ -430,6 +636,43 @@ def with_models(cls):
 
 @with_models
 class AdminFuzzTests(AdminFuzzTestCase):
+    @override_settings(AXES_ENABLED=True)
+    def test_the_admin_login(self):
+        """Anonymous, with any name, password and next address, from a login
+        that succeeds: a refusal or a lock-out writes nothing, a log-in's next
+        page opens."""
+        self.client.logout()
+        self.fuzz_page_form(
+            "admin login",
+            reverse("admin:login"),
+            {
+                "username": [self.superuser.username],
+                "password": [PASSWORD],
+                "next": NEXT_ADDRESSES[:1],
+            },
+            before_each=self.client.logout,
+            more=[self.ward_staff.username, "nobody", *NEXT_ADDRESSES],
+        )
+
+    def test_the_admin_password_change(self):
+        """Each persona's own password, from a change that succeeds: a refusal
+        writes nothing, a change's next page opens."""
+        for persona in PERSONAS:
+            user = getattr(self, persona)
+            with self.subTest(persona=persona):
+                self.client.force_login(user)
+                self.fuzz_page_form(
+                    f"password change as {persona}",
+                    reverse("admin:password_change"),
+                    {
+                        "old_password": [PASSWORD],
+                        "new_password1": [NEW_PASSWORD],
+                        "new_password2": [NEW_PASSWORD],
+                    },
+                    before_each=lambda user=user: self.client.force_login(user),
+                    more=["kontum", "1", PASSWORD.upper(), user.username],
+                )
+
     def test_an_autocomplete_value_that_is_no_id_is_refused_next_to_the_field(self):
         self.client.force_login(self.superuser)
         member = self.places["A"].member
