@@ -9,9 +9,6 @@ from django.db.models.functions import Coalesce
 from organizations.models import Role
 
 from .. import statistics
-from ..access import (
-    is_cycle_staff,
-)
 from ..models import Meeting, Review, ReviewCycle, StepExemption
 
 Status = ReviewCycle.Status
@@ -31,15 +28,29 @@ STEP_DEADLINES = {
 
 
 def cycle_roles(user, cycle):
-    """(runs, reads): staff run the cycle; leaders in its tree read the overview."""
-    if is_cycle_staff(user, cycle):
+    """(runs, reads): staff run the cycle; leaders in its tree read the overview.
+
+    One query: the staff roles as is_cycle_staff reads them, with the leaders'.
+    """
+    if user.is_superuser:
         return True, True
-    leads = Role.objects.filter(
-        user=user,
-        kind=Role.Kind.LEADER,
-        organization__path__startswith=cycle.superior.path,
-    ).exists()
-    return False, leads
+    superior = cycle.superior
+    kinds = set(
+        Role.objects.filter(
+            Q(
+                kind=Role.Kind.STAFF,
+                organization__path__in=superior.path_and_ancestor_paths,
+            )
+            | Q(kind=Role.Kind.LEADER, organization__path__startswith=superior.path),
+            user=user,
+        )
+        .order_by()
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+    if Role.Kind.STAFF in kinds:
+        return True, True
+    return False, Role.Kind.LEADER in kinds
 
 
 def require_cycle_reader(user, cycle):
@@ -180,15 +191,33 @@ def latest_job(cycle):
     return cycle.jobs.order_by("-created_at", "-pk").first()
 
 
-def mark_not_submitted(reviews, cycle, organization):
-    """Give each review the reason it was recorded as not submitted, or None."""
-    reasons = (
-        StepExemption.objects.not_submitted()
-        .filter(review__cycle=cycle, review__organization=organization)
-        .reasons()
+def checklist_reviews(cycle, organization):
+    """(collectives, individuals) of the organization in the cycle, in one query:
+    the organization's own review before its leadership collective's, the
+    members in meeting order; each with `not_submitted_reason`, the reason it
+    was recorded as not submitted, or None, and its status's and meeting
+    rank's labels (`status_label`, `rank_label`)."""
+    reasons = StepExemption.objects.not_submitted().filter(review=OuterRef("pk"))
+    reviews = (
+        cycle.reviews.filter(organization=organization)
+        .select_related("meeting")
+        .annotate(not_submitted_reason=Subquery(reasons.values("reason")[:1]))
+        .in_meeting_order()
     )
+    # Each label translated once, not once per row and choice as
+    # get_FOO_display does.
+    statuses = {value: str(label) for value, label in Review.Status.choices}
+    ranks = {value: str(label) for value, label in Review.Rank.choices}
+    collectives, individuals = [], []
     for review in reviews:
-        review.not_submitted_reason = reasons.get(review.pk)
+        review.status_label = statuses.get(review.status, review.status)
+        review.rank_label = ranks.get(review.meeting_rank, review.meeting_rank)
+        if review.kind == Review.Kind.INDIVIDUAL:
+            individuals.append(review)
+        else:
+            collectives.append(review)
+    collectives.sort(key=lambda review: review.kind != Review.Kind.ORGANIZATION)
+    return collectives, individuals
 
 
 def checklist_counts(reviews):

@@ -22,7 +22,7 @@ from ..access import (
     require_cycle_staff,
     require_staff_committees,
 )
-from ..models import CycleJob, Meeting, Review, ReviewCycle, StepExemption
+from ..models import CycleJob, Meeting, ReviewCycle, StepExemption
 from .forms import (
     CommitteeChoiceForm,
     CycleCreateForm,
@@ -32,11 +32,11 @@ from .forms import (
 from .progress import (
     Status,
     checklist_counts,
+    checklist_reviews,
     cycle_roles,
     cycle_steps,
     latest_job,
     mark_links,
-    mark_not_submitted,
     recent_transitions,
     require_cycle_reader,
     status_table,
@@ -241,14 +241,7 @@ def organization_checklist(request, public_id, organization_id):
     cycle = get_cycle(request.user, public_id)
     organization = get_cycle_organization(request.user, cycle, organization_id)
     _runs, reads = cycle_roles(request.user, cycle)
-    reviews = cycle.reviews.filter(organization=organization)
-    # The organization is reviewed before its leadership collective.
-    collectives = sorted(
-        reviews.collectives().select_related("meeting"),
-        key=lambda review: review.kind != Review.Kind.ORGANIZATION,
-    )
-    individuals = list(reviews.individuals().in_meeting_order())
-    mark_not_submitted(collectives + individuals, cycle, organization)
+    collectives, individuals = checklist_reviews(cycle, organization)
     children = services.scope_organizations(cycle).filter(parent=organization)
     ancestors = (
         Organization.objects.visible_to(request.user)

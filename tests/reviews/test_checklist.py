@@ -1,10 +1,11 @@
 from django.urls import reverse
 
-from organizations.models import OrganizationKind
+from organizations.models import OrganizationKind, Role
 from reviews import services
-from reviews.models import CycleJob, Meeting, Review
+from reviews.cycles.progress import cycle_roles
+from reviews.models import CycleJob, Meeting, Review, ReviewCycle
 
-from ..factories import MemberFactory, OrganizationFactory
+from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from ..personas import CyclePersonasTestCase
 
 
@@ -88,6 +89,36 @@ class OrganizationChecklistTests(CyclePersonasTestCase):
         self.client.force_login(self.secretary_b)
         self.assertEqual(self.client.get(self.url()).status_code, 404)
 
+    def test_staff_and_leaders_are_linked_to_the_overview_secretaries_are_not(self):
+        overview = reverse("reviews:cycle", args=[self.cycle.public_id])
+        for user, linked in (
+            (self.staff, True),
+            (self.leader, True),
+            (self.secretary_a, False),
+        ):
+            with self.subTest(user=user.username):
+                self.client.force_login(user)
+                response = self.client.get(self.url())
+                self.assertEqual(response.context["reads_overview"], linked)
+                if linked:
+                    self.assertContains(response, f'href="{overview}"')
+                else:
+                    self.assertNotContains(response, f'href="{overview}"')
+
+    def test_the_roles_in_the_cycle_are_read_in_one_query(self):
+        cycle = ReviewCycle.objects.select_related("superior").get(pk=self.cycle.pk)
+        below = UserFactory(username="staff_below")
+        grant(below, self.ward, Role.Kind.STAFF)
+        for user, roles in (
+            (self.staff, (True, True)),
+            (self.leader, (False, True)),
+            (self.secretary_a, (False, False)),
+            # Staff below the cycle's committee do not run it.
+            (below, (False, False)),
+        ):
+            with self.subTest(user=user.username), self.assertNumQueries(1):
+                self.assertEqual(cycle_roles(user, cycle), roles)
+
     def test_a_member_without_a_role_gets_404(self):
         self.client.force_login(self.member_user)
         self.assertEqual(self.client.get(self.url()).status_code, 404)
@@ -103,9 +134,10 @@ class OrganizationChecklistTests(CyclePersonasTestCase):
 class OrganizationChecklistQueryTests(CyclePersonasTestCase):
     """The checklist costs the same whatever the number of members."""
 
-    # Session, user, cycle, organization, staff check, leader check, collectives,
-    # individuals, subordinate organizations, breadcrumb, and a savepoint pair.
-    queries = 13
+    # Session, user, cycle, organization, the user's roles in the cycle (staff
+    # or leader), the reviews with their exemptions, subordinate organizations,
+    # breadcrumb, and a savepoint pair.
+    queries = 10
 
     def assert_constant_queries(self, count):
         for _ in range(count - 2):
