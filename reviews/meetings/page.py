@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import access, ratings
@@ -209,8 +210,14 @@ def subject_fields(form):
 
 def rendered_details(details, attendance):
     """The details form and the attendance rows with their fields rendered once."""
+    counts = attendance.management_form
     return {
         "details_fields": {name: field_group(details[name]) for name in details.fields},
+        # The formset's hidden counts, as its form's template writes them
+        # when none of them is in error (then the template writes why).
+        "attendance_counts": counts.render()
+        if counts.errors
+        else mark_safe("".join(control_html(field, {}) for field in counts)),
         "attendance_rows": [
             (
                 form,

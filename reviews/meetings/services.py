@@ -343,12 +343,11 @@ def refuse_unless_ready(meeting):
 def load_items(meeting):
     """The subjects in order, each marked if its member was excused from the form."""
     items = list(
-        meeting.items.select_related(
-            "review__self_rating",
-            "review__organization",
-            "review__leadership_review__organization",
-            "proposed_rating",
-        ).order_by("order")
+        meeting.items.select_related("review__self_rating", "proposed_rating")
+        # The page and the rules read a few columns; the answers are the
+        # bulk of a row.
+        .defer("review__answers", "review__scores")
+        .order_by("order")
     )
     reasons = (
         StepExemption.objects.not_submitted()
