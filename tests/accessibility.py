@@ -57,12 +57,31 @@ def crawl(page, base_url, start="/", limit=60):
     return visited
 
 
-def violations(page):
-    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page."""
+def inject(page):
+    """axe-core into the page, once."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol, which the page's
         # Content-Security-Policy does not govern: the app's CSP stays on.
         page.evaluate(AXE.read_text())
+
+
+def rule_violations(page, rule):
+    """The elements that break one axe-core rule on the page, whatever its
+    impact or tags ("heading-order" is a best practice of moderate impact)."""
+    inject(page)
+    result = page.evaluate(
+        "rule => axe.run(document, {runOnly: {type: 'rule', values: [rule]}})", rule
+    )
+    return [
+        {"target": node["target"], "html": node["html"]}
+        for violation in result["violations"]
+        for node in violation["nodes"]
+    ]
+
+
+def violations(page):
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page."""
+    inject(page)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
     )

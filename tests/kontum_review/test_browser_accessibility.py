@@ -10,8 +10,12 @@ walks further by hand.
 import os
 
 from django.core.management import call_command
+from django.urls import reverse
 
-from ..accessibility import WIDTHS, audit, crawl
+from organizations.models import Role
+from reviews.models import Review, ReviewCycle
+
+from ..accessibility import WIDTHS, audit, crawl, rule_violations
 from ..browser import BrowserTestCase
 from ..factories import reseed_reference_data
 
@@ -47,4 +51,54 @@ class AccessibilityTests(BrowserTestCase):
                     self.page, self.live_server_url, pages
                 ).items():
                     found[f"{role} {width_name} {path}"] = problems
+        self.assertEqual(found, {})
+
+    def test_the_review_forms_headings_go_down_one_level_at_a_time(self):
+        # Its sections were h3s with no h2 above them (issue 15): every year's
+        # form of the member, and of the secretary's cell, as each opens it.
+        cell = Role.objects.get(user__username="secretary").organization_id
+        forms = {
+            "member": Review.objects.filter(member__user__username="member"),
+            "secretary": Review.objects.filter(organization=cell, member__isnull=True),
+        }
+        found = {}
+        for role, reviews in forms.items():
+            self.assertTrue(reviews, role)
+            self.open_page(viewport={"width": 390, "height": 900}, locale="vi-VN")
+            self.log_in(role)
+            for review in reviews:
+                path = reverse("reviews:review", args=[review.public_id])
+                response = self.page.goto(self.live_server_url + path)
+                self.assertEqual(response.status, 200, path)
+                self.assertEqual(self.page.locator("main h1").count(), 1, path)
+                problems = rule_violations(self.page, "heading-order")
+                if problems:
+                    found[f"{role} {path}"] = problems
+        self.assertEqual(found, {})
+
+    def test_every_years_suggestions_and_remedy_plans(self):
+        # The walk sees one page per pattern, in this year's state; a plan of
+        # an earlier year is editable and a cycle's suggestions may be edited,
+        # which put Bootstrap's outline buttons (4.2:1) on a card's tint.
+        cell = Role.objects.get(user__username="secretary").organization_id
+        plans = Review.objects.filter(
+            organization=cell, remedy_actions__isnull=False
+        ).distinct()
+        pages = {
+            "staff": [
+                reverse("reviews:suggestion_list", args=[cycle.public_id])
+                for cycle in ReviewCycle.objects.all()
+            ],
+            "secretary": [
+                reverse("reviews:remedy_plan", args=[review.public_id])
+                for review in plans
+            ],
+        }
+        found = {}
+        for role, paths in pages.items():
+            self.assertTrue(paths, role)
+            self.open_page(viewport={"width": 390, "height": 900}, locale="vi-VN")
+            self.log_in(role)
+            for path, problems in audit(self.page, self.live_server_url, paths).items():
+                found[f"{role} {path}"] = problems
         self.assertEqual(found, {})
