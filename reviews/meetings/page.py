@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from .. import access, ratings
 from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
+from ..review_forms.content import template_parts
 from ..review_forms.forms import control_html, field_group
 from .forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from .services import (
@@ -35,10 +36,17 @@ class Subject:
     warnings: list
     # The form's fields, rendered once (subject_fields).
     fields: dict | None = None
+    # The label of the subject's meeting rank, translated once per page.
+    rank: str = ""
+
+
+# What the meeting's pages read of the collective, built once (as
+# access.REVIEWS): its cycle and regime, organization and form template.
+COLLECTIVES = Review.objects.select_related("cycle__regime", "organization", "template")
 
 
 def get_collective_review(user, public_id):
-    review = access.get_review(user, public_id)
+    review = access.get_review(user, public_id, reviews=COLLECTIVES)
     if not review.is_collective:
         raise Http404
     return review
@@ -118,6 +126,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
     awaited = [item for item in items if not item.is_skipped]
     upcoming = next((item for item in awaited if not item.is_recorded), None)
     warnings = proposal_warnings(cycle, items)
+    ranks = {value: str(label) for value, label in Review.Rank.choices}
     subjects = []
     for item in items:
         form = forms.get(item.order)
@@ -131,6 +140,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
                 waiting=upcoming is not None and item.order > upcoming.order,
                 warnings=warnings.get(item.pk, []),
                 fields=subject_fields(form),
+                rank=ranks.get(item.review.meeting_rank, item.review.meeting_rank),
             )
         )
     recorded = sum(item.is_recorded for item in awaited)
@@ -165,7 +175,7 @@ def render_page(
     cycle = meeting.review.cycle
     items = load_items(meeting)
     rows = load_attendance(meeting)
-    levels = load_levels(cycle)
+    levels = page_levels(meeting.review)
     quorum = Quorum(
         sum(row.present for row in rows), len(rows), cycle.regime.quorum_percent
     )
@@ -195,6 +205,16 @@ def render_page(
     if details is not None:
         context.update(rendered_details(details, attendance))
     return render(request, "reviews/meeting.html", context)
+
+
+def page_levels(review):
+    """The cycle's rating levels by rank, as load_levels reads them, from the
+    cache of the collective's form template when its form is rated: the
+    template's key moves on whenever a rating level changes. The writes read
+    them from the database (load_levels)."""
+    cycle = review.cycle
+    _sections, levels, _criteria = template_parts(review.template, cycle.regime)
+    return list(levels) or load_levels(cycle)
 
 
 def subject_fields(form):
@@ -231,7 +251,7 @@ def rendered_details(details, attendance):
 
 def render_subject(request, meeting, manager, items, item, *, edit=False, form=None):
     """One subject block for HTMX: the form when correcting it or on errors."""
-    levels = load_levels(meeting.review.cycle)
+    levels = page_levels(meeting.review)
     forms = {}
     if form is not None:
         forms[item.order] = form
@@ -252,7 +272,7 @@ def subject_recorded(request, meeting, manager, item):
         )
         return redirect(f"{meeting_url(meeting.review)}#subject-{item.order + 1}")
     items = load_items(meeting)
-    levels = load_levels(meeting.review.cycle)
+    levels = page_levels(meeting.review)
     context = meeting_context(
         meeting, manager, items, levels, attendance_quorum(meeting), {}
     )
