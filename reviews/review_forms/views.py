@@ -97,8 +97,16 @@ def review_form(request, public_id):
 
 @functools.cache
 def reviews():
-    """The form's review lookup with ReviewContent's annotations, built once."""
-    return access.REVIEWS.annotate(**ReviewContent.annotations())
+    """The form's review lookup, built once (as access.REVIEWS): what the form
+    and its header read, with ReviewContent's annotations."""
+    return Review.objects.select_related(
+        "cycle__regime",
+        "organization",
+        "member",
+        "template",
+        "self_rating",
+        "saved_by",
+    ).annotate(**ReviewContent.annotations())
 
 
 def render_form(
