@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from organizations.models import Role
 
 from .. import statistics
+from ..links import form_links
 from ..models import Meeting, Review, ReviewCycle, StepExemption
 
 Status = ReviewCycle.Status
@@ -195,8 +196,8 @@ def checklist_reviews(cycle, organization):
     """(collectives, individuals) of the organization in the cycle, in one query:
     the organization's own review before its leadership collective's, the
     members in meeting order; each with `not_submitted_reason`, the reason it
-    was recorded as not submitted, or None, and its status's and meeting
-    rank's labels (`status_label`, `rank_label`)."""
+    was recorded as not submitted, or None, its status's and meeting rank's
+    labels (`status_label`, `rank_label`) and its form's address (`url`)."""
     reasons = StepExemption.objects.not_submitted().filter(review=OuterRef("pk"))
     reviews = (
         cycle.reviews.filter(organization=organization)
@@ -208,10 +209,12 @@ def checklist_reviews(cycle, organization):
     # get_FOO_display does.
     statuses = {value: str(label) for value, label in Review.Status.choices}
     ranks = {value: str(label) for value, label in Review.Rank.choices}
+    form_url = form_links()
     collectives, individuals = [], []
     for review in reviews:
         review.status_label = statuses.get(review.status, review.status)
         review.rank_label = ranks.get(review.meeting_rank, review.meeting_rank)
+        review.url = form_url(review.public_id)
         if review.kind == Review.Kind.INDIVIDUAL:
             individuals.append(review)
         else:

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import access, ratings
+from ..links import form_links
 from ..models import Assignment, Meeting, MeetingItem, Rating, Review, StepExemption
 from ..review_forms.content import template_parts
 from ..review_forms.forms import control_html, field_group
@@ -36,8 +37,10 @@ class Subject:
     warnings: list
     # The form's fields, rendered once (subject_fields).
     fields: dict | None = None
-    # The label of the subject's meeting rank, translated once per page.
+    # The label of the subject's meeting rank, translated once per page, and
+    # the address of its form.
     rank: str = ""
+    url: str = ""
 
 
 # What the meeting's pages read of the collective, built once (as
@@ -127,6 +130,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
     upcoming = next((item for item in awaited if not item.is_recorded), None)
     warnings = proposal_warnings(cycle, items)
     ranks = {value: str(label) for value, label in Review.Rank.choices}
+    form_url = form_links()
     subjects = []
     for item in items:
         form = forms.get(item.order)
@@ -141,6 +145,7 @@ def meeting_context(meeting, manager, items, levels, quorum, forms):
                 warnings=warnings.get(item.pk, []),
                 fields=subject_fields(form),
                 rank=ranks.get(item.review.meeting_rank, item.review.meeting_rank),
+                url=form_url(item.review.public_id),
             )
         )
     recorded = sum(item.is_recorded for item in awaited)

@@ -5,13 +5,17 @@ Query counts are pinned here; bench/pages.py and bench/load.py measure the time.
 
 import json
 import re
+import uuid
 
 from django.template import Context, Template, engines
 from django.template.loaders.cached import Loader as CachedLoader
 from django.test import SimpleTestCase
+from django.test.utils import override_script_prefix
+from django.urls import reverse
 
 from members.models import PostKind
 from reviews import guards, ratings, services, statistics
+from reviews.links import form_links
 from reviews.meetings.forms import AttendanceFormSet, MeetingDetailsForm, SubjectForm
 from reviews.models import (
     CyclePost,
@@ -358,3 +362,23 @@ class TemplateLoaderTests(SimpleTestCase):
     def test_the_tests_render_with_the_same_loader(self):
         loaders = engines["django"].engine.template_loaders
         self.assertIsInstance(loaders[0], CachedLoader)
+
+
+class FormLinksTests(SimpleTestCase):
+    """A page's links to many forms, from one reverse(), are reverse()'s."""
+
+    IDS = (uuid.uuid4(), uuid.UUID(int=0), uuid.UUID(int=2**128 - 1))
+
+    def test_each_link_is_the_reversed_address(self):
+        links = form_links()
+        for public_id in self.IDS:
+            with self.subTest(public_id=public_id):
+                expected = reverse("reviews:review", args=[public_id])
+                self.assertEqual(links(public_id), expected)
+
+    def test_under_a_script_prefix(self):
+        with override_script_prefix("/kontum/"):
+            links = form_links()
+            expected = reverse("reviews:review", args=[self.IDS[0]])
+        self.assertTrue(expected.startswith("/kontum/"))
+        self.assertEqual(links(self.IDS[0]), expected)
