@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from kontum_review.cells import csv_text, write_text
+from kontum_review.nul_characters import NUL
 
 COLUMN_WIDTH = (8, 60)  # fewest and most characters of an exported column
 
@@ -187,7 +188,13 @@ def read_workbook(data):
 
 
 def read_csv(text):
-    """A CSV's rows, counted before tablib loads them."""
+    """A CSV's rows, counted before tablib loads them.
+
+    NUL characters are dropped, as from posted fields (kontum_review/
+    nul_characters.py): PostgreSQL can neither store nor compare them. (A
+    workbook holds none: XML cannot carry one.)
+    """
+    text = text.replace(NUL, "")
     limit = import_limit("IMPORT_MAX_ROWS")
     records = (row for row in csv.reader(io.StringIO(text)) if row)
     # The header and at most `limit` rows.

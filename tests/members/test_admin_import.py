@@ -288,6 +288,21 @@ class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
         self.assertEqual(member.full_name, "Y Đơn")
         self.assertEqual(member.gender, Member.Gender.FEMALE)
 
+    def test_nul_characters_in_a_csv_are_dropped_not_a_500(self):
+        # A NUL in the card number reached PostgreSQL in the lookup of the
+        # members the file updates: a 500.
+        text = (
+            ", ".join(HEADERS)
+            + "\n6200\x000009,Y \x00Đơn,FEMALE,02/09/1975,,01/01/2000,01/01/2001,"
+            "Full member,Active,,P01.A\x00,,,,không,,\n"
+        )
+
+        self.import_file(csv_upload(text), CSV)
+
+        member = Member.objects.get(card_number="62000009")
+        self.assertEqual(member.full_name, "Y Đơn")
+        self.assertEqual(member.organization, self.cell)
+
     def test_export_round_trips_vietnamese_text_as_an_unchanged_reimport(self):
         MemberFactory(
             card_number="62000001",

@@ -297,6 +297,14 @@ class ImportJobTests(ImportTestCase):
 
 
 class ParsedRowsTests(TestCase):
+    def test_nul_characters_are_dropped_from_every_cell_of_a_csv(self):
+        data = "co\x00de,name\nP0\x001,Chi\x00 bộ\n".encode()
+
+        dataset = resources.LimitedCSV().create_dataset(data)
+
+        self.assertEqual(dataset.headers, ["code", "name"])
+        self.assertEqual(list(dataset), [("P01", "Chi bộ")])
+
     def test_rows_read_again_from_the_cache_are_the_rows_parsed(self):
         rows = [
             ["code", "day", "moment", "number", "share", "flag", "empty"],
