@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kontum_review.settings.dev")
@@ -159,7 +160,14 @@ def page_request(client, method, url):
 
     def request():
         data[text] = f"Bản tự kiểm điểm, lần sửa {next(counter)}."
-        answer = client.post(url, data, HTTP_HX_REQUEST="true")
+        # Encoded as htmx posts a form without files, not as the test
+        # client's default multipart.
+        answer = client.post(
+            url,
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_HX_REQUEST="true",
+        )
         check(answer, url)
         data["version"] = VERSION.search(answer.content.decode()).group(1)
 
