@@ -5,10 +5,8 @@ importer's subtree, each row checked without a query once the file's
 lookups are read.
 """
 
-from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.fields import NOT_PROVIDED
-from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.html import conditional_escape
 from django.utils.text import capfirst
@@ -16,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
-from kontum_review.vietnamese import fold
-
 from ..models import Organization
 from .cells import CodeForeignKeyWidget, cell_text, marked_change, spreadsheet_widget
+from .headers import Headers
 
 DUPLICATE_KEY_MESSAGE = _(
     "Rows %(first)s and %(row)s have the same %(column)s “%(key)s”; "
@@ -35,7 +32,7 @@ OUTSIDE_MESSAGE = _(
 NO_ORGANIZATION_MESSAGE = _("Name an organization you keep as committee staff.")
 
 
-class SpreadsheetResource(resources.ModelResource):
+class SpreadsheetResource(Headers, resources.ModelResource):
     """Columns as people type them in Excel, and each key at most once a file.
 
     Imported by committee staff (the admin passes the user), a file reaches
@@ -86,67 +83,6 @@ class SpreadsheetResource(resources.ModelResource):
         for field in self.import_fields:
             if isinstance(field.widget, CodeForeignKeyWidget):
                 field.widget.prefetch(map(cell_text, self.column(dataset, field)))
-
-    # Headers ---------------------------------------------------------------
-
-    @classmethod
-    def header_of(cls, field):
-        """The column's header as staff read it: its model field's name, in the
-        active language ("Số thẻ đảng viên"); the column name if none."""
-        try:
-            name = cls._meta.model._meta.get_field(field.attribute).verbose_name
-        except (FieldDoesNotExist, TypeError):
-            return field.column_name
-        return capfirst(name)
-
-    def column_header(self, field):
-        """The column as an import error names it: by its header as the file
-        wrote it ("Số thẻ đảng viên", "so the dang vien", "Party card number"),
-        or as staff read it when the file named it by its field ("card_number")
-        or has no such column."""
-        written = getattr(self, "headers_in_file", {}).get(field.column_name)
-        if written and fold(written) != fold(field.column_name):
-            return written
-        return self.header_of(field)
-
-    def error_label(self, name):
-        """What an error keyed by a field's name is shown under: its column."""
-        if name == NON_FIELD_ERRORS:
-            return name
-        for field in self.get_import_fields():
-            if field.attribute == name:
-                return force_str(self.column_header(field))
-        try:
-            return force_str(
-                capfirst(self._meta.model._meta.get_field(name).verbose_name)
-            )
-        except FieldDoesNotExist:
-            return name
-
-    def get_export_headers(self, selected_fields=None):
-        return [
-            force_str(self.header_of(field))
-            for field in self.get_export_fields(selected_fields)
-            if field
-        ]
-
-    def columns_by_header(self):
-        """{folded header: column name}: each column is named by its field
-        ("card_number") or by its header in Vietnamese or in English, with or
-        without accents, in any case."""
-        columns = {}
-        for field in self.get_import_fields():
-            for language in ("en", settings.LANGUAGE_CODE):
-                with translation.override(language):
-                    columns[fold(force_str(self.header_of(field)))] = field.column_name
-            columns[fold(field.column_name)] = field.column_name
-        return columns
-
-    def columns_of_headers(self, headers):
-        """The column names a file's first row stands for; an unknown header
-        is kept as written (the import form names it)."""
-        columns = self.columns_by_header()
-        return [columns.get(fold(cell_text(h)), cell_text(h)) for h in headers]
 
     def prepare_fields(self):
         """Read the import fields once a file, and the attributes they store."""
