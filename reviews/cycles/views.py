@@ -31,6 +31,7 @@ from .forms import (
 )
 from .progress import (
     Status,
+    checklist_children,
     checklist_counts,
     checklist_reviews,
     cycle_roles,
@@ -242,7 +243,6 @@ def organization_checklist(request, public_id, organization_id):
     organization = get_cycle_organization(request.user, cycle, organization_id)
     _runs, reads = cycle_roles(request.user, cycle)
     collectives, individuals = checklist_reviews(cycle, organization)
-    children = services.scope_organizations(cycle).filter(parent=organization)
     ancestors = (
         Organization.objects.visible_to(request.user)
         .ancestors_of(organization)
@@ -272,6 +272,6 @@ def organization_checklist(request, public_id, organization_id):
             "collectives": collectives,
             "individuals": individuals,
             "counts": checklist_counts(collectives + individuals),
-            "children": list(with_progress(children, cycle).order_by("path")),
+            "children": checklist_children(cycle, organization),
         },
     )

@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from organizations.models import OrganizationKind, Role
 from reviews import services
-from reviews.cycles.progress import cycle_roles
+from reviews.cycles.progress import PARENT_KINDS, cycle_roles
 from reviews.models import CycleJob, Meeting, Review, ReviewCycle
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
@@ -77,6 +77,21 @@ class OrganizationChecklistTests(CyclePersonasTestCase):
         self.assertEqual((cell_b.forms_submitted, cell_b.forms_total), (0, 2))
         self.assertContains(response, self.url(self.cell_a))
 
+    def test_only_a_committee_reads_its_subordinate_organizations(self):
+        # Only party groups sit under a cell, and cycles do not review them.
+        self.assertEqual(
+            {kind for kind in OrganizationKind if kind in PARENT_KINDS},
+            {
+                OrganizationKind.SUPERIOR_COMMITTEE,
+                OrganizationKind.GRASSROOTS_COMMITTEE,
+                OrganizationKind.PARTIAL_COMMITTEE,
+            },
+        )
+        self.client.force_login(self.staff)
+        response = self.client.get(self.url(self.cell_a))
+        self.assertEqual(response.context["children"], [])
+        self.assertNotContains(response, "<progress")
+
     def test_leader_reads_the_checklist_of_their_subtree(self):
         self.client.force_login(self.leader)
         self.assertEqual(self.client.get(self.url()).status_code, 200)
@@ -135,9 +150,9 @@ class OrganizationChecklistQueryTests(CyclePersonasTestCase):
     """The checklist costs the same whatever the number of members."""
 
     # Session, user, cycle, organization, the user's roles in the cycle (staff
-    # or leader), the reviews with their exemptions, subordinate organizations,
-    # breadcrumb, and a savepoint pair.
-    queries = 10
+    # or leader), the reviews with their exemptions, breadcrumb, and a savepoint
+    # pair; a cell has no subordinate organizations to read.
+    queries = 9
 
     def assert_constant_queries(self, count):
         for _ in range(count - 2):
