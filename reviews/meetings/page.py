@@ -93,12 +93,18 @@ def is_editable(meeting, manager):
 
 def superior_attendees(meeting):
     """Who the cycle's assignments send to this organization's meeting."""
-    assignments = Assignment.objects.filter(
-        cycle=meeting.review.cycle, organization=meeting.review.organization
-    ).select_related("assignee")
+    names = (
+        Assignment.objects.filter(
+            cycle=meeting.review.cycle, organization=meeting.review.organization
+        )
+        .order_by("pk")
+        .values_list(
+            "assignee__first_name", "assignee__last_name", "assignee__username"
+        )
+    )
+    # Each as User.get_full_name() writes it, else the username.
     return ", ".join(
-        a.assignee.get_full_name() or a.assignee.username
-        for a in assignments.order_by("pk")
+        f"{first} {last}".strip() or username for first, last, username in names
     )
 
 

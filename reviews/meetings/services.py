@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -341,22 +341,20 @@ def refuse_unless_ready(meeting):
 
 
 def load_items(meeting):
-    """The subjects in order, each marked if its member was excused from the form."""
+    """The subjects in order, each marked if its member was excused from the
+    form, in one query (a review has at most one exemption of a kind)."""
+    excused = StepExemption.objects.not_submitted().filter(review=OuterRef("review"))
     items = list(
         meeting.items.select_related("review__self_rating", "proposed_rating")
         # The page and the rules read a few columns; the answers are the
         # bulk of a row.
         .defer("review__answers", "review__scores")
+        .annotate(excused_because=Subquery(excused.values("reason")[:1]))
         .order_by("order")
     )
-    reasons = (
-        StepExemption.objects.not_submitted()
-        .filter(review__in=meeting.items.values("review"))
-        .reasons()
-    )
     for item in items:
-        item.skipped_reason = reasons.get(item.review_id, "")
-        item.is_skipped = item.review_id in reasons
+        item.is_skipped = item.excused_because is not None
+        item.skipped_reason = item.excused_because or ""
     return items
 
 

@@ -253,11 +253,16 @@ class MeetingTests(MeetingTestCase):
         Assignment.objects.create(
             cycle=self.cycle, organization=self.cell_a, assignee=self.staff
         )
+        # Someone without a name is named by their username.
+        Assignment.objects.create(
+            cycle=self.cycle, organization=self.cell_a, assignee=self.leader
+        )
 
         response = self.open_meeting()
 
         self.assertEqual(
-            response.context["details"]["superior_attendee"].value(), "Hùng Lê Văn"
+            response.context["details"]["superior_attendee"].value(),
+            "Hùng Lê Văn, leader",
         )
 
     def test_an_unknown_action_is_a_bad_request(self):
@@ -383,14 +388,14 @@ class LeadershipMeetingTests(CyclePersonasTestCase):
 class MeetingQueryCountTests(CyclePersonasTestCase):
     """The meeting page runs the same queries for a small and a large cell."""
 
-    # Session, user, review, manager check, meeting, subjects, attendance,
-    # assignment, and the savepoint pair of the request's transaction (the
-    # levels come from the cache of the collective's form template, filled by
-    # a first opening). 10 for the page and 8 for the rules behind the warnings
-    # next to proposals (who heads and leads what: the cycle's posts and
-    # leaders, read once); the subjects excused from the form, and a record
-    # that it was not held.
-    QUERIES = 20
+    # Session, user, review, manager check, meeting, subjects (with whether
+    # each was excused from the form), attendance, assignment, and the
+    # savepoint pair of the request's transaction (the levels come from the
+    # cache of the collective's form template, filled by a first opening).
+    # 10 for the page and 8 for the rules behind the warnings next to
+    # proposals (who heads and leads what: the cycle's posts and leaders, read
+    # once); and a record that it was not held.
+    QUERIES = 19
 
     def assert_constant_queries(self, size):
         cell = OrganizationFactory(
