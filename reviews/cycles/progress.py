@@ -202,6 +202,8 @@ def checklist_reviews(cycle, organization):
     reasons = StepExemption.objects.not_submitted().filter(review=OuterRef("pk"))
     reviews = (
         cycle.reviews.filter(organization=organization)
+        # The answers are the bulk of a row; the checklist shows none.
+        .defer("answers", "scores")
         .select_related("meeting")
         .annotate(not_submitted_reason=Subquery(reasons.values("reason")[:1]))
         .in_meeting_order()
