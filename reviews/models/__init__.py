@@ -15,7 +15,7 @@ from .meetings import Attendance, Meeting, MeetingItem
 from .publishing import CycleReopening, Notice, ResultMailing
 from .ratings import Discipline, Rating
 from .regimes import LEVEL_CODES, RatingLevel, Regime, percent_field
-from .remedies import CarryOverItem, Conclusion, RemedyAction
+from .remedies import CarryOverItem, Conclusion, RemedyAction, RemedyTally
 from .reports import ReportJob
 from .reviews import CyclePost, Review, ReviewQuerySet, ReviewTally
 from .suggestions import Assignment, Suggestion, SuggestionAnswer, SuggestionItem
@@ -53,6 +53,7 @@ __all__ = [
     "Discipline",
     "Conclusion",
     "RemedyAction",
+    "RemedyTally",
     "CarryOverItem",
     "Notice",
     "ResultMailing",

@@ -148,6 +148,43 @@ class RemedyAction(models.Model):
         return not self.is_done and self.deadline < today
 
 
+class RemedyTally(models.Model):
+    """How many remedy actions of a cycle's plans an organization has, per status
+    and deadline.
+
+    The rollup the dashboard reads instead of the actions, so its remedy
+    figures cost O(organizations), not O(members with a plan): the overdue
+    count is the actions not done whose deadline has passed, summed from these
+    rows for any day. Kept by triggers on the actions table, and on the
+    reviews table for a review moved to another organization or cycle
+    (migration 0017, reviews/tallies.py), in the transaction of every write.
+    Never written by the app. A group emptied keeps its row at 0.
+    """
+
+    cycle = models.ForeignKey(
+        "ReviewCycle", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    status = models.CharField(max_length=20)
+    deadline = models.DateField()
+    number = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("remedy tally")
+        verbose_name_plural = _("remedy tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organization", "status", "deadline"],
+                name="remedy_tally_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle_id}/{self.organization_id}/{self.status}: {self.number}"
+
+
 class CarryOverItem(models.Model):
     """A shortcoming or remedy action from an earlier cycle that section III answers."""
 

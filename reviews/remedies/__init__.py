@@ -21,6 +21,7 @@ from .services import (
     plan_counts,
     plan_open,
     save_action,
+    tallied_action_counts,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "plan_counts",
     "plan_open",
     "save_action",
+    "tallied_action_counts",
 ]

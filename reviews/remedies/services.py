@@ -1,7 +1,9 @@
 """Remedy plans: who may change them, numbering, deadlines and overdue counts."""
 
+import functools
+
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from .. import access
@@ -94,6 +96,16 @@ def action_counts(today):
         "not_done": Count("pk", filter=not_done()),
         "done": Count("pk", filter=Q(status=Status.DONE)),
         "overdue": Count("pk", filter=overdue_filter(today)),
+    }
+
+
+def tallied_action_counts(today):
+    """action_counts summed from the actions' rollup (RemedyTally) instead."""
+    number = functools.partial(Sum, "number", default=0)
+    return {
+        "not_done": number(filter=not_done()),
+        "done": number(filter=Q(status=Status.DONE)),
+        "overdue": number(filter=overdue_filter(today)),
     }
 
 

@@ -15,14 +15,14 @@ from .. import rules
 from ..counting import subjects_of
 from ..models import (
     IndicatorValue,
-    RemedyAction,
+    RemedyTally,
     Review,
     ReviewCycle,
     ReviewTally,
     StepExemption,
     SuggestionItem,
 )
-from ..remedies import action_counts
+from ..remedies import tallied_action_counts
 from ..results import EXCELLENT_RUN, FAILING_RUN, consecutive
 from .queries import fetch, prepare
 from .tables import SUBJECTS, LevelRow, TrendPoint
@@ -183,12 +183,18 @@ class AheadFigures:
         )
 
     def remedies_query(self):
+        """Actions not done, done and overdue per organization with a plan, from
+        their rollup (RemedyTally): as many rows as organizations × status ×
+        deadline, whatever the number of members with a plan."""
+        tallies = (
+            RemedyTally.objects.filter(cycle=self.cycle)
+            .filter(self.scoped("organization__"))
+            .exclude(number=0)
+        )
         return (
-            RemedyAction.objects.filter(review__cycle=self.cycle)
-            .filter(self.scoped("review__organization__"))
-            .order_by()
-            .values_list("review__organization_id")
-            .annotate(**action_counts(self.today))
+            tallies.order_by()
+            .values_list("organization_id")
+            .annotate(**tallied_action_counts(self.today))
         )
 
     def remedies(self):
@@ -278,15 +284,18 @@ class AheadFigures:
                 decided_code=code, cycle__in=[c.pk for c in yearly[:run]]
             ).order_by()
             for heading, subject in (
+                # A member by person: read from the review_runs index alone,
+                # no join.
                 ("members", ["member_id"]),
                 # An organization by its lineage, which follows it through
                 # restructurings (organizations/restructuring/).
                 ("organizations", ["line", "kind"]),
             ):
+                branch = decided.filter(member__isnull=heading == "organizations")
+                if heading == "organizations":
+                    branch = branch.annotate(line=line_of("organization__"))
                 branches.append(
-                    decided.filter(member__isnull=heading == "organizations")
-                    .annotate(line=line_of("organization__"))
-                    .values(*subject)
+                    branch.values(*subject)
                     .annotate(years=Count("*"), now=where_now)
                     .filter(years=run)
                     .annotate(code=Value(code), heading=Value(heading))

@@ -9,6 +9,7 @@ rows. The statistics read the tally: the last tests check the dashboard's
 figures against the rows.
 """
 
+import datetime
 import io
 import os
 
@@ -20,7 +21,15 @@ from hypothesis.extra.django import TestCase
 
 from organizations.models import Organization
 from reviews import statistics, tallies
-from reviews.models import FormTemplate, Regime, Review, ReviewCycle, ReviewTally
+from reviews.models import (
+    FormTemplate,
+    Regime,
+    RemedyAction,
+    RemedyTally,
+    Review,
+    ReviewCycle,
+    ReviewTally,
+)
 
 from ..factories import MemberFactory
 
@@ -29,6 +38,8 @@ MEMBERS = 8
 STATUSES = list(Review.Status.values)
 CODES = ["", "HTXSNV", "HTTNV", "HTNV", "KHTNV"]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 40)
+ACTIONS = list(RemedyAction.Status.values)
+DAYS = [datetime.date(2027, 3, 28), datetime.date(2027, 6, 28)]
 
 
 class Refused(Exception):
@@ -113,6 +124,13 @@ write = st.one_of(
     st.tuples(st.just("bulk_update"), st.lists(index), st.sampled_from(CODES)),
     st.tuples(st.just("delete"), st.lists(index, max_size=3)),
     st.tuples(st.just("answers"), index),
+    # Remedy actions, whose tally follows their review when it moves.
+    st.tuples(st.just("plan"), st.lists(index, max_size=4), st.sampled_from(ACTIONS)),
+    st.tuples(
+        st.just("action"), index, st.sampled_from(ACTIONS), st.sampled_from(DAYS)
+    ),
+    st.tuples(st.just("actions"), st.sampled_from(ACTIONS), st.sampled_from(ACTIONS)),
+    st.tuples(st.just("unplan"), st.lists(index, max_size=2)),
 )
 writes = st.lists(st.tuples(write, st.booleans()), max_size=12)
 
@@ -158,6 +176,36 @@ class TallyTests(TestCase):
             reviews.filter(member__in=[members[i] for i in args[0]]).delete()
         elif name == "answers":
             reviews.filter(member=members[args[0]]).update(answers={"a": "x"})
+        else:
+            self.apply_actions(alias, reviews, members, operation)
+
+    def apply_actions(self, alias, reviews, members, operation):
+        actions = RemedyAction.objects.using(alias).filter(review__in=reviews)
+        name, *args = operation
+        if name == "plan":
+            # Each chosen review gets one more action, on the first day.
+            chosen = reviews.filter(member__in=[members[i] for i in args[0]])
+            RemedyAction.objects.using(alias).bulk_create(
+                RemedyAction(
+                    review=review,
+                    number=review.remedy_actions.count() + 1,
+                    shortcoming="s",
+                    content="c",
+                    owner="o",
+                    deadline=DAYS[0],
+                    status=args[1],
+                )
+                for review in chosen
+            )
+        elif name == "action":
+            found = actions.filter(review__member=members[args[0]]).first()
+            if found is not None:
+                found.status, found.deadline = args[1], args[2]
+                found.save(using=alias)
+        elif name == "actions":
+            actions.filter(status=args[0]).update(status=args[1])
+        elif name == "unplan":
+            actions.filter(review__member__in=[members[i] for i in args[0]]).delete()
 
     @settings(
         max_examples=EXAMPLES,
@@ -187,6 +235,11 @@ class TallyTests(TestCase):
                     {},
                     f"{alias} after {operation}",
                 )
+                self.assertEqual(
+                    tallies.remedy_differences(cycle.pk, using=alias),
+                    {},
+                    f"remedies, {alias} after {operation}",
+                )
 
     def test_a_bulk_create_is_tallied_on_both_databases(self):
         for alias in ALIASES:
@@ -209,9 +262,27 @@ class TallyTests(TestCase):
             Review.objects.using(alias).bulk_create(
                 review_of(alias, cycle, member) for member in members
             )
+            RemedyAction.objects.using(alias).bulk_create(
+                RemedyAction(
+                    review=review,
+                    number=1,
+                    shortcoming="s",
+                    content="c",
+                    owner="o",
+                    deadline=DAYS[0],
+                )
+                for review in Review.objects.using(alias).filter(cycle=cycle)
+            )
+            self.assertEqual(
+                tallies.remedies_tallied(cycle.pk, using=alias),
+                tallies.remedies_counted(cycle.pk, using=alias),
+            )
             cycle.delete(using=alias)
             self.assertFalse(
                 ReviewTally.objects.using(alias).filter(cycle_id=cycle.pk).exists()
+            )
+            self.assertFalse(
+                RemedyTally.objects.using(alias).filter(cycle_id=cycle.pk).exists()
             )
 
     def test_the_dashboard_figures_count_from_the_tally(self):
@@ -237,3 +308,26 @@ class TallyTests(TestCase):
         call_command("recount_tallies", stdout=out)
         self.assertIn("rebuilt", out.getvalue())
         self.assertEqual(tallies.differences(cycle.pk), {})
+
+    def test_the_command_finds_and_rebuilds_a_remedy_tally_left_behind(self):
+        cycle, _cells, members = self.worlds["default"]
+        Review.objects.bulk_create(review_of("default", cycle, m) for m in members)
+        RemedyAction.objects.bulk_create(
+            RemedyAction(
+                review=review,
+                number=1,
+                shortcoming="s",
+                content="c",
+                owner="o",
+                deadline=DAYS[0],
+            )
+            for review in Review.objects.filter(cycle=cycle)
+        )
+        RemedyTally.objects.filter(cycle=cycle).delete()
+        with self.assertRaises(CommandError):
+            call_command("recount_tallies", "--check", stdout=io.StringIO())
+        call_command("recount_tallies", stdout=io.StringIO())
+        self.assertEqual(tallies.remedy_differences(cycle.pk), {})
+        self.assertEqual(
+            sum(RemedyTally.objects.values_list("number", flat=True)), MEMBERS
+        )

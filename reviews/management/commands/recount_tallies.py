@@ -6,9 +6,10 @@ from ...models import ReviewCycle
 
 class Command(BaseCommand):
     help = (
-        "Compare each cycle's review tally (the statistics' rollup) with its "
-        "reviews, and rebuild those that differ. The triggers keep the tallies; "
-        "only a load that bypassed them can leave one behind."
+        "Compare each cycle's review and remedy tallies (the statistics' "
+        "rollups) with its reviews and remedy actions, and rebuild those that "
+        "differ. The triggers keep the tallies; only a load that bypassed them "
+        "can leave one behind."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, check, **options):
         behind = []
         for cycle in ReviewCycle.objects.order_by("pk"):
-            if tallies.differences(cycle.pk):
+            if tallies.differences(cycle.pk) or tallies.remedy_differences(cycle.pk):
                 behind.append(cycle)
                 if not check:
                     tallies.rebuild(cycle.pk)
