@@ -7,6 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis
+from django.conf import settings
 from django.db import connection
 
 from kontum_review.celery import app
@@ -27,6 +29,8 @@ class CeleryWorkerMixin:
     """Start a worker on the test database; send tasks to it, not in-process."""
 
     def start_worker(self, pool="solo", extra_env=None, extra_args=()):
+        if not getattr(self, "broker_cleared", False):
+            self.clear_broker()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by addCleanup
         self.addCleanup(self.log.close)
         env = {
@@ -45,6 +49,17 @@ class CeleryWorkerMixin:
         self.addCleanup(self.stop_worker)
         app.conf.task_always_eager = False
         self.addCleanup(setattr, app.conf, "task_always_eager", True)
+
+    def clear_broker(self):
+        """Start the test's first worker on an empty broker.
+
+        A worker killed by an earlier drill leaves its task unacknowledged in
+        Redis; once the visibility timeout has passed, the next worker to start
+        takes it back, and a suite that runs longer than that timeout would
+        feed one test's stale tasks to another's worker, ahead of its own.
+        """
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+        self.broker_cleared = True
 
     def stop_worker(self):
         self.worker.terminate()
