@@ -34,7 +34,22 @@ from .choices import (
 )
 
 
-class SuggestionForm(forms.Form):
+class IssuedInCycle:
+    """An issuing form of `self.cycle`: the cycle must still take suggestions,
+    and the date they are issued on must fall within it."""
+
+    def clean_issued_on(self):
+        day = self.cleaned_data["issued_on"]
+        check_issue_date(self.cycle, day)
+        return day
+
+    def clean(self):
+        cleaned_data = super().clean()
+        check_cycle_issuing(self.cycle)
+        return cleaned_data
+
+
+class SuggestionForm(IssuedInCycle, forms.Form):
     """Whom a new suggestion goes to, and when it is issued."""
 
     organization = TreeChoiceField(
@@ -96,14 +111,8 @@ class SuggestionForm(forms.Form):
             *((m.public_id, member_label(m)) for m in shown),
         ]
 
-    def clean_issued_on(self):
-        day = self.cleaned_data["issued_on"]
-        check_issue_date(self.cycle, day)
-        return day
-
     def clean(self):
         cleaned_data = super().clean()
-        check_cycle_issuing(self.cycle)
         organization = cleaned_data.get("organization")
         member = cleaned_data.get("member")
         if organization and member:
@@ -228,7 +237,7 @@ EditSuggestionItemFormSet = forms.inlineformset_factory(
 )
 
 
-class BulkSuggestionForm(forms.Form):
+class BulkSuggestionForm(IssuedInCycle, forms.Form):
     """The same focus-area item to many grassroots organizations at once."""
 
     focus_area = forms.ModelChoiceField(
@@ -253,16 +262,6 @@ class BulkSuggestionForm(forms.Form):
         self.cycle = cycle
         self.fields["issued_on"].initial = timezone.localdate()
         self.fields["organizations"].queryset = grassroots_organizations(user, cycle)
-
-    def clean_issued_on(self):
-        day = self.cleaned_data["issued_on"]
-        check_issue_date(self.cycle, day)
-        return day
-
-    def clean(self):
-        cleaned_data = super().clean()
-        check_cycle_issuing(self.cycle)
-        return cleaned_data
 
 
 class TickTypeForm(forms.Form):
