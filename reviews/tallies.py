@@ -52,14 +52,18 @@ def tallied(cycle_id, using=DEFAULT_DB_ALIAS):
     return Counter({row[:-1]: row[-1] for row in rows.values_list(*KEY, "number")})
 
 
-def differences(cycle_id, using=DEFAULT_DB_ALIAS):
-    """Groups whose tally differs from the count: key → (tallied, counted)."""
-    found, expected = tallied(cycle_id, using), counted(cycle_id, using)
+def unequal(found, expected):
+    """The groups two Counters disagree on: key → (found, expected)."""
     return {
         key: (found[key], expected[key])
         for key in found.keys() | expected.keys()
         if found[key] != expected[key]
     }
+
+
+def differences(cycle_id, using=DEFAULT_DB_ALIAS):
+    """Groups whose tally differs from the count: key → (tallied, counted)."""
+    return unequal(tallied(cycle_id, using), counted(cycle_id, using))
 
 
 REMEDY_KEY = ("organization_id", "status", "deadline")
@@ -86,13 +90,7 @@ def remedies_tallied(cycle_id, using=DEFAULT_DB_ALIAS):
 
 def remedy_differences(cycle_id, using=DEFAULT_DB_ALIAS):
     """Groups whose remedy tally differs from the count: key → (tallied, counted)."""
-    found = remedies_tallied(cycle_id, using)
-    expected = remedies_counted(cycle_id, using)
-    return {
-        key: (found[key], expected[key])
-        for key in found.keys() | expected.keys()
-        if found[key] != expected[key]
-    }
+    return unequal(remedies_tallied(cycle_id, using), remedies_counted(cycle_id, using))
 
 
 @transaction.atomic
