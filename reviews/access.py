@@ -102,7 +102,7 @@ def get_review(user, public_id, *, locked=False, reviews=REVIEWS):
     so a write starts from the row as it is read here
     (reviews.services.save_review).
     """
-    queryset = reviews.visible_to(user)
+    queryset = reviews.visible_row_to(user)
     if locked:
         queryset = queryset.select_for_update(of=("self",))
     return get_object_or_404(queryset, public_id=public_id)

@@ -21,12 +21,14 @@ from .tree import (
     OrganizationType,
     Role,
     line_of,
+    roles_over,
 )
 
 __all__ = [
     "OrganizationType",
     "OrganizationKind",
     "line_of",
+    "roles_over",
     "OrganizationQuerySet",
     "Organization",
     "Role",

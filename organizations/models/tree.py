@@ -76,6 +76,15 @@ def line_of(prefix=""):
     )
 
 
+def roles_over(user, kinds, path):
+    """Exists: a role of the user's, of one of `kinds`, at the organization whose
+    path is `path` (an OuterRef) or above it."""
+    roles = Role.objects.annotate(
+        inner_path=ExpressionWrapper(path, output_field=models.CharField())
+    ).filter(user=user, kind__in=kinds, inner_path__startswith=F("organization__path"))
+    return Exists(roles.values("pk"))
+
+
 class OrganizationQuerySet(models.QuerySet):
     def subtree_of(self, organization):
         """The organization and everything below it, in one query."""
@@ -107,20 +116,7 @@ class OrganizationQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        roles = (
-            Role.objects.annotate(
-                inner_path=ExpressionWrapper(
-                    OuterRef("path"), output_field=models.CharField()
-                )
-            )
-            .filter(
-                user=user,
-                kind__in=kinds,
-                inner_path__startswith=F("organization__path"),
-            )
-            .values("pk")
-        )
-        return self.filter(Exists(roles))
+        return self.filter(roles_over(user, kinds, OuterRef("path")))
 
     def search(self, text):
         folded = fold(text)

@@ -290,6 +290,15 @@ class LeadershipForTests(ReviewFormTestCase):
             CyclePost.objects.create(
                 cycle=cls.cycle, review=review, organization=organization, kind=kind
             )
+        # A leader reviewed with the ward's leadership collective, without a post.
+        cls.leadership, _created = cls.cycle.reviews.get_or_create(
+            kind=Review.Kind.LEADERSHIP,
+            organization=cls.ward,
+            defaults={"template": cls.collective_a.template},
+        )
+        cls.cycle.reviews.filter(pk=cls.other_review_a.pk).update(
+            leadership_review=cls.leadership, is_leader=True
+        )
 
     def test_each_subject_reads_what_the_whole_cycle_says(self):
         whole = ratings.Leadership(self.cycle)
@@ -310,6 +319,7 @@ class LeadershipForTests(ReviewFormTestCase):
                         sorted(scoped.heads[org]), sorted(whole.heads[org])
                     )
                     self.assertEqual(scoped.leading[org], whole.leading[org])
+        self.assertIn(self.other_review_a.pk, whole.leading[self.ward.pk])
 
     def test_the_rules_find_the_same(self):
         Discipline.objects.create(
