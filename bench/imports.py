@@ -67,7 +67,11 @@ def member_file(rows, seed=14):
 
     rng = random.Random(seed)
     updates = Member.objects.select_related("organization").order_by("pk")[: rows // 2]
-    dataset = MemberResource().export(queryset=updates)
+    resource = MemberResource()
+    dataset = resource.export(queryset=updates)
+    # Headed by the fields' names ("workplace"), which the import reads as
+    # it reads the exported headers.
+    dataset.headers = resource.columns_of_headers(dataset.headers)
     workplace = dataset.headers.index("workplace")
     for number, row in enumerate(list(dataset)):
         row = list(row)

@@ -106,18 +106,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock at BEGIN and wait for it, so two users saving at the
     # same moment queue up instead of one getting "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-if env.bool("PGBOUNCER", default=False):
+PGBOUNCER = env.bool("PGBOUNCER", default=False)
+if PGBOUNCER:
     # PgBouncer in transaction mode hands each transaction any server
     # connection: no cursor or prepared statement may outlive one.
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# PostgreSQL plans a query a connection has sent five times once, as a
+# prepared statement, instead of on every request: the values travel apart
+# from the SQL (server-side binding). A review page's lookup joins eight
+# tables, which took 3.5 ms to plan and 0.5 ms to run.
+PREPARED_STATEMENTS = not PGBOUNCER and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+)
+
+
+def prepared(database):
+    """`database` with prepared statements, when it is PostgreSQL."""
+    if PREPARED_STATEMENTS and database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options.update(server_side_binding=True, prepare_threshold=5)
+    return database
+
+
+prepared(DATABASES["default"])
 # A read replica of PostgreSQL (streaming replication), read by the dashboard and
 # the statistics only (kontum_review/replica.py). Empty: everything reads default.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 READ_REPLICA = ""
 if DATABASE_REPLICA_URL:
     READ_REPLICA = "replica"
-    DATABASES[READ_REPLICA] = env.db("DATABASE_REPLICA_URL")
+    DATABASES[READ_REPLICA] = prepared(env.db("DATABASE_REPLICA_URL"))
     DATABASES[READ_REPLICA]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["kontum_review.replica.ReplicaRouter"]
 # How long figures read from the replica are cached: its lag is not seen again
