@@ -16,6 +16,8 @@ SERVICE_VARIABLES = {
     "DEBUG",
     "DATABASE_REPLICA_URL",
     "PGBOUNCER",
+    "DATABASE_PREPARED_STATEMENTS",
+    "DATABASE_CONN_MAX_AGE",
 }
 # A key prod.py accepts (50+ characters, many different ones).
 STRONG_KEY = "k7#Qz!9vR2@xL5$mN8^pT3&wB6*yH1(dF4)gJ0-sC7+eA2=uK9"
@@ -88,6 +90,8 @@ print(json.dumps({
     "mirror": replica["TEST"]["MIRROR"],
     "no_server_cursors": default["DISABLE_SERVER_SIDE_CURSORS"],
     "prepare": default["OPTIONS"].get("prepare_threshold", "kept"),
+    "server_binding": default["OPTIONS"].get("server_side_binding", False),
+    "replica_server_binding": replica["OPTIONS"].get("server_side_binding", False),
 }))
 """
         result = run_django(
@@ -106,10 +110,46 @@ print(json.dumps({
                 "mirror": "default",
                 "no_server_cursors": True,
                 "prepare": None,
+                "server_binding": False,
+                "replica_server_binding": False,
             },
         )
         result = run_django("kontum_review.settings.dev", SHOW_SETTINGS)
         self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_postgresql_connections_are_kept_and_their_queries_prepared(self):
+        code = """
+import django, json
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    name: [
+        database["CONN_MAX_AGE"] if name == "default" else None,
+        database.get("OPTIONS", {}).get("server_side_binding", False),
+        database.get("OPTIONS", {}).get("prepare_threshold"),
+    ]
+    for name, database in settings.DATABASES.items()
+}))
+"""
+        urls = {
+            "DATABASE_URL": "postgres://kontum@db:5432/kontum",
+            "DATABASE_REPLICA_URL": "postgres://kontum@db-replica:5432/kontum",
+        }
+        cases = [
+            ({}, {"default": [60, True, 5], "replica": [None, True, 5]}),
+            (
+                {"DATABASE_PREPARED_STATEMENTS": "false", "DATABASE_CONN_MAX_AGE": "0"},
+                {"default": [0, False, None], "replica": [None, False, None]},
+            ),
+        ]
+        for extra, expected in cases:
+            with self.subTest(extra):
+                result = run_django("kontum_review.settings.dev", code, **urls, **extra)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(json.loads(result.stdout), expected)
+        # SQLite, the embedded default, has neither option.
+        result = run_django("kontum_review.settings.dev", code)
+        self.assertEqual(json.loads(result.stdout), {"default": [60, False, None]})
 
     def test_production_without_secret_key_refuses_to_start(self):
         result = run_django(
