@@ -10,6 +10,7 @@ Nothing here queries the database.
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ..access import narrowing
 from ..statistics import share
 
 # Links ---------------------------------------------------------------------------
@@ -50,11 +51,14 @@ def tree_url(scope, unit):
 
 def narrowed_url(name, scope, unit=None):
     """A page of the cycle (flags, overdue remedies) for `unit`, or for the
-    organization the dashboard shows when it is not the reader's whole tree."""
+    organization the dashboard shows when it is not the reader's whole tree,
+    of the dashboard's organization type if one is chosen."""
     url = reverse(name, args=[scope.cycle.public_id])
     if unit is None and scope.root.pk != scope.top.pk:
         unit = scope.root
-    return f"{url}?org={unit.public_id}" if unit is not None else url
+    # The page lists what the figure counted: the dashboard's type too.
+    query = narrowing(unit, scope.org_type)["query"]
+    return f"{url}?{query}" if query else url
 
 
 def page_url(scope, number):

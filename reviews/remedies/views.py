@@ -6,7 +6,6 @@ overdue actions are gathered per cycle for the secretaries and staff.
 """
 
 import copy
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.models import Organization
 
-from ..access import get_cycle, get_review, narrowed
+from .. import statistics
+from ..access import get_cycle, get_review, narrowed, narrowing, typed
 from ..models import RemedyAction, Review
 from . import services as remedies
 from .forms import TEXT_MAX, RemedyActionForm, RemedyProgressForm
@@ -154,6 +154,8 @@ def overdue(request, public_id):
     if not scope.exists():
         raise Http404
     scope, chosen = narrowed(request, scope)
+    org_type = typed(request)
+    scope = statistics.of_type(scope, chosen or cycle.superior, org_type)
     today = timezone.localdate()
     actions = RemedyAction.objects.filter(
         review__cycle=cycle, review__organization__in=scope.values("pk")
@@ -186,7 +188,9 @@ def overdue(request, public_id):
             "page": page,
             "today": today,
             "chosen": chosen,
-            # The pages keep the chosen organization.
-            "query": urlencode({"org": chosen.public_id}) if chosen else "",
+            "org_type": org_type,
+            # The pages keep the chosen organization and type.
+            "narrowing": narrowing(chosen, org_type),
+            "query": narrowing(chosen, org_type)["query"],
         },
     )

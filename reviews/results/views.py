@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 from members.models import Member
 from organizations.models import Organization
 
-from .. import results
-from ..access import get_cycle, get_cycle_organization, narrowed
+from .. import results, statistics
+from ..access import get_cycle, get_cycle_organization, narrowed, narrowing, typed
 from ..cycles.views import cycle_roles
 from ..models import Rating, ReportJob, ReviewCycle
 from ..reports import pipeline
@@ -134,6 +134,10 @@ def flags(request, public_id):
     if not organizations.exists():
         raise PermissionDenied
     organizations, chosen = narrowed(request, organizations)
+    org_type = typed(request)
+    organizations = statistics.of_type(
+        organizations, chosen or cycle.superior, org_type
+    )
     cycles = results.yearly_cycles(cycle)
     shown = results.decisions_shown(request.user, cycles)
     excellent, failing = results.flags(cycles, organizations.values("pk"), shown)
@@ -153,5 +157,7 @@ def flags(request, public_id):
             "excellent_run": results.EXCELLENT_RUN,
             "failing_run": results.FAILING_RUN,
             "chosen": chosen,
+            "org_type": org_type,
+            "narrowing": narrowing(chosen, org_type),
         },
     )

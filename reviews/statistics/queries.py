@@ -120,6 +120,16 @@ def load_tree(root):
     return read_tree(send_tree(root).rows(), root)
 
 
+def of_type(organizations, root, org_type):
+    """`organizations` (of `root`'s subtree) of `org_type`, as the dashboard
+    counts them: a cell under its grassroots organization's type."""
+    if org_type is None:
+        return organizations
+    tree, _ancestors = load_tree(root)
+    typed = [pk for pk, unit in tree.items() if unit.type_id == org_type.pk]
+    return organizations.filter(pk__in=typed)
+
+
 def send_tree(root):
     """Send load_tree's query; read_tree lays out its rows."""
     rows = (

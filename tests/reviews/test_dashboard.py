@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
+from reviews.dashboard.charts import narrowed_url
 from reviews.models import CycleJob, Rating, RemedyAction, Review
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
@@ -168,6 +169,70 @@ class DashboardTests(CyclePersonasTestCase):
             [row["review__organization__name"] for row in listed.context["counts"]],
             [self.cell_a.name],
         )
+
+    def test_a_type_filter_carries_to_the_overdue_and_flags_lists(self):
+        from organizations.models import OrganizationType
+
+        other_type = OrganizationType.objects.exclude(pk=self.ward.org_type_id)[0]
+        self.other_ward.org_type = other_type
+        self.other_ward.save()
+        late = timezone.localdate() - datetime.timedelta(days=1)
+        for cell, count in ((self.cell_a, 1), (self.other_cell, 2)):
+            review = self.cycle.reviews.individuals().filter(organization=cell)[0]
+            for number in range(1, count + 1):
+                RemedyAction.objects.create(
+                    review=review,
+                    number=number,
+                    shortcoming="Chưa gương mẫu",
+                    content="Sửa chữa",
+                    owner="Bí thư",
+                    deadline=late,
+                )
+        cache.clear()
+        overdue = reverse("reviews:remedies_overdue", args=[self.cycle.public_id])
+        flags = reverse("reviews:flags", args=[self.cycle.public_id])
+        for org_type, cell, count in (
+            (other_type, self.other_cell, 2),
+            (self.ward.org_type, self.cell_a, 1),
+        ):
+            with self.subTest(org_type.code):
+                response = self.get(self.staff, type=org_type.code)
+                remedies = response.context["figures"]["remedies"]["totals"]
+                self.assertEqual(remedies["overdue"], count)
+                # The lists behind the figures keep the type, and count as it does.
+                self.assertContains(response, f'href="{overdue}?type={org_type.code}"')
+                # (The flags section links only when there are flags to show.)
+                self.assertEqual(
+                    narrowed_url("reviews:flags", response.context["scope"]),
+                    f"{flags}?type={org_type.code}",
+                )
+                listed = self.client.get(overdue, {"type": org_type.code})
+                self.assertEqual(
+                    [
+                        (row["review__organization__name"], row["overdue"])
+                        for row in listed.context["counts"]
+                    ],
+                    [(cell.name, count)],
+                )
+                self.assertContains(
+                    listed,
+                    f"Chỉ gồm các tổ chức thuộc loại hình “{org_type.name}”",
+                )
+                self.assertEqual(
+                    self.client.get(flags, {"type": org_type.code}).status_code, 200
+                )
+        # A chosen organization of another type lists nothing, and says why.
+        listed = self.client.get(
+            overdue, {"type": other_type.code, "org": self.ward.public_id}
+        )
+        self.assertEqual(list(listed.context["counts"]), [])
+        self.assertContains(listed, f'href="{overdue}?org={self.ward.public_id}"')
+        self.assertContains(listed, f'href="{overdue}?type={other_type.code}"')
+        for url in (overdue, flags):
+            with self.subTest(url=url):
+                self.assertEqual(
+                    self.client.get(url, {"type": "khong-co"}).status_code, 404
+                )
 
     def test_a_decision_shows_at_once_on_the_cached_page(self):
         self.get(self.staff)

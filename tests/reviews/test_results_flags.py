@@ -102,6 +102,25 @@ class FlagsTests(PersonasTestCase):
                 response = self.client.get(self.url(), {"org": value})
                 self.assertEqual(response.status_code, 404)
 
+    def test_type_narrows_the_flags_as_the_dashboard_counts_them(self):
+        from organizations.models import OrganizationType
+
+        # The cells keep a type of their own; they count under their ward's.
+        ward_type = OrganizationType.objects.exclude(pk=self.cell_a.org_type_id)[0]
+        self.ward.org_type = ward_type
+        self.ward.save()
+        self.client.force_login(self.staff)
+        everyone = {"Võ Thị Xuân", "Ngô Thị Bảy", self.cell_a.name}, {"Hồ Văn Kém"}
+        response = self.client.get(self.url(), {"type": ward_type.code})
+        self.assertEqual(self.flagged(response), everyone)
+        self.assertEqual(response.context["org_type"], ward_type)
+        response = self.client.get(self.url(), {"type": self.cell_a.org_type.code})
+        self.assertEqual(self.flagged(response), (set(), set()))
+        response = self.client.get(
+            self.url(), {"type": ward_type.code, "org": self.cell_b.public_id}
+        )
+        self.assertEqual(self.flagged(response), ({"Ngô Thị Bảy"}, set()))
+
     def test_a_broken_run_is_not_flagged(self):
         self.client.force_login(self.staff)
         excellent, failing = self.flagged(self.client.get(self.url()))
