@@ -12,15 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.models import Organization, Role
 
-from .. import services
-from ..access import get_cycle, is_cycle_staff, narrowed
+from .. import services, statistics
+from ..access import get_cycle, is_cycle_staff, narrowed, narrowing, typed
 from ..models import Review, StepExemption
 from .exemption_forms import ExemptionForm
 
@@ -65,6 +64,10 @@ def exemptions(request, public_id):
     cycle = get_cycle(request.user, public_id)
     organizations, part = exemption_scope(request.user, cycle)
     organizations, chosen = narrowed(request, organizations)
+    org_type = typed(request)
+    organizations = statistics.of_type(
+        organizations, chosen or cycle.superior, org_type
+    )
     step = may_record(part, cycle)
     if request.method == "POST" and step is None:
         raise PermissionDenied
@@ -96,12 +99,16 @@ def exemptions(request, public_id):
     return render(
         request,
         "reviews/exemptions.html",
-        exemptions_context(request, cycle, organizations, chosen, step, waiting, form),
+        exemptions_context(
+            request, cycle, organizations, (chosen, org_type), step, waiting, form
+        ),
     )
 
 
-def exemptions_context(request, cycle, organizations, chosen, step, waiting, form):
-    query = urlencode({"org": chosen.public_id}) if chosen else ""
+def exemptions_context(request, cycle, organizations, narrowed_by, step, waiting, form):
+    """`narrowed_by` is (the chosen organization, the chosen type), each or None."""
+    chosen, org_type = narrowed_by
+    links = narrowing(chosen, org_type)
     waiting_page = None
     if waiting is not None:
         waiting_page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -115,7 +122,9 @@ def exemptions_context(request, cycle, organizations, chosen, step, waiting, for
     return {
         "cycle": cycle,
         "chosen": chosen,
-        "query": query,
+        "org_type": org_type,
+        "narrowing": links,
+        "query": links["query"],
         "kind": step and Kind(step[0]),
         "form": form,
         "page": waiting_page,

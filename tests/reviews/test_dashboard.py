@@ -228,7 +228,13 @@ class DashboardTests(CyclePersonasTestCase):
         self.assertEqual(list(listed.context["counts"]), [])
         self.assertContains(listed, f'href="{overdue}?org={self.ward.public_id}"')
         self.assertContains(listed, f'href="{overdue}?type={other_type.code}"')
-        for url in (overdue, flags):
+        # The exemptions behind the progress figures keep the type as well.
+        exemptions = reverse("reviews:exemptions", args=[self.cycle.public_id])
+        response = self.get(self.staff, type=other_type.code)
+        self.assertContains(response, f'href="{exemptions}?type={other_type.code}"')
+        listed = self.client.get(exemptions, {"type": other_type.code})
+        self.assertEqual(listed.context["org_type"], other_type)
+        for url in (overdue, flags, exemptions):
             with self.subTest(url=url):
                 self.assertEqual(
                     self.client.get(url, {"type": "khong-co"}).status_code, 404
