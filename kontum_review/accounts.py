@@ -27,13 +27,13 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import _unicode_ci_compare
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 
-from organizations.models import Role
+from organizations.models import DASHBOARD_ROLE_KINDS, Role
 
 # Session key holding the time of the last renewal, in seconds since the epoch.
 LAST_RENEWAL = "_idle_renewed_at"
@@ -43,8 +43,10 @@ LAST_RENEWAL = "_idle_renewed_at"
 
 
 class ModelBackend(backends.ModelBackend):
-    """Django's, loading the signed-in user with `unread_notices`, the count the
-    menu shows, in the same query: no page pays a query for it."""
+    """Django's, loading the signed-in user with what the menu shows, in the
+    same query: `unread_notices`, the count, and `reads_dashboard`, whether a
+    role of theirs reads a dashboard (as it stands now, not as it stood at
+    login). No page pays a query for either."""
 
     def get_user(self, user_id):
         notices = apps.get_model("reviews", "Notice").objects
@@ -55,9 +57,15 @@ class ModelBackend(backends.ModelBackend):
             .annotate(count=Count("pk"))
             .values("count")
         )
+        readers = Role.objects.filter(
+            user=OuterRef("pk"), kind__in=DASHBOARD_ROLE_KINDS
+        )
         user = (
             get_user_model()
-            ._default_manager.annotate(unread_notices=Coalesce(Subquery(unread), 0))
+            ._default_manager.annotate(
+                unread_notices=Coalesce(Subquery(unread), 0),
+                reads_dashboard=Exists(readers),
+            )
             .filter(pk=user_id)
             .first()
         )

@@ -157,17 +157,3 @@ def with_manager_flag(queryset, user):
     """Annotate organizations with whether the user may change them."""
     editable = Organization.objects.editable_by(user).filter(pk=OuterRef("pk"))
     return queryset.annotate(user_manages=Exists(editable))
-
-
-def reads_dashboards(user):
-    """Staff and leaders read the dashboard of their subtree."""
-    if user.is_superuser:
-        return True
-    kinds = (Role.Kind.STAFF, Role.Kind.LEADER)
-    return Role.objects.filter(user=user, kind__in=kinds).exists()
-
-
-def remember_dashboard_reader(sender, request, user, **kwargs):
-    """Keep in the session whether the menu offers the dashboard (read at login)."""
-    if request is not None and hasattr(request, "session"):
-        request.session["reads_dashboard"] = reads_dashboards(user)

@@ -7,9 +7,6 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Reviews and ratings")
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
-
-        from . import access, signals
+        from . import signals
 
         signals.connect()
-        user_logged_in.connect(access.remember_dashboard_reader)

@@ -11,6 +11,7 @@ from .restructurings import (
 )
 from .tree import (
     ALLOWED_PARENT_KINDS,
+    DASHBOARD_ROLE_KINDS,
     EDIT_ROLE_KINDS,
     GRASSROOTS_KINDS,
     PATH_STEP,
@@ -37,6 +38,7 @@ __all__ = [
     "GRASSROOTS_KINDS",
     "TREE_ROLE_KINDS",
     "EDIT_ROLE_KINDS",
+    "DASHBOARD_ROLE_KINDS",
     "ImportJob",
     "Restructuring",
     "Operation",

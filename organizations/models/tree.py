@@ -370,3 +370,5 @@ class Role(models.Model):
 # Roles that see a whole subtree, and those that may also change it.
 TREE_ROLE_KINDS = (Role.Kind.STAFF, Role.Kind.SECRETARY, Role.Kind.LEADER)
 EDIT_ROLE_KINDS = (Role.Kind.STAFF, Role.Kind.SECRETARY)
+# Roles that read the dashboard of their subtree (reviews/dashboard/).
+DASHBOARD_ROLE_KINDS = (Role.Kind.STAFF, Role.Kind.LEADER)

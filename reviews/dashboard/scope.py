@@ -16,13 +16,18 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from organizations.models import Organization, OrganizationType, Role
+from organizations.models import (
+    DASHBOARD_ROLE_KINDS,
+    Organization,
+    OrganizationType,
+    Role,
+)
 
 from .. import results
 from ..models import ReviewCycle
 from .forms import DashboardFilterForm
 
-READER_KINDS = (Role.Kind.STAFF, Role.Kind.LEADER)
+READER_KINDS = DASHBOARD_ROLE_KINDS
 
 
 @dataclass

@@ -240,6 +240,30 @@ class DashboardTests(CyclePersonasTestCase):
                     self.client.get(url, {"type": "khong-co"}).status_code, 404
                 )
 
+    def test_the_menu_offers_the_dashboard_to_its_readers_as_roles_stand_now(self):
+        menu_item = f'class="nav-link" href="{URL}"'
+        home = reverse("reviews:cycle_list")
+        for user, shown in (
+            (self.staff, True),
+            (self.leader, True),
+            (UserFactory(username="root", is_superuser=True), True),
+            (self.secretary_a, False),
+            (self.member_user, False),
+        ):
+            with self.subTest(user=user.username):
+                self.client.force_login(user)
+                response = self.client.get(home)
+                (self.assertContains if shown else self.assertNotContains)(
+                    response, menu_item
+                )
+        # A role given or taken away shows on the next page, without logging in
+        # again (the menu was once decided at login).
+        self.client.force_login(self.secretary_a)
+        role = grant(self.secretary_a, self.ward, Role.Kind.LEADER)
+        self.assertContains(self.client.get(home), menu_item)
+        role.delete()
+        self.assertNotContains(self.client.get(home), menu_item)
+
     def test_a_decision_shows_at_once_on_the_cached_page(self):
         self.get(self.staff)
         review = self.cycle.reviews.individuals().first()
