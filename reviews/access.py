@@ -1,14 +1,10 @@
 """One lookup per owned object, scoped to the user: outsiders get 404."""
 
-import uuid
-from urllib.parse import urlencode
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from organizations.models import Organization, OrganizationKind, OrganizationType, Role
+from organizations.models import Organization, OrganizationKind, Role
 
 from .models import EDITABLE_STATES, Review, ReviewCycle
 
@@ -61,49 +57,6 @@ def get_cycle_organization(user, cycle, public_id):
     return get_object_or_404(
         queryset.select_related("org_type", "parent"), public_id=public_id
     )
-
-
-def narrowed(request, organizations):
-    """The organizations under the one the query string names (`org`), if any.
-
-    `organizations` is what the reader may see of a cycle's tree; the list
-    pages a dashboard figure opens take `org` to show one organization's part.
-    An id that is malformed or outside what the reader sees is a 404, as an
-    unknown address is. Returns (organizations, the chosen one or None).
-    """
-    public_id = request.GET.get("org")
-    if not public_id:
-        return organizations, None
-    try:
-        public_id = uuid.UUID(public_id)
-    except ValueError:
-        raise Http404 from None
-    chosen = get_object_or_404(organizations, public_id=public_id)
-    return organizations.subtree_of(chosen), chosen
-
-
-def typed(request):
-    """The organization type the query string names (`type`), or None.
-
-    The list pages a dashboard figure opens keep the dashboard's type filter;
-    an unknown code is a 404, as an unknown organization is.
-    """
-    code = request.GET.get("type")
-    if not code:
-        return None
-    return get_object_or_404(OrganizationType, code=code)
-
-
-def narrowing(chosen, org_type):
-    """The query strings of a list narrowed by organization and type: as it is,
-    without the organization, and without the type."""
-    org = {"org": chosen.public_id} if chosen else {}
-    kind = {"type": org_type.code} if org_type else {}
-    return {
-        "query": urlencode(org | kind),
-        "without_org": urlencode(kind),
-        "without_type": urlencode(org),
-    }
 
 
 # Built once and cloned by each lookup, as a generic view's `queryset` is:

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.models import Organization, Role
 
-from .. import services, statistics
-from ..access import get_cycle, is_cycle_staff, narrowed, narrowing, typed
+from .. import services
+from ..access import get_cycle, is_cycle_staff
+from ..lists import narrowed
 from ..models import Review, StepExemption
 from .exemption_forms import ExemptionForm
 
@@ -63,11 +64,8 @@ def may_record(part, cycle):
 def exemptions(request, public_id):
     cycle = get_cycle(request.user, public_id)
     organizations, part = exemption_scope(request.user, cycle)
-    organizations, chosen = narrowed(request, organizations)
-    org_type = typed(request)
-    organizations = statistics.of_type(
-        organizations, chosen or cycle.superior, org_type
-    )
+    narrowed_by = narrowed(request, organizations, cycle)
+    organizations = narrowed_by.organizations
     step = may_record(part, cycle)
     if request.method == "POST" and step is None:
         raise PermissionDenied
@@ -99,16 +97,12 @@ def exemptions(request, public_id):
     return render(
         request,
         "reviews/exemptions.html",
-        exemptions_context(
-            request, cycle, organizations, (chosen, org_type), step, waiting, form
-        ),
+        exemptions_context(request, cycle, narrowed_by, step, waiting, form),
     )
 
 
-def exemptions_context(request, cycle, organizations, narrowed_by, step, waiting, form):
-    """`narrowed_by` is (the chosen organization, the chosen type), each or None."""
-    chosen, org_type = narrowed_by
-    links = narrowing(chosen, org_type)
+def exemptions_context(request, cycle, narrowed_by, step, waiting, form):
+    organizations = narrowed_by.organizations
     waiting_page = None
     if waiting is not None:
         waiting_page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -121,10 +115,7 @@ def exemptions_context(request, cycle, organizations, narrowed_by, step, waiting
     )
     return {
         "cycle": cycle,
-        "chosen": chosen,
-        "org_type": org_type,
-        "narrowing": links,
-        "query": links["query"],
+        **narrowed_by.context(),
         "kind": step and Kind(step[0]),
         "form": form,
         "page": waiting_page,

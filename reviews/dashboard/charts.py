@@ -10,7 +10,7 @@ Nothing here queries the database.
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ..access import narrowing
+from ..lists import narrowing
 from ..statistics import share
 
 # Links ---------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.models import Organization
 
-from .. import statistics
-from ..access import get_cycle, get_review, narrowed, narrowing, typed
+from ..access import get_cycle, get_review
+from ..lists import narrowed
 from ..models import RemedyAction, Review
 from . import services as remedies
 from .forms import TEXT_MAX, RemedyActionForm, RemedyProgressForm
@@ -153,9 +153,8 @@ def overdue(request, public_id):
     scope = Organization.objects.visible_to(request.user).subtree_of(cycle.superior)
     if not scope.exists():
         raise Http404
-    scope, chosen = narrowed(request, scope)
-    org_type = typed(request)
-    scope = statistics.of_type(scope, chosen or cycle.superior, org_type)
+    narrowed_by = narrowed(request, scope, cycle)
+    scope = narrowed_by.organizations
     today = timezone.localdate()
     actions = RemedyAction.objects.filter(
         review__cycle=cycle, review__organization__in=scope.values("pk")
@@ -187,10 +186,7 @@ def overdue(request, public_id):
             },
             "page": page,
             "today": today,
-            "chosen": chosen,
-            "org_type": org_type,
             # The pages keep the chosen organization and type.
-            "narrowing": narrowing(chosen, org_type),
-            "query": narrowing(chosen, org_type)["query"],
+            **narrowed_by.context(),
         },
     )

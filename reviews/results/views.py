@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET
 from members.models import Member
 from organizations.models import Organization
 
-from .. import results, statistics
-from ..access import get_cycle, get_cycle_organization, narrowed, narrowing, typed
+from .. import results
+from ..access import get_cycle, get_cycle_organization
 from ..cycles.views import cycle_roles
+from ..lists import narrowed
 from ..models import Rating, ReportJob, ReviewCycle
 from ..reports import pipeline
 
@@ -133,14 +134,12 @@ def flags(request, public_id):
     )
     if not organizations.exists():
         raise PermissionDenied
-    organizations, chosen = narrowed(request, organizations)
-    org_type = typed(request)
-    organizations = statistics.of_type(
-        organizations, chosen or cycle.superior, org_type
-    )
+    narrowed_by = narrowed(request, organizations, cycle)
     cycles = results.yearly_cycles(cycle)
     shown = results.decisions_shown(request.user, cycles)
-    excellent, failing = results.flags(cycles, organizations.values("pk"), shown)
+    excellent, failing = results.flags(
+        cycles, narrowed_by.organizations.values("pk"), shown
+    )
     counted = results.consecutive([c for c in cycles if c.pk in shown])
     return render(
         request,
@@ -156,8 +155,6 @@ def flags(request, public_id):
             "failing": failing,
             "excellent_run": results.EXCELLENT_RUN,
             "failing_run": results.FAILING_RUN,
-            "chosen": chosen,
-            "org_type": org_type,
-            "narrowing": narrowing(chosen, org_type),
+            **narrowed_by.context(),
         },
     )
