@@ -8,12 +8,14 @@ module).
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from import_export import fields
 from simple_history.utils import bulk_create_with_history
 
 from organizations.models import Organization
 from organizations.resources import (
+    AnyOf,
     CodeForeignKeyWidget,
     KeyColumnLoader,
     SpreadsheetResource,
@@ -150,16 +152,18 @@ class MemberResource(KeptPreviewMixin, SpreadsheetResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self.card_holders = dict(
-            Member.objects.filter(card_number__in=self.file_cards).values_list(
-                "card_number", "pk"
-            )
-        )
-        self.citizen_holders = dict(
-            Member.objects.filter(citizen_id__in=self.file_citizen_ids).values_list(
-                "citizen_id", "pk"
-            )
-        )
+        # The holders of the file's card numbers and of its citizen IDs, in
+        # one query with each column's values as one array (AnyOf).
+        cards, citizen_ids = set(self.file_cards), set(self.file_citizen_ids)
+        holders = Member.objects.filter(
+            AnyOf(F("card_number"), cards) | AnyOf(F("citizen_id"), citizen_ids)
+        ).values_list("card_number", "citizen_id", "pk")
+        self.card_holders, self.citizen_holders = {}, {}
+        for card_number, citizen_id, pk in holders:
+            if card_number in cards:
+                self.card_holders[card_number] = pk
+            if citizen_id in citizen_ids:
+                self.citizen_holders[citizen_id] = pk
         # Citizen IDs the file's rows took or gave up so far, as row-by-row
         # saves would have left them.
         self.citizen_ids_taken = set()

@@ -12,6 +12,7 @@ from .cells import (
     DATE_PATTERN,
     NO_SPELLINGS,
     YES_SPELLINGS,
+    AnyOf,
     ChoiceWidget,
     CodeForeignKeyWidget,
     DayWidget,
@@ -63,6 +64,7 @@ from .spreadsheet import (
 )
 
 __all__ = [
+    "AnyOf",
     "COLUMN_WIDTH",
     "ChoiceWidget",
     "CodeForeignKeyWidget",

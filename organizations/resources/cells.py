@@ -8,6 +8,7 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import In, Lookup
 from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,8 @@ def cell_text(value):
 
 
 class TextWidget(widgets.Widget):
+    cell_only = True  # its clean reads the cell alone (cell_cleaner)
+
     def clean(self, value, row=None, **kwargs):
         return cell_text(value)
 
@@ -54,6 +57,8 @@ class TextWidget(widgets.Widget):
 
 class DayWidget(widgets.Widget):
     """Read dd/mm/yyyy text or a real Excel date; always write dd/mm/yyyy text."""
+
+    cell_only = True  # its clean reads the cell alone (cell_cleaner)
 
     def __init__(self, column):
         super().__init__()
@@ -88,6 +93,8 @@ class DayWidget(widgets.Widget):
 class YesNoWidget(widgets.Widget):
     """Read 1/0, có/không, x, true/false; write the word for yes or no."""
 
+    cell_only = True  # its clean reads the cell alone (cell_cleaner)
+
     def __init__(self, column):
         super().__init__()
         self.column = column
@@ -111,6 +118,8 @@ class YesNoWidget(widgets.Widget):
 
 class ChoiceWidget(widgets.Widget):
     """Read a choice's code or its label in any site language; write the label."""
+
+    cell_only = True  # its clean reads the cell alone (cell_cleaner)
 
     def __init__(self, column, choices):
         super().__init__()
@@ -195,6 +204,28 @@ class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
             raise ValueError(self.missing_message % {"code": code}) from None
 
 
+class AnyOf(Lookup):
+    """`column = ANY(%s)`, the values sent as one array, for a filter().
+
+    A file's column as an IN list is one parameter a value: PostgreSQL took
+    0.1 s to parse and plan the 5,000 card numbers of a file (and Django and
+    psycopg 0.05 s of CPU to write them), against 0.01 s for one array.
+    Other databases get the IN list.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def __init__(self, lhs, values):
+        super().__init__(lhs, list(values))
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor != "postgresql":
+            return compiler.compile(In(self.lhs, self.rhs))
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+
+
 class KeyColumnLoader(ModelInstanceLoader):
     """import_export's CachedInstanceLoader, reading only the key column.
 
@@ -211,9 +242,8 @@ class KeyColumnLoader(ModelInstanceLoader):
         column = self.pk_field.column_name
         keys = [self.pk_field.clean({column: value}) for value in self.key_column()]
         if keys:
-            queryset = self.get_queryset().filter(
-                **{f"{self.pk_field.attribute}__in": keys}
-            )
+            column = models.F(self.pk_field.attribute)
+            queryset = self.get_queryset().filter(AnyOf(column, keys))
             self.all_instances = {
                 self.pk_field.get_value(instance): instance for instance in queryset
             }

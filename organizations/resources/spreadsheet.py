@@ -6,7 +6,9 @@ lookups are read.
 """
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models.fields import NOT_PROVIDED
+from django.db.models import Field as ModelField
+from django.db.models.expressions import DatabaseDefault
+from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
 from django.utils.encoding import force_str
 from django.utils.html import conditional_escape
 from django.utils.text import capfirst
@@ -30,6 +32,77 @@ OUTSIDE_MESSAGE = _(
 
 
 NO_ORGANIZATION_MESSAGE = _("Name an organization you keep as committee staff.")
+
+
+def cell_cleaner(widget):
+    """A widget's clean as (value, None), or (None, message) for a ValueError.
+
+    A widget that reads nothing but the cell (`cell_only`) cleans each value
+    of a file's column once: most columns repeat a few values (a choice, yes
+    or no, a date), and cleaning a choice or a yes/no cell translates its
+    spellings (0.1 s of CPU for 5,000 rows). The cleaner is made for one
+    file, in the language it is checked in.
+    """
+
+    def clean(value, row, kwargs):
+        try:
+            return widget.clean(value, row=row, **kwargs), None
+        except ValueError as error:
+            return None, force_str(error)
+
+    if not getattr(widget, "cell_only", False):
+        return clean
+    cleaned = {}
+
+    def clean_once(value, row, kwargs):
+        # 1, 1.0 and True are equal keys, and clean to different values.
+        key = (value.__class__, value)
+        try:
+            return cleaned[key]
+        except KeyError:
+            found = cleaned[key] = clean(value, row, kwargs)
+            return found
+        except TypeError:  # an unhashable value: no cell holds one
+            return clean(value, row, kwargs)
+
+    return clean_once
+
+
+# Model fields whose check reads the value alone, not the instance.
+VALUE_ONLY_CHECKS = {ModelField.validate, AutoFieldMixin.validate}
+
+
+def field_cleaner(field):
+    """A model field's clean(value, instance) as (value, None), or (None,
+    [errors]); each value cleaned once a file where the field's check reads
+    the value alone (a choice, a date, a text's length; not a relation)."""
+
+    def clean(value, instance):
+        try:
+            return field.clean(value, instance), None
+        except ValidationError as error:
+            return None, error.error_list
+
+    reads_value_only = (
+        not field.is_relation
+        and type(field).clean is ModelField.clean
+        and type(field).validate in VALUE_ONLY_CHECKS
+    )
+    if not reads_value_only:
+        return clean
+    cleaned = {}
+
+    def clean_once(value, instance):
+        key = (value.__class__, value)
+        try:
+            return cleaned[key]
+        except KeyError:
+            found = cleaned[key] = clean(value, instance)
+            return found
+        except TypeError:  # an unhashable value (a JSON field's)
+            return clean(value, instance)
+
+    return clean_once
 
 
 class SpreadsheetResource(Headers, resources.ModelResource):
@@ -89,6 +162,7 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         self.import_fields = None
         self.import_fields = self.get_import_fields()
         self.cell_field_list = None
+        self.model_cleaners = None
         model_fields = self._meta.model._meta
         self.stored_attnames = []
         for field in self.import_fields:
@@ -118,7 +192,7 @@ class SpreadsheetResource(Headers, resources.ModelResource):
                     field,
                     field.attribute,
                     field.column_name,
-                    field.widget.clean,
+                    cell_cleaner(field.widget),
                     field.default,
                 )
                 if type(field) is fields.Field
@@ -139,7 +213,8 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         field's widget cleans its cell, an empty value takes the field's
         default, and a ValueError is the field's error. Only the calls of
         Field.save and Field.clean a cell are left out: 0.25 s of CPU for
-        5,000 rows of 17 columns.
+        5,000 rows of 17 columns; and a value a column repeats is cleaned
+        once (cell_cleaner).
         """
         errors = {}
         empty = fields.Field.empty_values
@@ -156,10 +231,9 @@ class SpreadsheetResource(Headers, resources.ModelResource):
                 continue
             if column not in row:
                 continue
-            try:
-                value = clean(row[column], row=row, **kwargs)
-            except ValueError as error:
-                errors[attribute] = ValidationError(force_str(error), code="invalid")
+            value, message = clean(row[column], row, kwargs)
+            if message is not None:
+                errors[attribute] = ValidationError(message, code="invalid")
                 continue
             if value in empty and default is not NOT_PROVIDED:
                 value = default() if callable(default) else default
@@ -322,19 +396,43 @@ class SpreadsheetResource(Headers, resources.ModelResource):
             if field.is_relation
         ]
         if self._meta.clean_model_instances:
-            try:
-                instance.full_clean(
-                    exclude={*errors, *related},
-                    validate_unique=False,
-                    validate_constraints=False,
-                )
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
+            errors = self.full_clean(instance, {*errors, *related}, errors)
         for name, messages in self.set_errors(instance).items():
             errors.setdefault(name, []).extend(messages)
         if errors:
             raise ValidationError(errors)
         return None
+
+    def full_clean(self, instance, exclude, errors):
+        """`errors` with those of instance.full_clean(exclude, validate_unique=
+        False, validate_constraints=False): the same fields checked, in the
+        same order, with the same errors, then the model's clean(); only each
+        field's clean of a value is remembered for the file (field_cleaner),
+        0.1 s of CPU for 5,000 rows."""
+        if getattr(self, "model_cleaners", None) is None:
+            self.model_cleaners = [
+                (field, field_cleaner(field))
+                for field in self._meta.model._meta.fields
+                if not field.generated
+            ]
+        for field, clean in self.model_cleaners:
+            if field.name in exclude:
+                continue
+            raw_value = getattr(instance, field.attname)
+            if field.blank and raw_value in field.empty_values:
+                continue
+            if isinstance(raw_value, DatabaseDefault):
+                continue
+            value, error_list = clean(raw_value, instance)
+            if error_list is None:
+                setattr(instance, field.attname, value)
+            else:
+                errors.setdefault(field.name, []).extend(error_list)
+        try:
+            instance.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        return errors
 
     def set_errors(self, instance):
         """{field name: [message]} of a valid row against the file and the database."""

@@ -5,6 +5,7 @@ import unittest
 from unittest import mock
 
 import tablib
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -305,3 +306,102 @@ class MemberImportInBulkTests(TestCase):
             [(f"7{n:07d}", "~" if n < 3 else "+") for n in range(6)],
         )
         self.assertEqual(copied[1]["full_name"], "Lê Thị Mai")
+
+
+class MemberCellsCheckedOnceTests(TestCase):
+    """A value a column repeats is cleaned and checked once a file, with the
+    same values and errors as each cell checked on its own."""
+
+    @classmethod
+    def setUpTestData(cls):
+        committee = OrganizationFactory(
+            code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
+        )
+        ward = OrganizationFactory(
+            code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
+        )
+        cls.cell = OrganizationFactory(code="P01.A", parent=ward)
+        cls.root = UserFactory(username="root", is_superuser=True, is_staff=True)
+
+    def setUp(self):
+        self.enterContext(translation.override("en"))
+
+    def import_rows(self, rows):
+        return MemberResource().import_data(
+            dataset(rows),
+            dry_run=False,
+            raise_errors=False,
+            use_transactions=True,
+            rollback_on_validation_errors=True,
+            user=self.root,
+        )
+
+    def test_a_bad_value_a_column_repeats_is_an_error_on_every_row(self):
+        rows = [new_row(n) for n in range(4)]
+        rows[0] = new_row(0, gender="Khác")
+        rows[2] = new_row(2, gender="Khác", email="not an address")
+
+        result = self.import_rows(rows)
+
+        errors = {row.number: row.error.message_dict for row in result.invalid_rows}
+        self.assertEqual(list(errors), [1, 3])
+        self.assertEqual(errors[1]["Gender"], errors[3]["Gender"])
+        self.assertIn("“Khác” is not allowed in column Gender.", errors[1]["Gender"][0])
+        self.assertEqual(errors[3]["E-mail"], ["Enter a valid email address."])
+        self.assertNotIn("E-mail", errors[1])
+        self.assertFalse(Member.objects.exists())
+
+    def test_equal_cells_of_different_types_are_read_apart(self):
+        # 1, 1.0 and True are equal in Python; the cells read "1" and "True".
+        rows = [
+            new_row(0, workplace=True),
+            new_row(1, workplace=1),
+            new_row(2, workplace=1.0),
+            new_row(3, workplace="True"),
+        ]
+
+        result = self.import_rows(rows)
+
+        self.assertFalse(result.has_validation_errors(), result.invalid_rows)
+        workplaces = Member.objects.order_by("card_number").values_list(
+            "workplace", flat=True
+        )
+        self.assertEqual(list(workplaces), ["True", "1", "1", "True"])
+
+    def test_the_fields_are_checked_as_full_clean_checks_them(self):
+        resource = MemberResource()
+        resource.prepare_fields()
+        values = [
+            {},
+            {"full_name": "x" * 151, "gender": "other", "email": "no"},
+            {"full_name": "", "date_of_birth": None, "standing": ""},
+            {"status_note": "y" * 256, "citizen_id": "0" * 13, "is_leader": None},
+        ]
+        for number, changed in enumerate([*values, *values]):
+            with self.subTest(number=number):
+                fields = {
+                    "full_name": "Lê Văn An",
+                    "gender": "male",
+                    "date_of_birth": datetime.date(1980, 1, 2),
+                    "card_number": f"7{number:07d}",
+                    "admitted_on": datetime.date(2000, 1, 2),
+                    "organization": self.cell,
+                    **changed,
+                }
+                expected = Member(**fields)
+                try:
+                    expected.full_clean(
+                        exclude={"organization", "user"},
+                        validate_unique=False,
+                        validate_constraints=False,
+                    )
+                    wanted = {}
+                except ValidationError as error:
+                    wanted = error.message_dict
+                checked = Member(**fields)
+
+                errors = resource.full_clean(checked, {"organization", "user"}, {})
+
+                found = ValidationError(errors).message_dict if errors else {}
+                self.assertEqual(found, wanted)
+                self.assertEqual(list(found), list(wanted))
