@@ -31,6 +31,7 @@ from .writing import (
     WRITE_BATCH,
     copy_to_history,
     history_copied,
+    insert_rows,
     update_rows,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "constraint_message",
     "copy_to_history",
     "history_copied",
+    "insert_rows",
     "update_rows",
 ]
 
@@ -249,7 +251,7 @@ class MemberResource(KeptPreviewMixin, SpreadsheetResource):
                 copied = history_copied(user)
                 if new and copied:
                     with transaction.atomic(savepoint=False):
-                        Member.objects.bulk_create(members, batch_size=WRITE_BATCH)
+                        insert_rows(members)
                         copy_to_history(members, "+", user, None)
                 elif new:
                     bulk_create_with_history(

@@ -1,8 +1,8 @@
-"""Writing members in bulk: updating existing rows, and their history rows.
+"""Writing members in bulk: new rows, updated rows, and their history rows.
 
-`update_rows` writes existing members through members/bulk/; on PostgreSQL
-`copy_to_history` has the database copy the written rows into the history
-(INSERT … SELECT) where simple_history would build them one by one.
+`insert_rows` and `update_rows` write members through members/bulk/; on
+PostgreSQL `copy_to_history` has the database copy the written rows into the
+history (INSERT … SELECT) where simple_history would build them one by one.
 """
 
 from django.conf import settings
@@ -23,6 +23,13 @@ def update_rows(members, fields):
     2,500 rows)."""
     if fields:
         bulk.update_objects(Member, members, fields)
+
+
+def insert_rows(members):
+    """Insert new members as bulk_create would, keys and all (members/bulk/):
+    bulk_create had Django prepare each of a member's 20 values (0.15 s of
+    CPU for 2,500 members)."""
+    bulk.insert_keyed(Member, members)
 
 
 # The columns simple_history adds to a model's own in its history table.

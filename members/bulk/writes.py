@@ -107,8 +107,9 @@ def insert(model, names, rows):
     return len(rows)
 
 
-def insert_objects(model, objects):
-    """Insert unsaved instances as bulk_create would, without returning keys."""
+def insert_objects(model, objects, keys=False):
+    """Insert unsaved instances as bulk_create would, without returning keys;
+    with `keys`, with their keys (insert_keyed)."""
     objects = list(objects)
     if not uses_copy(model):
         model.objects.bulk_create(objects, batch_size=1000)
@@ -116,7 +117,7 @@ def insert_objects(model, objects):
     fields = [
         field
         for field in model._meta.concrete_fields
-        if not (field.primary_key and field.db_returning)
+        if keys or not (field.primary_key and field.db_returning)
     ]
     for obj in objects:
         for field in fields:
@@ -129,6 +130,36 @@ def insert_objects(model, objects):
         [field.attname for field in fields],
         ([getattr(obj, field.attname) for field in fields] for obj in objects),
     )
+
+
+def insert_keyed(model, objects):
+    """Insert unsaved instances as bulk_create would, and give them their keys.
+
+    On PostgreSQL the keys are drawn from the table's sequence first, in the
+    objects' order (the keys bulk_create's INSERT would have drawn), and the
+    rows, keys and all, sent by COPY: bulk_create had Django prepare each
+    value of each instance, 0.15 s of CPU for 2,500 members. Afterwards the
+    instances are saved ones, as bulk_create leaves them.
+    """
+    objects = list(objects)
+    if not objects or not uses_copy(model):
+        return model.objects.bulk_create(objects, batch_size=1000)
+    connection = connection_for(model)
+    pk = model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+            "FROM generate_series(1, %s) ORDER BY 1",
+            [quoted(model._meta.db_table), pk.column, len(objects)],
+        )
+        drawn = [key for (key,) in cursor.fetchall()]
+    for obj, key in zip(objects, drawn, strict=True):
+        setattr(obj, pk.attname, key)
+    insert_objects(model, objects, keys=True)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objects
 
 
 def update(model, names, rows):

@@ -184,6 +184,21 @@ class MemberImportInBulkTests(TestCase):
         )
         self.assertEqual(Post.history.first().history_user, self.ward_staff)
 
+    @ON_POSTGRESQL
+    def test_new_members_take_the_next_keys_in_the_files_order(self):
+        before = MemberFactory(card_number="69999999", organization=self.cell).pk
+
+        self.import_rows(self.file_of(7))
+
+        keys = Member.objects.exclude(pk=before).order_by("card_number")
+        self.assertEqual(
+            list(keys.values_list("pk", flat=True)), list(range(before + 1, before + 8))
+        )
+        after = MemberFactory(card_number="69999998", organization=self.cell).pk
+        self.assertEqual(after, before + 8)
+        (history,) = Member.history.filter(card_number="70000003")
+        self.assertEqual((history.id, history.history_type), (before + 4, "+"))
+
     def test_the_first_of_two_secretaries_of_a_cell_gets_the_post(self):
         rows = [
             new_row(n, organization="P01.A", party_post="Bí thư chi bộ")
