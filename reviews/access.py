@@ -73,14 +73,14 @@ REVIEWS = Review.objects.select_related(
 
 
 def get_review(user, public_id, *, locked=False, reviews=REVIEWS):
-    """The review, scoped to the user.
+    """The review, scoped to the user, with `user_manages` (manages_review).
 
     `reviews` is REVIEWS or a queryset made from it once, with the annotations
     a page reads. `locked` holds the row until the request's transaction ends,
     so a write starts from the row as it is read here
     (reviews.services.save_review).
     """
-    queryset = reviews.visible_row_to(user)
+    queryset = reviews.visible_row_to(user).with_manager_flag(user)
     if locked:
         queryset = queryset.select_for_update(of=("self",))
     return get_object_or_404(queryset, public_id=public_id)
@@ -91,6 +91,12 @@ def manages(user, organization):
     return Organization.objects.editable_by(user).filter(pk=organization.pk).exists()
 
 
+def manages_review(user, review):
+    """manages() for the review's organization, as get_review read it."""
+    known = getattr(review, "user_manages", None)
+    return manages(user, review.organization) if known is None else known
+
+
 def is_author(user, review):
     return review.member_id is not None and review.member.user_id == user.pk
 
@@ -98,11 +104,11 @@ def is_author(user, review):
 def can_edit_review(user, review):
     if review.cycle.status not in EDITABLE_STATES or review.is_submitted:
         return False
-    return is_author(user, review) or manages(user, review.organization)
+    return is_author(user, review) or manages_review(user, review)
 
 
-def require_manager(user, organization):
-    if not manages(user, organization):
+def require_manager(user, review):
+    if not manages_review(user, review):
         raise PermissionDenied
 
 

@@ -6,6 +6,7 @@ details and attendance forms, and the HTMX fragments of one subject.
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,8 +45,17 @@ class Subject:
 
 
 # What the meeting's pages read of the collective, built once (as
-# access.REVIEWS): its cycle and regime, organization and form template.
-COLLECTIVES = Review.objects.select_related("cycle__regime", "organization", "template")
+# access.REVIEWS): its cycle and regime, organization and form template, and
+# the reason staff gave if they recorded that its meeting is not held.
+COLLECTIVES = Review.objects.select_related(
+    "cycle__regime", "organization", "template"
+).annotate(
+    not_held_reason=Subquery(
+        StepExemption.objects.filter(
+            review=OuterRef("pk"), kind=StepExemption.Kind.MEETING_NOT_HELD
+        ).values("reason")[:1]
+    )
+)
 
 
 def get_collective_review(user, public_id):
@@ -203,15 +213,12 @@ def render_page(
             instance=meeting, cycle=cycle, initial=details_initial(meeting, items)
         )
         attendance = AttendanceFormSet(rows=rows)
-    not_held = meeting.review.exemptions.filter(
-        kind=StepExemption.Kind.MEETING_NOT_HELD
-    ).first()
     context.update(
         details=details,
         attendance=attendance,
         rows=rows,
         status_errors=status_errors,
-        not_held=not_held,
+        not_held_reason=meeting.review.not_held_reason,
     )
     if details is not None:
         context.update(rendered_details(details, attendance))

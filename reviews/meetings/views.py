@@ -50,7 +50,7 @@ from .services import (
 @require_http_methods(["GET", "POST"])
 def meeting(request, public_id):
     review = get_collective_review(request.user, public_id)
-    manager = access.manages(request.user, review.organization)
+    manager = access.manages_review(request.user, review)
     if request.method == "POST" and not manager:
         raise PermissionDenied
     recording = manager and review.cycle.status in RECORDING_STATES
@@ -83,7 +83,7 @@ def meeting(request, public_id):
 @require_http_methods(["GET", "POST"])
 def meeting_item(request, public_id, order):
     review = get_collective_review(request.user, public_id)
-    manager = access.manages(request.user, review.organization)
+    manager = access.manages_review(request.user, review)
     if request.method == "POST" and not manager:
         raise PermissionDenied
     found = get_object_or_404(Meeting, review=review)

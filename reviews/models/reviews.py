@@ -6,12 +6,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Q
+from django.db.models import OuterRef, Q, Value
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.models import PostKind
-from organizations.models import TREE_ROLE_KINDS, Organization, roles_over
+from organizations.models import (
+    EDIT_ROLE_KINDS,
+    TREE_ROLE_KINDS,
+    Organization,
+    roles_over,
+)
 
 from .cycles import ReviewCycle
 from .regimes import RatingLevel
@@ -41,6 +46,14 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(
             roles_over(user, TREE_ROLE_KINDS, path) | Q(member__user=user)
         )
+
+    def with_manager_flag(self, user):
+        """Each review with `user_manages`: whether the user fills and returns
+        its organization's forms (access.manages), read in the same query."""
+        if not user.is_authenticated or user.is_superuser:
+            return self.annotate(user_manages=Value(user.is_superuser))
+        path = OuterRef("organization__path")
+        return self.annotate(user_manages=roles_over(user, EDIT_ROLE_KINDS, path))
 
     def collectives(self):
         return self.exclude(kind=Review.Kind.INDIVIDUAL)

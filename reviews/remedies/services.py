@@ -25,7 +25,7 @@ def can_edit_plan(user, review):
     """Secretaries and staff over the subject, and a member for their own plan."""
     if not plan_open(review.cycle):
         return False
-    return access.is_author(user, review) or access.manages(user, review.organization)
+    return access.is_author(user, review) or access.manages_review(user, review)
 
 
 def decision_of(review):

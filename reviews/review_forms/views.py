@@ -273,7 +273,7 @@ def can_return(user, review):
         review.kind == Review.Kind.INDIVIDUAL
         and review.is_submitted
         and review.cycle.status in EDITABLE_STATES
-        and access.manages(user, review.organization)
+        and access.manages_review(user, review)
     )
 
 
@@ -281,7 +281,7 @@ def can_return(user, review):
 @require_http_methods(["GET", "POST"])
 def review_return(request, public_id):
     review = access.get_review(request.user, public_id)
-    access.require_manager(request.user, review.organization)
+    access.require_manager(request.user, review)
     returnable = can_return(request.user, review)
     form = ReturnForm(request.POST or None)
     if form.is_valid():

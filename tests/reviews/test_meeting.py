@@ -388,14 +388,15 @@ class LeadershipMeetingTests(CyclePersonasTestCase):
 class MeetingQueryCountTests(CyclePersonasTestCase):
     """The meeting page runs the same queries for a small and a large cell."""
 
-    # Session, user, review, manager check, meeting, subjects (with whether
-    # each was excused from the form), attendance, assignment, and the
-    # savepoint pair of the request's transaction (the levels come from the
-    # cache of the collective's form template, filled by a first opening).
-    # 10 for the page and 8 for the rules behind the warnings next to
-    # proposals (who heads and leads what: the cycle's posts and leaders, read
-    # once); and a record that it was not held.
-    QUERIES = 19
+    # Session, user, review (with whether the user manages its organization
+    # and whether staff recorded its meeting as not held), meeting, subjects
+    # (with whether each was excused from the form), attendance, assignment,
+    # and the savepoint pair of the request's transaction (the levels come
+    # from the cache of the collective's form template, filled by a first
+    # opening): 9 for the page, and 8 for the rules behind the warnings next
+    # to proposals (who heads and leads what: the cycle's posts and leaders,
+    # read once).
+    QUERIES = 17
 
     def assert_constant_queries(self, size):
         cell = OrganizationFactory(

@@ -75,8 +75,9 @@ class ReviewFormCostTests(ReviewFormTestCase):
     def test_secretary_opens_a_members_form(self):
         self.client.force_login(self.secretary_a)
         self.client.get(self.url(self.review_a))
-        # As the member's, and whether the secretary manages the cell.
-        with self.assertNumQueries(10):
+        # As the member's: whether the secretary manages the cell is read
+        # with the review.
+        with self.assertNumQueries(9):
             self.client.get(self.url(self.review_a))
 
     def test_autosave_of_a_text(self):
@@ -99,8 +100,9 @@ class ReviewFormCostTests(ReviewFormTestCase):
     def test_secretary_autosaves_a_members_form(self):
         self.client.force_login(self.secretary_a)
         self.client.get(self.url(self.review_a))
-        # As the member's, and whether the secretary manages the cell.
-        with self.assertNumQueries(8):
+        # As the member's: whether the secretary manages the cell is read
+        # with the review.
+        with self.assertNumQueries(7):
             response = self.autosave(**{"text_I-1": "Đang viết"})
         self.assertContains(response, 'value="2" id="id_version"')
         review = Review.objects.get(pk=self.review_a.pk)

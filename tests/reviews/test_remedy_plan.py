@@ -298,9 +298,9 @@ class RemedyPlanTests(RemedyTestCase):
 
 
 class RemedyPlanQueryTests(RemedyTestCase):
-    # Session, user, review, manager check, decision, actions, carried items,
-    # and the request's savepoint pair.
-    QUERIES = 9
+    # Session, user, review (with whether the user manages its organization),
+    # decision, actions, carried items, and the request's savepoint pair.
+    QUERIES = 8
 
     def plan_with(self, count):
         RemedyAction.objects.bulk_create(

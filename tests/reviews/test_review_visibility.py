@@ -7,7 +7,7 @@ people see the same reviews.
 
 from django.contrib.auth.models import AnonymousUser
 
-from reviews.access import get_review
+from reviews.access import get_review, manages, manages_review
 from reviews.models import Review
 
 from ..factories import UserFactory
@@ -67,3 +67,27 @@ class ReviewVisibilityTests(CyclePersonasTestCase):
         ]:
             with self.subTest(user=str(user)), self.assertRaises(Http404):
                 get_review(user, review.public_id)
+
+    def test_the_manager_flag_read_with_the_review_equals_manages(self):
+        """get_review reads whether the user fills and returns the review's
+        organization's forms in the same query: it must say what
+        access.manages says, for every reader and every review they see."""
+        managed = {}
+        for name, user in self.readers().items():
+            if not user.is_authenticated:
+                continue
+            for review in Review.objects.visible_to(user).select_related(
+                "organization"
+            ):
+                with self.subTest(name, review=review.subject_name):
+                    found = get_review(user, review.public_id)
+                    expected = manages(user, review.organization)
+                    self.assertIs(found.user_manages, expected)
+                    self.assertIs(manages_review(user, found), expected)
+                    managed.setdefault(name, set()).add(expected)
+        # Both answers occur, so the equality above compares something.
+        self.assertEqual(managed["secretary of A"], {True})
+        self.assertEqual(managed["staff"], {True})
+        self.assertEqual(managed["leader of the ward"], {False})
+        self.assertEqual(managed["member of A"], {False})
+        self.assertEqual(managed["superuser"], {True})

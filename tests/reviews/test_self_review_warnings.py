@@ -242,10 +242,10 @@ class PointsWarningTests(ReviewFormTestCase):
 
 class WarningQueryTests(ReviewFormTestCase):
     def test_the_rules_are_read_in_a_fixed_number_of_queries(self):
-        """6 queries without a self-rating (the template's parts are cached,
-        this form has no items to read and the user no unread notices); once
-        one is saved the rule book
-        adds four: the posts the subject holds, the
+        """5 queries without a self-rating (the template's parts are cached,
+        this form has no items to read, the user no unread notices, and
+        whether the secretary manages the cell is read with the review); once
+        one is saved the rule book adds four: the posts the subject holds, the
         disciplines, the conclusions and the rating chain (the levels are
         shared with the form; the leaders are read only for a member reviewed
         with a leadership collective)."""
@@ -255,7 +255,7 @@ class WarningQueryTests(ReviewFormTestCase):
             self_rating=self.level("HTTNV")
         )
         self.client.get(url)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(9):
             self.client.get(url)
         for day in range(1, 6):
             Discipline.objects.create(
@@ -263,7 +263,7 @@ class WarningQueryTests(ReviewFormTestCase):
                 form=Discipline.Form.WARNING,
                 decided_on=datetime.date(2026, 3, day),
             )
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(9):
             response = self.client.get(url)
         self.assertEqual(len(response.context["warnings"]), 1)
 
