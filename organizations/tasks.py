@@ -11,9 +11,17 @@ it is written through a second connection to the database, in autocommit. On
 SQLite (the embedded default) the import's transaction holds the database's
 write lock, so a second connection would wait for it: there the job shows
 its progress only when it ends.
+
+Python's cyclic garbage collector is paused while a job imports (collecting
+later): the rows, members and checks it builds all live until its end, and
+each full collection walked them and every loaded module again, 0.25 s of
+the 1.7 s of CPU a 5,000-row file took.
 """
 
+import contextlib
+import gc
 import logging
+import threading
 
 from celery import shared_task
 from django.conf import settings
@@ -31,6 +39,29 @@ logger = logging.getLogger(__name__)
 PROGRESS_ROWS = 100
 # A failed job lists at most this many rows; the count says how many failed.
 LISTED_ROWS = 200
+
+
+# Imports running in this process's threads (a job runs in a thread of the
+# web process when there is no Redis): the collector runs again after the last.
+_collector = {"paused": 0, "was_enabled": True}
+_collector_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Pause the cyclic garbage collector while importing (see above)."""
+    with _collector_lock:
+        if _collector["paused"] == 0:
+            _collector["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _collector["paused"] += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector["paused"] -= 1
+            if _collector["paused"] == 0 and _collector["was_enabled"]:
+                gc.enable()
 
 
 def resource_class(register):
@@ -51,6 +82,9 @@ class ProgressWriter:
         self.connection = None
         if connections[DEFAULT_DB_ALIAS].vendor != "sqlite":
             self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.commit_waits = self.connection is not None and (
+            self.connection.vendor == "postgresql"
+        )
 
     def __call__(self, row_number=None):
         self.count += 1
@@ -63,6 +97,11 @@ class ProgressWriter:
         table = self.connection.ops.quote_name(ImportJob._meta.db_table)
         try:
             with self.connection.cursor() as cursor:
+                if self.commit_waits:
+                    # Progress is for the page only: its commits need not wait
+                    # for the disk (each did, 2-4 ms, 50 times a 5,000-row file).
+                    cursor.execute("SET synchronous_commit TO off")
+                    self.commit_waits = False
                 cursor.execute(
                     f"UPDATE {table} SET progress = %s, updated_at = %s "  # noqa: S608
                     "WHERE id = %s",
@@ -125,7 +164,8 @@ def run_import(job_id):
     job = claim(job_id)
     if job is None:
         return None  # done, failed, or running on another worker
-    with translation.override(job.language or settings.LANGUAGE_CODE):
+    language = job.language or settings.LANGUAGE_CODE
+    with translation.override(language), collector_paused():
         progress = ProgressWriter(job.pk)
         try:
             input_format = IMPORT_FORMATS_BY_NAME[job.file_format]()

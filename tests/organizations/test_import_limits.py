@@ -1,6 +1,7 @@
 """Import limits (size, rows, zip bombs) and large imports run as a job."""
 
 import datetime
+import gc
 import io
 import tracemalloc
 import zipfile
@@ -16,6 +17,7 @@ from django.test import TestCase, TransactionTestCase, override_settings
 from members.models import Member
 from organizations import resources, tasks
 from organizations.models import ImportJob, Organization, OrganizationKind, Role
+from organizations.resources import OrganizationResource
 
 from ..factories import OrganizationFactory, UserFactory, grant, reseed_reference_data
 from ..members.test_admin_import import HEADERS as MEMBER_HEADERS
@@ -294,6 +296,55 @@ class ImportJobTests(ImportTestCase):
         self.assertFalse(Organization.objects.filter(code="P05.003").exists())
         job.refresh_from_db()
         self.assertEqual(job.status, ImportJob.Status.DONE)
+
+
+@override_settings(IMPORT_BACKGROUND_ROWS=2)
+class CollectorPausedTests(ImportTestCase):
+    """Python's cyclic collector is paused while a job imports, then runs again."""
+
+    start = ImportJobTests.start
+
+    def test_a_job_imports_with_the_collector_paused_then_running_again(self):
+        seen = []
+        import_data = OrganizationResource.import_data
+
+        def look(resource, *args, **kwargs):
+            seen.append(gc.isenabled())
+            return import_data(resource, *args, **kwargs)
+
+        with mock.patch.object(OrganizationResource, "import_data", look):
+            job, _url = self.start(xlsx_upload(tree_rows(3)))
+
+        self.assertEqual(job.status, ImportJob.Status.DONE)
+        self.assertEqual(seen, [False])
+        self.assertTrue(gc.isenabled())
+
+    def test_a_failed_job_leaves_the_collector_running(self):
+        with mock.patch.object(
+            OrganizationResource, "import_data", side_effect=RuntimeError
+        ):
+            job, _url = self.start(xlsx_upload(tree_rows(3)))
+
+        self.assertEqual(job.status, ImportJob.Status.FAILED)
+        self.assertTrue(gc.isenabled())
+
+    def test_the_collector_runs_again_after_the_last_of_overlapping_imports(self):
+        first, second = tasks.collector_paused(), tasks.collector_paused()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        self.assertFalse(gc.isenabled())
+        second.__exit__(None, None, None)
+        self.assertTrue(gc.isenabled())
+
+    def test_a_collector_paused_before_stays_paused(self):
+        gc.disable()
+        self.addCleanup(gc.enable)
+
+        with tasks.collector_paused():
+            pass
+
+        self.assertFalse(gc.isenabled())
 
 
 class ParsedRowsTests(TestCase):
