@@ -19,6 +19,7 @@ benchmark that prints, never a test.
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -190,6 +191,9 @@ class Bench:
 
         with transaction.atomic():
             before = self.preview() if step == "confirm" else None
+            # Each step starts with no garbage left by the one before: the
+            # collector would otherwise bill one step for another's objects.
+            gc.collect()
             with connection.execute_wrapper(count):
                 if profile is not None:
                     profile.enable()
