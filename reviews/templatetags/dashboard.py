@@ -6,7 +6,8 @@ are defined here. Nothing here queries the database.
 """
 
 from django import template
-from django.utils.formats import localize, number_format
+from django.conf import settings
+from django.utils.formats import get_format, localize, number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -48,21 +49,39 @@ for tag in (
 # Table cells ---------------------------------------------------------------------
 
 
-def figure_cell(cell, first=False):
+def whole_numbers():
+    """A function writing a whole number as localize() does in the active
+    language. A table's hundreds of figures read its separator once, where
+    localize() reads three formats a number (a sixth of the dashboard's
+    layout); anything else, and other groupings, go to localize()."""
+    separator = get_format("THOUSAND_SEPARATOR")
+    if not settings.USE_THOUSAND_SEPARATOR or get_format("NUMBER_GROUPING") != 3:
+        return localize
+
+    def write(number):
+        if type(number) is int:
+            return f"{number:,}".replace(",", separator)
+        return localize(number)
+
+    return write
+
+
+def figure_cell(cell, first=False, write=localize):
     """A table cell with one figure, linked to the list behind it, and its share.
 
     `cell` holds the count, and may hold the url and the percentage; `first`
-    opens a group of columns. Tables of hundreds of figures build their cells
-    here rather than through a template or a tag each; the figures are
-    numbers, only the url needs escaping.
+    opens a group of columns; `write` writes a number (whole_numbers()).
+    Tables of hundreds of figures build their cells here rather than through
+    a template or a tag each; the figures are numbers, only the url needs
+    escaping.
     """
     count, url = cell["count"], cell.get("url")
-    content = localize(count)
+    content = write(count)
     if count and url:
         content = f'<a href="{escape(url)}">{content}</a>'
     percent = cell.get("percent")
     if percent is not None:
-        content += f' <span class="dashboard-percent">{localize(percent)}%</span>'
+        content += f' <span class="dashboard-percent">{write(percent)}%</span>'
     edge = " border-start" if first else ""
     return mark_safe(f'<td class="text-end text-nowrap{edge}">{content}</td>')
 
@@ -70,9 +89,10 @@ def figure_cell(cell, first=False):
 @register.filter
 def figure_cells(cells, undecided=True):
     """The figure_cell of each cell, the "not rated" one only if `undecided`."""
+    write = whole_numbers()
     return mark_safe(
         "".join(
-            figure_cell(cell, cell.get("first", False))
+            figure_cell(cell, cell.get("first", False), write)
             for cell in cells
             if undecided or cell.get("code") != NOT_RATED
         )
