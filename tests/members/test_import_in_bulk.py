@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from members.models import Member, Post, PostKind
-from members.resources import MemberResource
+from members.resources import MemberResource, joined_batches
 from organizations.models import OrganizationKind, Role
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
@@ -109,6 +109,40 @@ class MemberImportInBulkTests(TestCase):
 
         self.assertEqual(small, large)
         self.assertEqual(Member.objects.count(), 200)
+
+    @ON_POSTGRESQL
+    def test_batches_of_a_kind_one_after_another_are_written_as_one(self):
+        def statements(rows):
+            # import_export opens a savepoint for each batch it hands over.
+            with CaptureQueriesContext(connection) as queries:
+                result = self.import_rows(rows)
+            self.assertFalse(result.has_errors() or result.has_validation_errors())
+            return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+        self.existing(40)
+        with mock.patch.object(MemberResource._meta, "batch_size", 20):
+            one_batch_each = statements(self.file_of(40, first=20))
+            Member.objects.filter(card_number__gte="70000040").delete()
+            Member.objects.update(workplace="")
+
+            two_batches_each = statements(self.file_of(80))
+
+        self.assertEqual(len(two_batches_each), len(one_batch_each))
+        self.assertEqual(Member.objects.count(), 80)
+        added = Member.history.filter(card_number__gte="70000040", history_type="+")
+        self.assertEqual(added.count(), 20 + 40)
+
+    def test_a_name_stored_with_extra_spaces_is_tidied_by_an_update(self):
+        self.existing(1)
+        Member.objects.update(full_name="Lê  Văn   An", sort_key="", search_text="")
+        row = new_row(0, full_name="Lê  Văn   An", workplace="Tổ 9")
+
+        result = self.import_rows([row])
+
+        self.assertEqual(result.totals["update"], 1)
+        member = Member.objects.get()
+        self.assertEqual(member.full_name, "Lê Văn An")
+        self.assertEqual(member.search_text, "le van an | 70000000 | 062100000000")
 
     def test_a_preview_costs_the_same_queries_at_10_and_200_rows(self):
         self.existing(5)
@@ -321,6 +355,44 @@ class MemberImportInBulkTests(TestCase):
             [(f"7{n:07d}", "~" if n < 3 else "+") for n in range(6)],
         )
         self.assertEqual(copied[1]["full_name"], "Lê Thị Mai")
+
+
+class JoinedBatchesTests(TestCase):
+    """Which planned batches are written together (members/resources.py)."""
+
+    def member(self, stored, citizen_id):
+        member = Member(citizen_id=citizen_id)
+        member.stored_citizen_id = stored
+        return member
+
+    def test_updates_join_unless_one_takes_an_id_an_earlier_one_gives_up(self):
+        giver = self.member("062100000001", "062100000009")
+        other = self.member("062100000002", "062100000002")
+        taker = self.member("062100000003", "062100000001")
+        planned = [
+            (False, [giver], False),
+            (False, [other], False),
+            (False, [taker], False),
+            (True, [Member()], False),
+            (True, [Member()], False),
+            (False, [self.member("", "")], False),
+        ]
+
+        joined = joined_batches(planned)
+
+        self.assertEqual(
+            [(new, len(members)) for new, members, _raise in joined],
+            [(False, 2), (False, 1), (True, 2), (False, 1)],
+        )
+
+    def test_giving_up_an_id_for_none_joins_with_others_doing_the_same(self):
+        planned = [
+            (False, [self.member("062100000001", "")], False),
+            (False, [self.member("", "")], False),
+            (False, [self.member("062100000002", "")], False),
+        ]
+
+        self.assertEqual(len(joined_batches(planned)), 1)
 
 
 class MemberCellsCheckedOnceTests(TestCase):
