@@ -10,18 +10,28 @@ every write, so reading the figures costs O(organizations), not O(reviews).
 The remedy tally is kept likewise by triggers on the actions (migration 0017),
 and on the reviews for a review moved to another organization or cycle.
 
+The members' runs at the ends of the scale (MemberRun, migration 0018) are
+kept likewise by triggers on the reviews and on a cycle whose year changes.
+
 The triggers see every write, whatever made it. Only a bulk load that bypassed
 them (a restore with triggers disabled) can leave a tally behind its rows:
 `manage.py recount_tallies --check` says whether any cycle differs, and
 without --check rebuilds them.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Count
 
-from .models import RemedyAction, RemedyTally, Review, ReviewTally
+from .models import (
+    LEVEL_CODES,
+    MemberRun,
+    RemedyAction,
+    RemedyTally,
+    Review,
+    ReviewTally,
+)
 
 KEY = (
     "organization_id",
@@ -91,6 +101,83 @@ def remedies_tallied(cycle_id, using=DEFAULT_DB_ALIAS):
 def remedy_differences(cycle_id, using=DEFAULT_DB_ALIAS):
     """Groups whose remedy tally differs from the count: key → (tallied, counted)."""
     return unequal(remedies_tallied(cycle_id, using), remedies_counted(cycle_id, using))
+
+
+# The ends of the scale, HTXSNV and KHTNV (rules.EXCELLENT and rules.FAIL).
+RUN_CODES = (LEVEL_CODES[0], LEVEL_CODES[-1])
+SHORTEST_RUN = 2  # results.FAILING_RUN, the shortest run the flags look for
+
+
+def runs_counted(using=DEFAULT_DB_ALIAS):
+    """Each member review at an end of the scale in a run of two years or more,
+    counted from the reviews: review id → (cycle, member, organization, level,
+    years).
+
+    Counted here in Python, apart from the triggers' SQL, so that each checks
+    the other: a year's review continues the run when the member was decided
+    the same level in some cycle of the year before.
+    """
+    reviews = list(
+        Review.objects.using(using)
+        .filter(member__isnull=False, decided_code__in=RUN_CODES)
+        .values_list(
+            "pk",
+            "cycle_id",
+            "member_id",
+            "organization_id",
+            "decided_code",
+            "cycle__year",
+        )
+    )
+    years = defaultdict(set)
+    for _pk, _cycle, member, _organization, code, year in reviews:
+        years[member, code].add(year)
+    found = {}
+    for pk, cycle, member, organization, code, year in reviews:
+        run = 1
+        while year - run in years[member, code]:
+            run += 1
+        if run >= SHORTEST_RUN:
+            found[pk] = (cycle, member, organization, code, run)
+    return found
+
+
+def runs_kept(using=DEFAULT_DB_ALIAS):
+    """The same as the triggers keep them."""
+    rows = MemberRun.objects.using(using).values_list(
+        "review_id", "cycle_id", "member_id", "organization_id", "decided_code", "years"
+    )
+    return {pk: tuple(rest) for pk, *rest in rows}
+
+
+def run_differences(using=DEFAULT_DB_ALIAS):
+    """Reviews whose kept run differs from the count: id → (kept, counted)."""
+    kept, counted_runs = runs_kept(using), runs_counted(using)
+    return {
+        pk: (kept.get(pk), counted_runs.get(pk))
+        for pk in kept.keys() | counted_runs.keys()
+        if kept.get(pk) != counted_runs.get(pk)
+    }
+
+
+@transaction.atomic
+def rebuild_runs():
+    """Count the members' runs again from their reviews."""
+    # Holds off writers of the decisions at the ends of the scale while it counts.
+    at_ends = Review.objects.filter(member__isnull=False, decided_code__in=RUN_CODES)
+    list(at_ends.select_for_update().values("pk"))
+    MemberRun.objects.all().delete()
+    MemberRun.objects.bulk_create(
+        MemberRun(
+            review_id=pk,
+            cycle_id=cycle,
+            member_id=member,
+            organization_id=organization,
+            decided_code=code,
+            years=n,
+        )
+        for pk, (cycle, member, organization, code, n) in runs_counted().items()
+    )
 
 
 @transaction.atomic

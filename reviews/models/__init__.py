@@ -17,7 +17,7 @@ from .ratings import Discipline, Rating
 from .regimes import LEVEL_CODES, RatingLevel, Regime, percent_field
 from .remedies import CarryOverItem, Conclusion, RemedyAction, RemedyTally
 from .reports import ReportJob
-from .reviews import CyclePost, Review, ReviewQuerySet, ReviewTally
+from .reviews import CyclePost, MemberRun, Review, ReviewQuerySet, ReviewTally
 from .suggestions import Assignment, Suggestion, SuggestionAnswer, SuggestionItem
 from .templates import FormSection, FormTemplate, ScoreCriterion
 
@@ -41,6 +41,7 @@ __all__ = [
     "ReviewQuerySet",
     "Review",
     "ReviewTally",
+    "MemberRun",
     "CyclePost",
     "Suggestion",
     "SuggestionItem",

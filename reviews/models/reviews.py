@@ -337,6 +337,70 @@ class ReviewTally(models.Model):
         return f"{self.cycle_id}/{self.organization_id}/{self.kind}: {self.number}"
 
 
+class MemberRun(models.Model):
+    """A member's review decided at an end of the scale (HTXSNV or KHTNV) that
+    continues a run: how many consecutive years, its own included, the member
+    was decided the same level.
+
+    The multi-year flags count these rows per organization from an index
+    instead of reading every member decided at an end of the scale in each
+    year of a run (O(members)). Only runs of two years or more are kept, the
+    shortest the flags look for (results.FAILING_RUN). The years are the
+    cycles' years, whatever the committee or period, so a run the flags would
+    see is never shorter here; where another cycle falls in the years of a
+    run, the flags check each run found in their own cycles. Kept by triggers
+    on the reviews and the cycles (migration 0018, reviews/tallies.py), in the
+    transaction of every write. Never written by the app.
+    """
+
+    review = models.OneToOneField(
+        Review,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    cycle = models.ForeignKey(
+        ReviewCycle,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # member_run_flags leads with it
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    # The review's organization, so the flags count per organization from
+    # the index alone.
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    decided_code = models.CharField(max_length=10)
+    years = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("member run")
+        verbose_name_plural = _("member runs")
+        indexes = [
+            # The flags of one cycle: its runs of a level at least so long,
+            # per organization.
+            models.Index(
+                fields=["cycle", "decided_code", "years", "organization"],
+                name="member_run_flags",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id}/{self.cycle_id}: {self.decided_code} × {self.years}"
+
+
 class CyclePost(models.Model):
     """A post held in an organization's leadership for one cycle.
 

@@ -7,9 +7,10 @@ from ...models import ReviewCycle
 class Command(BaseCommand):
     help = (
         "Compare each cycle's review and remedy tallies (the statistics' "
-        "rollups) with its reviews and remedy actions, and rebuild those that "
-        "differ. The triggers keep the tallies; only a load that bypassed them "
-        "can leave one behind."
+        "rollups) with its reviews and remedy actions, and the members' runs "
+        "at the ends of the scale with the decisions, and rebuild those that "
+        "differ. The triggers keep them; only a load that bypassed them can "
+        "leave one behind."
     )
 
     def add_arguments(self, parser):
@@ -26,9 +27,17 @@ class Command(BaseCommand):
                 behind.append(cycle)
                 if not check:
                     tallies.rebuild(cycle.pk)
+        verb = "differs" if check else "rebuilt"
         for cycle in behind:
-            verb = "differs" if check else "rebuilt"
             self.stdout.write(f"{cycle.name} (#{cycle.pk}): {verb}")
-        if check and behind:
-            raise CommandError(f"{len(behind)} cycle tallies differ from the reviews.")
+        runs_behind = bool(tallies.run_differences())
+        if runs_behind:
+            self.stdout.write(f"Members' runs: {verb}")
+            if not check:
+                tallies.rebuild_runs()
+        if check and (behind or runs_behind):
+            raise CommandError(
+                f"{len(behind)} cycle tallies differ from the reviews"
+                + (", and the members' runs too." if runs_behind else ".")
+            )
         self.stdout.write(f"{ReviewCycle.objects.count() - len(behind)} cycles agree.")
