@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from organizations.models import Organization, Succession, line_of
 
 from .. import rules
-from ..models import Rating, RatingLevel, Review, ReviewCycle
+from ..models import MemberRun, Rating, RatingLevel, Review, ReviewCycle
 from .levels import decisions_shown
 
 Stage = Rating.Stage
@@ -116,8 +116,13 @@ def flags(cycles, organizations, shown):
     if not cycles or cycles[0].pk not in shown:
         return [], []
     cycles = consecutive([cycle for cycle in cycles if cycle.pk in shown])
-    in_scope = Review.objects.filter(
-        cycle=cycles[0], organization__in=organizations, member__isnull=False
+    # Only the members whose run the database keeps (MemberRun: two years or
+    # more, the shortest flagged) are read, not every member decided HTXSNV
+    # or KHTNV in the years of the run.
+    in_scope = MemberRun.objects.filter(
+        cycle=cycles[0],
+        years__gte=min(EXCELLENT_RUN, FAILING_RUN),
+        review__organization__in=organizations,
     ).values("member_id")
     # An organization's run follows it through restructurings: its earlier rows
     # (moved, renamed, or merged into it where the decision says so) share

@@ -27,6 +27,7 @@ from .. import rules
 from ..counting import subjects_of
 from ..models import (
     IndicatorValue,
+    MemberRun,
     RemedyTally,
     Review,
     ReviewCycle,
@@ -289,11 +290,13 @@ class AheadFigures:
         return yearly
 
     def flags_query(self, cycles):
-        """The subjects with a full run, with the organization they are in now.
+        """The subjects with a full run, per organization they are in now:
+        rows of level, heading, organization and how many.
 
-        One branch per level and kind of subject, each reading its own ranges
-        of the review_runs index on PostgreSQL; only the subjects with a full
-        run come back. None where no run can be complete.
+        One branch per level and kind of subject: the members' from the runs
+        the database keeps, the collectives' from their ranges of the
+        review_runs index on PostgreSQL; only the subjects with a full run
+        count. None where no run can be complete.
         """
         yearly = self.flag_years(cycles) or []
         branches = []
@@ -307,23 +310,36 @@ class AheadFigures:
         return branches[0].union(*branches[1:], all=True)
 
     def members_run(self, code, run):
-        """The members decided `code` in each cycle of `run` (this one first).
+        """The members decided `code` in each cycle of `run` (this one first),
+        counted per organization.
 
-        A member has one review a cycle: those decided `code` in this cycle
-        that were so in each earlier cycle too, each earlier cycle a semi-join
-        on the member. PostgreSQL merges the cycles' ranges of the review_runs
-        index, each in member order, instead of grouping every decided review
-        of the years by member (350 ms at 310,000 members, spilling to disk).
+        Read from the members' runs the database keeps (MemberRun): this
+        cycle's runs of `code` at least as long, from an index, whatever the
+        number of members; before, every member decided `code` in each cycle
+        of the run was read (48 ms at 310,000 members). A kept run counts the
+        years of any cycle: where another cycle (a quarter's, another
+        committee's) falls in the years of `run`, each run found is checked
+        in each earlier cycle of `run` as well.
         """
-        decided = Review.objects.filter(decided_code=code).order_by()
-        found = decided.filter(cycle_id=run[0].pk, member__isnull=False)
-        for earlier in run[1:]:
-            found = found.filter(
-                Exists(decided.filter(cycle_id=earlier.pk, member=OuterRef("member")))
-            )
-        return found.annotate(
-            code=Value(code), heading=Value("members"), now=F("organization_id")
-        ).values_list("code", "heading", "now")
+        found = MemberRun.objects.filter(
+            cycle_id=run[0].pk, decided_code=code, years__gte=len(run)
+        )
+        if len(run) > 1:
+            others = ReviewCycle.objects.filter(
+                year__gte=run[-1].year, year__lte=run[0].year
+            ).exclude(pk__in=[cycle.pk for cycle in run])
+            decided = Review.objects.filter(decided_code=code).order_by()
+            in_each = [
+                Exists(decided.filter(cycle_id=c.pk, member=OuterRef("member_id")))
+                for c in run[1:]
+            ]
+            found = found.filter(~Exists(others) | Q(*in_each))
+        return (
+            found.order_by()
+            .values("organization_id")
+            .annotate(number=Count("*"), code=Value(code), heading=Value("members"))
+            .values_list("code", "heading", "organization_id", "number")
+        )
 
     def organizations_run(self, code, run):
         """The collectives decided `code` in each cycle of `run`, by lineage,
@@ -339,8 +355,8 @@ class AheadFigures:
             .values("line", "kind")
             .annotate(years=Count("*"), now=where_now)
             .filter(years=len(run))
-            .annotate(code=Value(code), heading=Value("organizations"))
-            .values_list("code", "heading", "now")
+            .annotate(code=Value(code), heading=Value("organizations"), number=Value(1))
+            .values_list("code", "heading", "now", "number")
         )
 
     def flag_counts(self, cycles):
@@ -353,7 +369,7 @@ class AheadFigures:
         if self.flag_years(cycles) is None:
             return None
         result = {code: {"members": 0, "organizations": 0} for code in FLAG_RUNS}
-        for code, heading, now in self.read("flags", self.flags_query, cycles):
+        for code, heading, now, number in self.read("flags", self.flags_query, cycles):
             if now in self.in_scope:
-                result[code][heading] += 1
+                result[code][heading] += number
         return result

@@ -72,6 +72,8 @@ def bulk_rate(reviews, codes, stage=Stage.DECISION):
         Rating(review=r, stage=stage, level=levels[c], set_at=timezone.now())
         for r, c in zip(reviews, codes, strict=True)
     )
+    # As the app's bulk writers do: each review keeps a copy of its outcome.
+    ratings.refresh_outcomes(Review.objects.filter(pk__in=[r.pk for r in reviews]))
 
 
 class OrganizationResultsTests(PersonasTestCase):
