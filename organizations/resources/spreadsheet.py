@@ -235,7 +235,7 @@ class SpreadsheetResource(Headers, resources.ModelResource):
             if message is not None:
                 errors[attribute] = ValidationError(message, code="invalid")
                 continue
-            if value in empty and default is not NOT_PROVIDED:
+            if default is not NOT_PROVIDED and value in empty:
                 value = default() if callable(default) else default
             setattr(instance, attribute, value)
         if errors:
@@ -390,13 +390,10 @@ class SpreadsheetResource(Headers, resources.ModelResource):
                 instance, import_validation_errors, validate_unique
             )
         errors = dict(import_validation_errors or {})
-        related = [
-            field.name
-            for field in self._meta.model._meta.concrete_fields
-            if field.is_relation
-        ]
         if self._meta.clean_model_instances:
-            errors = self.full_clean(instance, {*errors, *related}, errors)
+            related = self.model_checks()[1]
+            exclude = {*errors, *related} if errors else related
+            errors = self.full_clean(instance, exclude, errors)
         for name, messages in self.set_errors(instance).items():
             errors.setdefault(name, []).extend(messages)
         if errors:
@@ -409,30 +406,39 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         same order, with the same errors, then the model's clean(); only each
         field's clean of a value is remembered for the file (field_cleaner),
         0.1 s of CPU for 5,000 rows."""
-        if getattr(self, "model_cleaners", None) is None:
-            self.model_cleaners = [
-                (field, field_cleaner(field))
-                for field in self._meta.model._meta.fields
-                if not field.generated
-            ]
-        for field, clean in self.model_cleaners:
-            if field.name in exclude:
+        for name, attname, blank, empty, clean in self.model_checks()[0]:
+            if name in exclude:
                 continue
-            raw_value = getattr(instance, field.attname)
-            if field.blank and raw_value in field.empty_values:
+            raw_value = getattr(instance, attname)
+            if blank and raw_value in empty:
                 continue
             if isinstance(raw_value, DatabaseDefault):
                 continue
             value, error_list = clean(raw_value, instance)
             if error_list is None:
-                setattr(instance, field.attname, value)
+                setattr(instance, attname, value)
             else:
-                errors.setdefault(field.name, []).extend(error_list)
+                errors.setdefault(name, []).extend(error_list)
         try:
             instance.clean()
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         return errors
+
+    def model_checks(self):
+        """([(name, attname, blank, empty values, cleaner)] of the model's
+        fields as clean_fields reads them, {names of relations}); once a file."""
+        if getattr(self, "model_cleaners", None) is None:
+            meta = self._meta.model._meta
+            self.model_cleaners = (
+                [
+                    (f.name, f.attname, f.blank, f.empty_values, field_cleaner(f))
+                    for f in meta.fields
+                    if not f.generated
+                ],
+                frozenset(f.name for f in meta.concrete_fields if f.is_relation),
+            )
+        return self.model_cleaners
 
     def set_errors(self, instance):
         """{field name: [message]} of a valid row against the file and the database."""
