@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from django.test import TestCase, TransactionTestCase, override_settings
 
-from members.models import Member
+from members.models import Member, Post
 from organizations import resources, tasks
 from organizations.models import ImportJob, Organization, OrganizationKind, Role
 from organizations.resources import OrganizationResource
@@ -472,6 +472,80 @@ class ScopedImportJobTests(ImportTestCase):
         self.assertEqual(job.status, ImportJob.Status.FAILED)
         self.assertNotEqual(Organization.objects.get(code="P02.C").name, "Đổi tên")
         self.assertFalse(Organization.objects.filter(code="P01.B").exists())
+
+
+class MemberJobTests(TestCase):
+    """A member file's job checks every row before it writes one."""
+
+    @classmethod
+    def setUpTestData(cls):
+        committee = OrganizationFactory(
+            code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
+        )
+        ward = OrganizationFactory(
+            code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
+        )
+        OrganizationFactory(code="P01.A", parent=ward)
+        cls.root = UserFactory(username="root", is_superuser=True, is_staff=True)
+
+    def job_of(self, rows):
+        rows = [
+            member_row(
+                card_number=f"6300{n:04d}",
+                citizen_id=f"06219000{n:04d}",
+                party_post="Phó Bí thư chi bộ" if n % 50 == 0 else "",
+                **values,
+            )
+            for n, values in enumerate(rows, start=1)
+        ]
+        return ImportJob.objects.create(
+            user=self.root,
+            register=ImportJob.Register.MEMBERS,
+            file_name="members.xlsx",
+            file_format="xlsx",
+            data=xlsx_upload([MEMBER_HEADERS, *rows]).read(),
+            language="vi",
+            total=len(rows),
+        )
+
+    def test_a_bad_row_past_the_first_batches_writes_nothing(self):
+        rows = [{} for _ in range(1200)]
+        rows[1100] = {"gender": "Khác"}
+        job = self.job_of(rows)
+        history, posts = Member.history.count(), Post.objects.count()
+
+        with mock.patch.object(tasks.ProgressWriter, "write") as progress:
+            self.assertEqual(tasks.run_import(job.pk), ImportJob.Status.FAILED)
+
+        job.refresh_from_db()
+        self.assertEqual((job.failed_rows, job.progress), (1, 1200))
+        (error,) = job.errors
+        self.assertEqual(error["row"], 1101)
+        self.assertEqual(
+            error["messages"],
+            [
+                "Giới tính: Giá trị “Khác” không được phép ở cột Giới tính. "
+                "Các giá trị được phép: Nam, Nữ."
+            ],
+        )
+        self.assertEqual(
+            job.message, "Chưa nhập dòng nào: sửa các dòng dưới đây rồi gửi lại tệp."
+        )
+        self.assertEqual(progress.call_count, 12)
+        self.assertFalse(Member.objects.exists())
+        self.assertEqual(Member.history.count(), history)
+        self.assertEqual(Post.objects.count(), posts)
+
+    def test_a_good_file_past_the_first_batches_is_written_whole(self):
+        job = self.job_of([{} for _ in range(1200)])
+
+        self.assertEqual(tasks.run_import(job.pk), ImportJob.Status.DONE)
+
+        job.refresh_from_db()
+        self.assertEqual(job.totals["new"], 1200)
+        self.assertEqual(Member.objects.count(), 1200)
+        self.assertEqual(Member.history.filter(history_type="+").count(), 1200)
+        self.assertEqual(Post.objects.count(), 1200 // 50)  # the deputies
 
 
 class ProgressOutsideTheImportTests(TransactionTestCase):
