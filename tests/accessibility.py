@@ -97,13 +97,38 @@ def violations(page):
     ]
 
 
+def overflow(page):
+    """Content wider than the window, which a phone would scroll sideways
+    (WCAG 1.4.10 Reflow; wide tables scroll in their own region instead)."""
+    width, window = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    if width <= window:
+        return []
+    wider = page.evaluate(
+        """window => [...document.querySelectorAll('body *')]
+            .filter(element => element.getBoundingClientRect().right > window + 1)
+            .slice(0, 3).map(element => element.outerHTML.slice(0, 120))""",
+        window,
+    )
+    return [
+        {
+            "rule": "reflow",
+            "impact": "serious",
+            "help": f"{width} px wide in a {window} px window",
+            "targets": wider,
+        }
+    ]
+
+
 def audit(page, base_url, paths):
-    """{path: [violations]} for each path that has any."""
+    """{path: [violations]} for each path that has any, content wider than
+    the window included."""
     found = {}
     for path in paths:
         page.goto(base_url + path)
         page.wait_for_load_state("load")
-        problems = violations(page)
+        problems = violations(page) + overflow(page)
         if problems:
             found[path] = problems
     return found
