@@ -10,8 +10,10 @@ every write, so reading the figures costs O(organizations), not O(reviews).
 The remedy tally is kept likewise by triggers on the actions (migration 0017),
 and on the reviews for a review moved to another organization or cycle.
 
-The members' runs at the ends of the scale (MemberRun, migration 0018) are
-kept likewise by triggers on the reviews and on a cycle whose year changes.
+The exemptions' tally (ExemptionTally, migration 0019) is kept like the
+remedy tally, by triggers on the exemptions and on a review that moves. The
+members' runs at the ends of the scale (MemberRun, migration 0018) are kept
+likewise by triggers on the reviews and on a cycle whose year changes.
 
 The triggers see every write, whatever made it. Only a bulk load that bypassed
 them (a restore with triggers disabled) can leave a tally behind its rows:
@@ -26,11 +28,13 @@ from django.db.models import Count
 
 from .models import (
     LEVEL_CODES,
+    ExemptionTally,
     MemberRun,
     RemedyAction,
     RemedyTally,
     Review,
     ReviewTally,
+    StepExemption,
 )
 
 KEY = (
@@ -101,6 +105,35 @@ def remedies_tallied(cycle_id, using=DEFAULT_DB_ALIAS):
 def remedy_differences(cycle_id, using=DEFAULT_DB_ALIAS):
     """Groups whose remedy tally differs from the count: key → (tallied, counted)."""
     return unequal(remedies_tallied(cycle_id, using), remedies_counted(cycle_id, using))
+
+
+EXEMPTION_KEY = ("organization_id", "kind", "review_kind")
+
+
+def exemptions_counted(cycle_id, using=DEFAULT_DB_ALIAS):
+    """The cycle's exemptions counted per organization, kind and kind of review."""
+    rows = (
+        StepExemption.objects.using(using)
+        .filter(review__cycle_id=cycle_id)
+        .order_by()
+        .values_list("review__organization_id", "kind", "review__kind")
+        .annotate(number=Count("*"))
+    )
+    return Counter({row[:-1]: row[-1] for row in rows})
+
+
+def exemptions_tallied(cycle_id, using=DEFAULT_DB_ALIAS):
+    """The same groups as the exemption tally holds them (empty groups left out)."""
+    rows = ExemptionTally.objects.using(using).filter(cycle_id=cycle_id)
+    rows = rows.exclude(number=0).values_list(*EXEMPTION_KEY, "number")
+    return Counter({row[:-1]: row[-1] for row in rows})
+
+
+def exemption_differences(cycle_id, using=DEFAULT_DB_ALIAS):
+    """Groups whose exemption tally differs from the count: key → (tallied, counted)."""
+    return unequal(
+        exemptions_tallied(cycle_id, using), exemptions_counted(cycle_id, using)
+    )
 
 
 # The ends of the scale, HTXSNV and KHTNV (rules.EXCELLENT and rules.FAIL).
@@ -182,7 +215,8 @@ def rebuild_runs():
 
 @transaction.atomic
 def rebuild(cycle_id):
-    """Count the cycle's tallies again from its reviews and remedy actions."""
+    """Count the cycle's tallies again from its reviews, remedy actions and
+    exemptions."""
     # Holds off writers to the cycle's reviews while it counts.
     list(Review.objects.filter(cycle_id=cycle_id).select_for_update().values("pk"))
     ReviewTally.objects.filter(cycle_id=cycle_id).delete()
@@ -201,4 +235,16 @@ def rebuild(cycle_id):
             cycle_id=cycle_id, **dict(zip(REMEDY_KEY, key, strict=True)), number=n
         )
         for key, n in remedies_counted(cycle_id).items()
+    )
+    list(
+        StepExemption.objects.filter(review__cycle_id=cycle_id)
+        .select_for_update(of=("self",))
+        .values("pk")
+    )
+    ExemptionTally.objects.filter(cycle_id=cycle_id).delete()
+    ExemptionTally.objects.bulk_create(
+        ExemptionTally(
+            cycle_id=cycle_id, **dict(zip(EXEMPTION_KEY, key, strict=True)), number=n
+        )
+        for key, n in exemptions_counted(cycle_id).items()
     )

@@ -9,7 +9,7 @@ from .cycles import (
     ReviewCycle,
     ReviewCycleQuerySet,
 )
-from .exemptions import ExemptionQuerySet, StepExemption
+from .exemptions import ExemptionQuerySet, ExemptionTally, StepExemption
 from .focus import FocusArea, FocusIndicator, IndicatorValue
 from .meetings import Attendance, Meeting, MeetingItem
 from .publishing import CycleReopening, Notice, ResultMailing
@@ -61,5 +61,6 @@ __all__ = [
     "CycleReopening",
     "ExemptionQuerySet",
     "StepExemption",
+    "ExemptionTally",
     "ReportJob",
 ]

@@ -74,3 +74,43 @@ class StepExemption(models.Model):
 
     def __str__(self):
         return f"{self.review.subject_name} – {self.get_kind_display()}"
+
+
+class ExemptionTally(models.Model):
+    """How many exemptions of a cycle an organization's reviews have, per kind
+    of exemption and kind of review.
+
+    The rollup the dashboard reads instead of the exemptions, so its figures
+    cost O(organizations), not O(exemptions): a cycle's exemptions number in
+    the thousands at 310,000 members, and each was looked up by its review.
+    Kept by triggers on the exemptions table, and on the reviews table for a
+    review moved to another organization or cycle (migration 0019,
+    reviews/tallies.py), in the transaction of every write. Never written by
+    the app. A group emptied keeps its row at 0.
+    """
+
+    cycle = models.ForeignKey(
+        "ReviewCycle", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    kind = models.CharField(max_length=20)
+    review_kind = models.CharField(max_length=20)
+    number = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("exemption tally")
+        verbose_name_plural = _("exemption tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organization", "kind", "review_kind"],
+                name="exemption_tally_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle_id}/{self.organization_id}/{self.kind}: {self.number}"

@@ -1,4 +1,5 @@
-"""The review tally equals counting the reviews, after any writes, on both databases.
+"""The review tally equals counting the reviews, after any writes, on both databases;
+so do the remedy and exemption tallies.
 
 The tally (reviews/tallies.py) is kept by triggers: statement triggers on
 PostgreSQL, row triggers on SQLite. Hypothesis runs random sequences of the
@@ -13,9 +14,10 @@ import datetime
 import io
 import os
 
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -29,6 +31,7 @@ from reviews.models import (
     Review,
     ReviewCycle,
     ReviewTally,
+    StepExemption,
 )
 
 from ..factories import MemberFactory
@@ -40,6 +43,7 @@ CODES = ["", "HTXSNV", "HTTNV", "HTNV", "KHTNV"]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 40)
 ACTIONS = list(RemedyAction.Status.values)
 DAYS = [datetime.date(2027, 3, 28), datetime.date(2027, 6, 28)]
+EXEMPTIONS = list(StepExemption.Kind.values)
 
 
 class Refused(Exception):
@@ -131,6 +135,14 @@ write = st.one_of(
     ),
     st.tuples(st.just("actions"), st.sampled_from(ACTIONS), st.sampled_from(ACTIONS)),
     st.tuples(st.just("unplan"), st.lists(index, max_size=2)),
+    # Exemptions, whose tally follows their review when it moves.
+    st.tuples(
+        st.just("exempt"), st.lists(index, max_size=4), st.sampled_from(EXEMPTIONS)
+    ),
+    st.tuples(
+        st.just("rekind"), st.sampled_from(EXEMPTIONS), st.sampled_from(EXEMPTIONS)
+    ),
+    st.tuples(st.just("unexempt"), st.lists(index, max_size=2)),
 )
 writes = st.lists(st.tuples(write, st.booleans()), max_size=12)
 
@@ -141,6 +153,10 @@ class TallyTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.worlds = {alias: world(alias) for alias in ALIASES}
+        cls.staff = {}
+        for alias in ALIASES:
+            cls.staff[alias] = get_user_model()(username="staff")
+            cls.staff[alias].save(using=alias)
 
     def apply(self, alias, operation):
         cycle, cells, members = self.worlds[alias]
@@ -176,8 +192,32 @@ class TallyTests(TestCase):
             reviews.filter(member__in=[members[i] for i in args[0]]).delete()
         elif name == "answers":
             reviews.filter(member=members[args[0]]).update(answers={"a": "x"})
+        elif name in ("exempt", "rekind", "unexempt"):
+            self.apply_exemptions(alias, reviews, members, operation)
         else:
             self.apply_actions(alias, reviews, members, operation)
+
+    def apply_exemptions(self, alias, reviews, members, operation):
+        exemptions = StepExemption.objects.using(alias).filter(review__in=reviews)
+        name, *args = operation
+        if name == "exempt":
+            chosen = reviews.filter(member__in=[members[i] for i in args[0]])
+            StepExemption.objects.using(alias).bulk_create(
+                StepExemption(
+                    review=review,
+                    kind=args[1],
+                    reason="r",
+                    recorded_by=self.staff[alias],
+                )
+                for review in chosen.exclude(exemptions__kind=args[1])
+            )
+        elif name == "rekind":
+            taken = exemptions.filter(kind=args[1]).values("review_id")
+            exemptions.filter(kind=args[0]).exclude(review__in=taken).update(
+                kind=args[1]
+            )
+        elif name == "unexempt":
+            exemptions.filter(review__member__in=[members[i] for i in args[0]]).delete()
 
     def apply_actions(self, alias, reviews, members, operation):
         actions = RemedyAction.objects.using(alias).filter(review__in=reviews)
@@ -214,6 +254,18 @@ class TallyTests(TestCase):
         suppress_health_check=[HealthCheck.too_slow],
     )
     @given(writes)
+    # Exemptions made, moved with their review, of another kind, rolled back
+    # and withdrawn: rarely drawn all together.
+    @example(
+        [
+            (("exempt", [0, 1, 2], "not_rated"), False),
+            (("save", 0, {"cell": 1}), False),
+            (("rekind", "not_rated", "meeting_not_held"), False),
+            (("exempt", [3], "not_submitted"), True),
+            (("update", "draft", {"cell": 0}), False),
+            (("unexempt", [1]), False),
+        ]
+    )
     def test_the_tally_equals_the_rows_after_any_writes(self, sequence):
         for alias in ALIASES:
             cycle = self.worlds[alias][0]
@@ -239,6 +291,11 @@ class TallyTests(TestCase):
                     tallies.remedy_differences(cycle.pk, using=alias),
                     {},
                     f"remedies, {alias} after {operation}",
+                )
+                self.assertEqual(
+                    tallies.exemption_differences(cycle.pk, using=alias),
+                    {},
+                    f"exemptions, {alias} after {operation}",
                 )
 
     def test_a_bulk_create_is_tallied_on_both_databases(self):

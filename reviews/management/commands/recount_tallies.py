@@ -6,8 +6,9 @@ from ...models import ReviewCycle
 
 class Command(BaseCommand):
     help = (
-        "Compare each cycle's review and remedy tallies (the statistics' "
-        "rollups) with its reviews and remedy actions, and the members' runs "
+        "Compare each cycle's review, remedy and exemption tallies (the "
+        "statistics' rollups) with its reviews, remedy actions and exemptions, "
+        "and the members' runs "
         "at the ends of the scale with the decisions, and rebuild those that "
         "differ. The triggers keep them; only a load that bypassed them can "
         "leave one behind."
@@ -23,7 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args, check, **options):
         behind = []
         for cycle in ReviewCycle.objects.order_by("pk"):
-            if tallies.differences(cycle.pk) or tallies.remedy_differences(cycle.pk):
+            if (
+                tallies.differences(cycle.pk)
+                or tallies.remedy_differences(cycle.pk)
+                or tallies.exemption_differences(cycle.pk)
+            ):
                 behind.append(cycle)
                 if not check:
                     tallies.rebuild(cycle.pk)
