@@ -15,7 +15,6 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -26,6 +25,7 @@ from organizations.models import line_of
 from .. import rules
 from ..counting import subjects_of
 from ..models import (
+    ExemptionTally,
     IndicatorValue,
     MemberRun,
     RemedyTally,
@@ -247,27 +247,25 @@ class AheadFigures:
         }
 
     def exemptions_query(self):
-        """Exemptions per kind and kind of review, the review kind None for
-        those of other cycles or outside the scope. Each exemption looks up
-        its review by key: joined instead, PostgreSQL read every review of
-        the cycle (140 ms at 310,000 members) for a few thousand exemptions."""
-        review = Review.objects.filter(pk=OuterRef("review_id"), cycle=self.cycle)
-        review = review.filter(self.scoped("organization__"))
+        """Exemptions per kind and kind of review, from their rollup
+        (ExemptionTally): as many rows as organizations with exemptions ×
+        kinds, whatever the number of exemptions. Before, each exemption
+        looked up its review (15 ms at 310,000 members)."""
+        tallies = (
+            ExemptionTally.objects.filter(cycle=self.cycle)
+            .filter(self.scoped("organization__"))
+            .exclude(number=0)
+        )
         return (
-            StepExemption.objects.annotate(
-                review_kind=Subquery(review.values("kind")[:1])
-            )
-            .order_by()
+            tallies.order_by()
             .values_list("kind", "review_kind")
-            .annotate(Count("pk"))
+            .annotate(Sum("number"))
         )
 
     def exemptions(self):
         """Work closed undone with a reason, per kind, for organizations and members."""
         counts = {kind: Counter() for kind in StepExemption.Kind}
         for kind, review_kind, number in self.read("exemptions", self.exemptions_query):
-            if review_kind is None:
-                continue
             subject = "members" if review_kind == Kind.INDIVIDUAL else "organizations"
             counts[kind][subject] += number
         return [
