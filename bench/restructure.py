@@ -9,11 +9,12 @@ moves a cell between two others and renames a third (its cells continue as new
 rows). It is applied inside a transaction that is rolled back, with the current
 cycle marked published for the while (a running cycle refuses a decision), so
 the database is left as it was. Prints the median seconds and the queries of
-each step, and how many rows and members the decision touched.
+each step, and how many rows and members the decision touched, as JSON.
 """
 
 import argparse
 import datetime
+import json
 import os
 import statistics
 import sys
@@ -121,11 +122,16 @@ def main():
                 raise RolledBack
         except RolledBack:
             pass
-    print(f"organizations (current): {Organization.objects.current().count()}")
+    figures = {"organizations": Organization.objects.current().count()}
     for step, values in timings.items():
-        print(f"{step}: median {statistics.median(values):.2f} s over {len(values)}")
-    for name, value in counts.items():
-        print(f"{name}: {value}")
+        figures[step] = {
+            "median_s": round(statistics.median(values), 3),
+            "runs": len(values),
+            "queries": counts[f"{step} queries"],
+        }
+    figures["rows_created"] = counts["rows created"]
+    figures["members_moved"] = counts["members moved"]
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":
