@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -118,7 +119,18 @@ def wait_for(url, process, seconds=60):
     sys.exit(f"gunicorn did not answer {url} within {seconds} s.")
 
 
+def require_free(port):
+    """Stop unless the port is free: another server answering on it would be
+    load-tested in gunicorn's place, gunicorn having failed to bind."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            sys.exit(f"Port {port} is taken by another server: give another --port.")
+
+
 def start_gunicorn(options):
+    require_free(options.port)
     command = [
         str(VENV_BIN / "gunicorn"),
         "kontum_review.wsgi",
