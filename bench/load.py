@@ -123,6 +123,8 @@ def require_free(port):
     """Stop unless the port is free: another server answering on it would be
     load-tested in gunicorn's place, gunicorn having failed to bind."""
     with socket.socket() as probe:
+        # As gunicorn binds: a port left in TIME_WAIT by the last run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
