@@ -386,7 +386,9 @@ class DeadlineDisplayTests(ReminderWorld):
     def test_the_checklist_and_the_form_show_the_days_left(self):
         with time_machine.travel(datetime.datetime(2026, 12, 13, 9, tzinfo=LOCAL)):
             response = self.checklist(self.secretary_a)
-            self.assertContains(response, "Hạn nộp phiếu: 15/12/2026")
+            self.assertContains(
+                response, 'Hạn nộp phiếu: <span class="text-nowrap">15/12/2026'
+            )
             self.assertContains(response, "còn 2 ngày")
             self.assertNotContains(response, "Quá hạn")
             self.client.force_login(self.member_user)
@@ -410,7 +412,9 @@ class DeadlineDisplayTests(ReminderWorld):
         self.move(ReviewCycle.Status.MEETINGS)
         # Meetings due 31/12/2026; the cycle reminds 3 days ahead.
         response = self.meeting_page(datetime.datetime(2026, 12, 20, 9, tzinfo=LOCAL))
-        self.assertContains(response, "Hạn hội nghị kiểm điểm: 31/12/2026")
+        self.assertContains(
+            response, 'Hạn hội nghị kiểm điểm: <span class="text-nowrap">31/12/2026'
+        )
         self.assertContains(
             response,
             '<span class="text-body-secondary">(còn 11 ngày)</span>',
@@ -431,7 +435,9 @@ class DeadlineDisplayTests(ReminderWorld):
         self.move(ReviewCycle.Status.MEETINGS)
         late = datetime.datetime(2027, 1, 2, 9, tzinfo=LOCAL)
         response = self.meeting_page(late)
-        self.assertContains(response, "Hạn hội nghị kiểm điểm: 31/12/2026")
+        self.assertContains(
+            response, 'Hạn hội nghị kiểm điểm: <span class="text-nowrap">31/12/2026'
+        )
         self.assertContains(
             response,
             '<span class="badge text-bg-danger">quá hạn 2 ngày</span>',
@@ -442,7 +448,9 @@ class DeadlineDisplayTests(ReminderWorld):
             review=self.collective_a, defaults={"status": Meeting.Status.DONE}
         )
         response = self.meeting_page(late)
-        self.assertContains(response, "Hạn hội nghị kiểm điểm: 31/12/2026")
+        self.assertContains(
+            response, 'Hạn hội nghị kiểm điểm: <span class="text-nowrap">31/12/2026'
+        )
         self.assertNotContains(response, "quá hạn")
 
     def test_the_meeting_page_warns_as_early_as_the_cycle_reminds(self):
