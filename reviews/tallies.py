@@ -47,6 +47,17 @@ KEY = (
 )
 
 
+def grouped(rows):
+    """Rows whose last value is a number: Counter of the rest → number."""
+    return Counter({row[:-1]: row[-1] for row in rows})
+
+
+def held(tally, cycle_id, key, using):
+    """The cycle's groups as `tally` holds them (empty groups left out)."""
+    rows = tally.objects.using(using).filter(cycle_id=cycle_id).exclude(number=0)
+    return grouped(rows.values_list(*key, "number"))
+
+
 def counted(cycle_id, using=DEFAULT_DB_ALIAS):
     """The cycle's groups counted from its reviews: Counter of key → number."""
     rows = (
@@ -56,14 +67,12 @@ def counted(cycle_id, using=DEFAULT_DB_ALIAS):
         .values_list(*KEY)
         .annotate(number=Count("*"))
     )
-    return Counter({row[:-1]: row[-1] for row in rows})
+    return grouped(rows)
 
 
 def tallied(cycle_id, using=DEFAULT_DB_ALIAS):
     """The cycle's groups as the tally holds them (empty groups left out)."""
-    rows = ReviewTally.objects.using(using).filter(cycle_id=cycle_id)
-    rows = rows.exclude(number=0)
-    return Counter({row[:-1]: row[-1] for row in rows.values_list(*KEY, "number")})
+    return held(ReviewTally, cycle_id, KEY, using)
 
 
 def unequal(found, expected):
@@ -92,14 +101,12 @@ def remedies_counted(cycle_id, using=DEFAULT_DB_ALIAS):
         .values_list("review__organization_id", "status", "deadline")
         .annotate(number=Count("*"))
     )
-    return Counter({row[:-1]: row[-1] for row in rows})
+    return grouped(rows)
 
 
 def remedies_tallied(cycle_id, using=DEFAULT_DB_ALIAS):
     """The same groups as the remedy tally holds them (empty groups left out)."""
-    rows = RemedyTally.objects.using(using).filter(cycle_id=cycle_id)
-    rows = rows.exclude(number=0).values_list(*REMEDY_KEY, "number")
-    return Counter({row[:-1]: row[-1] for row in rows})
+    return held(RemedyTally, cycle_id, REMEDY_KEY, using)
 
 
 def remedy_differences(cycle_id, using=DEFAULT_DB_ALIAS):
@@ -119,14 +126,12 @@ def exemptions_counted(cycle_id, using=DEFAULT_DB_ALIAS):
         .values_list("review__organization_id", "kind", "review__kind")
         .annotate(number=Count("*"))
     )
-    return Counter({row[:-1]: row[-1] for row in rows})
+    return grouped(rows)
 
 
 def exemptions_tallied(cycle_id, using=DEFAULT_DB_ALIAS):
     """The same groups as the exemption tally holds them (empty groups left out)."""
-    rows = ExemptionTally.objects.using(using).filter(cycle_id=cycle_id)
-    rows = rows.exclude(number=0).values_list(*EXEMPTION_KEY, "number")
-    return Counter({row[:-1]: row[-1] for row in rows})
+    return held(ExemptionTally, cycle_id, EXEMPTION_KEY, using)
 
 
 def exemption_differences(cycle_id, using=DEFAULT_DB_ALIAS):
