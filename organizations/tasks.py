@@ -10,17 +10,24 @@ it before the end, and a failed file rolls it back. So every PROGRESS_ROWS rows
 it is written through a second connection to the database, in autocommit. On
 SQLite (the embedded default) the import's transaction holds the database's
 write lock, so a second connection would wait for it: there the job shows
-its progress only when it ends.
+its progress only when it ends. The writes are sent by a thread of their own,
+which holds that connection, so the rows are checked while they travel: each
+took a round trip (about 2 ms, 50 a 5,000-row file) in the import's stead.
+The thread has sent every progress before the import commits.
 
 Python's cyclic garbage collector is paused while a job imports (collecting
 later): the rows, members and checks it builds all live until its end, and
 each full collection walked them and every loaded module again, 0.25 s of
-the 1.7 s of CPU a 5,000-row file took.
+the 1.7 s of CPU a 5,000-row file took. It runs again once the import's rows,
+result and resource are let go: the first collection after a pause walks
+every object made during it that is still alive (80 ms for 5,000 rows when
+they were).
 """
 
 import contextlib
 import gc
 import logging
+import queue
 import threading
 
 from celery import shared_task
@@ -73,23 +80,45 @@ def resource_class(register):
 
 
 class ProgressWriter:
-    """Write a job's progress outside the import's transaction (see above)."""
+    """Write a job's progress outside the import's transaction (see above).
+
+    Where a second connection can write (not SQLite), a thread opens it and
+    sends each progress in order, while the import goes on; `flush` waits
+    until it has sent them all.
+    """
 
     def __init__(self, job_id, every=None):
         self.job_id = job_id
         self.every = every or PROGRESS_ROWS
         self.count = 0
         self.connection = None
+        self.commit_waits = False
+        self.sending = None
+        self.thread = None
         if connections[DEFAULT_DB_ALIAS].vendor != "sqlite":
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        self.commit_waits = self.connection is not None and (
-            self.connection.vendor == "postgresql"
-        )
+            self.sending = queue.SimpleQueue()
+            self.thread = threading.Thread(
+                target=self.send_all, name=f"import-progress-{job_id}", daemon=True
+            )
+            self.thread.start()
 
     def __call__(self, row_number=None):
         self.count += 1
         if self.count % self.every == 0:
-            self.write(self.count)
+            if self.sending is None:
+                self.write(self.count)
+            else:
+                self.sending.put(self.count)
+
+    def send_all(self):
+        """The thread's work: open the connection, write each progress sent."""
+        try:
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            self.commit_waits = self.connection.vendor == "postgresql"
+            while (progress := self.sending.get()) is not None:
+                self.write(progress)
+        finally:
+            self.close_connection()
 
     def write(self, progress):
         if self.connection is None:
@@ -110,12 +139,23 @@ class ProgressWriter:
         except DatabaseError:
             # Progress is for the page only; the import goes on without it.
             logger.warning("Could not write the progress of import job %s", self.job_id)
-            self.close()
+            self.close_connection()
 
-    def close(self):
+    def close_connection(self):
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+    def flush(self):
+        """Wait until every progress is written, and close the connection."""
+        if self.thread is not None:
+            self.sending.put(None)
+            self.thread.join()
+            self.thread = None
+        self.close_connection()
+
+    def close(self):
+        self.flush()
 
 
 def row_errors(result):
@@ -165,55 +205,61 @@ def run_import(job_id):
     if job is None:
         return None  # done, failed, or running on another worker
     language = job.language or settings.LANGUAGE_CODE
-    with translation.override(language), collector_paused():
-        progress = ProgressWriter(job.pk)
-        try:
-            input_format = IMPORT_FORMATS_BY_NAME[job.file_format]()
-            dataset = input_format.create_dataset(bytes(job.data))
-            resource = resource_class(job.register)()
-            with transaction.atomic():
-                result = resource.import_data(
-                    dataset,
-                    dry_run=False,
-                    raise_errors=False,
-                    use_transactions=True,
-                    rollback_on_validation_errors=True,
-                    file_name=job.file_name,
-                    user=job.user,
-                    progress=progress,
-                )
-                failed = result.has_errors() or result.has_validation_errors()
-                if failed:
-                    transaction.set_rollback(True)
-        except ImportRefused as refusal:
-            finish(job, ImportJob.Status.FAILED, message=str(refusal.message))
-            return ImportJob.Status.FAILED
-        except Exception:
-            logger.exception("Import job %s failed", job.pk)
-            message = _("The import stopped on an error; nothing was imported.")
-            finish(
-                job, ImportJob.Status.FAILED, progress=progress.count, message=message
+    with translation.override(language):
+        # The import's rows, result and resource are let go before the
+        # collector runs again (see above).
+        with collector_paused():
+            status, values = import_file(job)
+        finish(job, status, **values)
+    return status
+
+
+def import_file(job):
+    """Import a job's rows in one transaction: (status, what finish records)."""
+    progress = ProgressWriter(job.pk)
+    try:
+        input_format = IMPORT_FORMATS_BY_NAME[job.file_format]()
+        # Parsed here only when the upload's rows were not kept: no later
+        # step would read them again.
+        dataset = input_format.create_dataset(bytes(job.data), remember=False)
+        resource = resource_class(job.register)()
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset,
+                dry_run=False,
+                raise_errors=False,
+                use_transactions=True,
+                rollback_on_validation_errors=True,
+                file_name=job.file_name,
+                user=job.user,
+                progress=progress,
             )
-            return ImportJob.Status.FAILED
-        finally:
-            progress.close()
-        if failed:
-            errors = row_errors(result)
-            finish(
-                job,
-                ImportJob.Status.FAILED,
-                progress=progress.count,
-                errors=errors[:LISTED_ROWS],
-                failed_rows=len(errors),
-                message=_(
-                    "Nothing was imported: fix the rows below and send the file again."
-                ),
-            )
-            return ImportJob.Status.FAILED
-        counted = ("new", "update", "skip", "delete")
-        totals = {key: result.totals.get(key, 0) for key in counted}
-        finish(job, ImportJob.Status.DONE, progress=len(dataset), totals=totals)
-        return ImportJob.Status.DONE
+            # Every progress written before the rows are committed.
+            progress.flush()
+            failed = result.has_errors() or result.has_validation_errors()
+            if failed:
+                transaction.set_rollback(True)
+    except ImportRefused as refusal:
+        return ImportJob.Status.FAILED, {"message": str(refusal.message)}
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        message = _("The import stopped on an error; nothing was imported.")
+        return ImportJob.Status.FAILED, {"progress": progress.count, "message": message}
+    finally:
+        progress.close()
+    if failed:
+        errors = row_errors(result)
+        return ImportJob.Status.FAILED, {
+            "progress": progress.count,
+            "errors": errors[:LISTED_ROWS],
+            "failed_rows": len(errors),
+            "message": _(
+                "Nothing was imported: fix the rows below and send the file again."
+            ),
+        }
+    counted = ("new", "update", "skip", "delete")
+    totals = {key: result.totals.get(key, 0) for key in counted}
+    return ImportJob.Status.DONE, {"progress": len(dataset), "totals": totals}
 
 
 @shared_task(ignore_result=True, acks_late=True)

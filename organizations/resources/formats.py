@@ -264,16 +264,18 @@ def recall_rows(key):
 
 class ParsedOnce:
     """Read an import's rows once per file, within the limits (ImportRefused
-    past them); `parse` reads the bytes."""
+    past them); `parse` reads the bytes. Rows parsed are kept for the next
+    step unless `remember` is false (an import job's, the last step)."""
 
-    def create_dataset(self, in_stream):
+    def create_dataset(self, in_stream, remember=True):
         if len(in_stream) > import_limit("IMPORT_MAX_BYTES"):
             raise too_large(len(in_stream))
         key = parsed_key(self.get_title(), in_stream)
         dataset = recall_rows(key)
         if dataset is None:
             dataset = self.parse(in_stream)
-            remember_rows(key, dataset)
+            if remember:
+                remember_rows(key, dataset)
         # The rows' source, exactly these bytes: a preview of them is kept
         # under it for their confirm (members/resources.py).
         dataset.source_key = key

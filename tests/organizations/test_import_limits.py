@@ -3,12 +3,14 @@
 import datetime
 import gc
 import io
+import threading
 import tracemalloc
 import zipfile
 from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
@@ -536,6 +538,38 @@ class MemberJobTests(TestCase):
         self.assertEqual(Member.history.count(), history)
         self.assertEqual(Post.objects.count(), posts)
 
+    def test_a_job_that_parses_its_file_keeps_no_rows_for_a_later_step(self):
+        job = self.job_of([{} for _ in range(3)])
+        key = resources.parsed_key("xlsx", bytes(job.data))
+
+        self.assertEqual(tasks.run_import(job.pk), ImportJob.Status.DONE)
+
+        self.assertIsNone(cache.get(key))
+        self.assertEqual(Member.objects.count(), 3)
+
+    def test_progress_is_written_by_a_thread_of_its_own_in_order(self):
+        written = []
+
+        def write(writer, progress):
+            written.append((progress, threading.get_ident()))
+
+        job = self.job_of([{} for _ in range(7)])
+        with (
+            mock.patch.object(tasks, "PROGRESS_ROWS", 2),
+            mock.patch.object(tasks.ProgressWriter, "write", write),
+        ):
+            self.assertEqual(tasks.run_import(job.pk), ImportJob.Status.DONE)
+
+        self.assertEqual([progress for progress, _thread in written], [2, 4, 6])
+        threads = {thread for _progress, thread in written}
+        if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+            self.assertEqual(threads, {threading.get_ident()})
+        else:
+            self.assertNotIn(threading.get_ident(), threads)
+        self.assertFalse(
+            any(t.name.startswith("import-progress") for t in threading.enumerate())
+        )
+
     def test_a_good_file_past_the_first_batches_is_written_whole(self):
         job = self.job_of([{} for _ in range(1200)])
 
@@ -568,6 +602,9 @@ class ProgressOutsideTheImportTests(TransactionTestCase):
         write = tasks.ProgressWriter.write
         reader = connections.create_connection(DEFAULT_DB_ALIAS)
         self.addCleanup(reader.close)
+        # The progress is written by a thread of its own, which reads here too.
+        reader.inc_thread_sharing()
+        self.addCleanup(reader.dec_thread_sharing)
 
         def write_and_look(writer, progress):
             write(writer, progress)
