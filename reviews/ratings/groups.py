@@ -41,9 +41,7 @@ class Leadership:
         )  # organization id → member ids of its leadership
         self.units = defaultdict(set)  # review id → organization ids it leads
         posts = CyclePost.objects.filter(cycle=cycle)
-        leaders = cycle.reviews.filter(
-            kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
-        )
+        seated = None  # every leader of the cycle
         if reviews is not None:
             pks = [review.pk for review in reviews if review.member_id]
             own = [review.organization_id for review in reviews if not review.member_id]
@@ -51,7 +49,9 @@ class Leadership:
             # Only members reviewed with a leadership collective are read as its
             # leaders; each side of the "or" only when needed, so that the
             # planner reads one index each.
-            seated = Q(pk__in=[r.pk for r in reviews if r.leadership_review_id])
+            seated = Q()
+            if in_collectives := [r.pk for r in reviews if r.leadership_review_id]:
+                seated |= Q(pk__in=in_collectives)
             if own:
                 # Named as the leadership collectives they are, so that the
                 # planner starts from those few reviews, not from every leader
@@ -61,7 +61,6 @@ class Leadership:
                     leadership_review__kind=Review.Kind.LEADERSHIP,
                     leadership_review__organization__in=own,
                 )
-            leaders = leaders.filter(seated)
         rows = posts.order_by().values_list(
             "review_id", "review__member_id", "organization_id", "kind"
         )
@@ -73,9 +72,18 @@ class Leadership:
             if kind in LEADING_POSTS:
                 self.units[review_id].add(organization_id)
                 self.leading[organization_id].add(review_id)
-        leaders = leaders.values_list(
-            "pk", "member_id", "leadership_review__organization_id"
-        )
+        # Most members sit in no leadership collective: their page builds no
+        # query for leaders (building it cost a member's form some 1 ms).
+        leaders = []
+        if seated is None or seated:
+            leaders = cycle.reviews.filter(
+                kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
+            )
+            if seated:
+                leaders = leaders.filter(seated)
+            leaders = leaders.values_list(
+                "pk", "member_id", "leadership_review__organization_id"
+            )
         for review_id, member_id, organization_id in leaders:
             # A leader without a post leads the unit whose collective they sit in.
             self.members[organization_id].add(member_id)

@@ -19,6 +19,8 @@ def targets_met(cycle, organization_ids=None):
     """Organization id → [targets met, targets with a result] of its indicators
     in the cycle (docs/process.md §4), for the organizations given or all."""
     found = defaultdict(lambda: [0, 0])
+    if organization_ids is not None and not organization_ids:
+        return found
     values = IndicatorValue.objects.filter(cycle=cycle).select_related("indicator")
     if organization_ids is not None:
         values = values.filter(organization_id__in=organization_ids)
@@ -87,9 +89,12 @@ class RuleBook:
             ).values_list("organization__parent_id", "organization_id"):
                 self.children[parent_id].add(child_id)
         children = {child for kids in self.children.values() for child in kids}
-        self.names = dict(
-            Organization.objects.filter(pk__in=units | own).values_list("pk", "name")
-        )
+        # A lookup that cannot match is not built: on a member's form Django
+        # would spend longer compiling it than PostgreSQL running one.
+        self.names = {}
+        if units or own:
+            organizations = Organization.objects.filter(pk__in=units | own)
+            self.names = dict(organizations.values_list("pk", "name"))
         member_ids = {r.member_id for r in individuals}
         member_ids |= {m for org in own for m in lead.members[org]}
         self.disciplines = defaultdict(list)
