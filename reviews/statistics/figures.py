@@ -16,7 +16,17 @@ from organizations.models import PATH_STEP
 from ..counting import step_done, subjects_of
 from ..models import Review
 from .ahead import AheadFigures
-from .queries import as_row, read_reviews, read_tree, send, send_reviews, send_tree
+from .queries import (
+    as_row,
+    read_reviews,
+    read_tree,
+    send,
+    send_meetings,
+    send_reviews,
+    send_sums,
+    send_tree,
+    sums_in_database,
+)
 from .quota import QuotaFigures
 from .tables import (
     STEP_DEADLINES,
@@ -61,19 +71,24 @@ class CycleFigures(QuotaFigures, AheadFigures):
         self.show_decisions = show_decisions
         self.today = today or timezone.localdate()
         self.focus, self.indicator_rows = None, None
-        # Reading a result waits for every query sent before it, so the tree
-        # comes alone; inside together() the server then groups the reviews
-        # while Python lays the tree out.
-        tree = send_tree(root).rows()
-        sent = send_reviews(cycle, root)
-        self.tree, self.ancestors = read_tree(tree, root)
         self.whole_tree = root.pk == cycle.superior_id
         self.tree_wide = self.whole_tree and org_type is None
-        self.in_scope = {
-            pk
-            for pk, unit in self.tree.items()
-            if org_type is None or unit.type_id == org_type.pk
-        }
+        # On PostgreSQL the tally's rows come summed over the organizations
+        # that count alike (representatives), a third as many rows to count
+        # here: that takes the tree and the meetings first.
+        self.summed = sums_in_database()
+        if self.summed:
+            tree, meetings = send_tree(root), send_meetings(cycle, root)
+            self.read_tree(tree.rows())
+            self.held = set(meetings.rows())
+            sent = send_sums(cycle, self.representatives())
+        else:
+            # Reading a result waits for every query sent before it, so the
+            # tree comes alone; inside together() the server then groups the
+            # reviews while Python lays the tree out.
+            tree = send_tree(root).rows()
+            sent = send_reviews(cycle, root)
+            self.read_tree(tree)
         # The dashboard's other queries are made while the server groups the
         # reviews, and sent once they are read: they are answered while the
         # rows are counted.
@@ -84,14 +99,66 @@ class CycleFigures(QuotaFigures, AheadFigures):
         if cycles is not None:
             self.focus_areas()
             self.indicators()
-        rows, self.held = read_reviews(sent)
+        if self.summed:
+            rows = sent.rows()
+        else:
+            rows, self.held = read_reviews(sent)
         self.sent = {key: send(query) for key, query in ahead.items()}
-        if org_type is not None:
-            rows = [r for r in rows if r[0] in self.in_scope]
-        if not show_decisions:
-            rows = [(*r[:5], "", r[6]) if r[5] else r for r in rows]
-        self.rows = rows
+        self.rows = self.scoped_rows(rows, filtered=self.summed)
         self.count_rows()
+
+    def read_tree(self, rows):
+        self.tree, self.ancestors = read_tree(rows, self.root)
+        org_type = self.org_type
+        self.in_scope = {
+            pk
+            for pk, unit in self.tree.items()
+            if org_type is None or unit.type_id == org_type.pk
+        }
+
+    def scoped_rows(self, rows, filtered=False):
+        """Rows of the organizations in scope (unless already `filtered`),
+        decisions left out if the reader may not see them."""
+        if self.org_type is not None and not filtered:
+            rows = [r for r in rows if r[0] in self.in_scope]
+        if not self.show_decisions:
+            rows = [(*r[:5], "", r[6]) if r[5] else r for r in rows]
+        return rows
+
+    def representatives(self):
+        """Each organization in scope → the first one in scope that the
+        figures cannot tell from it.
+
+        count_rows reads of an organization its kind, its type, the unit below
+        the root and the grassroots organization it lies in, and whether its
+        collectives' meetings are done: organizations alike in all of these
+        add to the same counts, so their rows can be summed.
+        """
+        tree, unit_of, held = self.tree, self.unit_of, self.held
+        ORGANIZATION, LEADERSHIP = Kind.ORGANIZATION, Kind.LEADERSHIP
+        first, found = {}, {}
+        for pk in self.in_scope:
+            unit = tree[pk]
+            alike = (
+                unit.kind,
+                unit.type_code,
+                unit.type_name,
+                unit_of(pk).pk,
+                unit.grassroots_id,
+                (pk, ORGANIZATION) in held,
+                (pk, LEADERSHIP) in held,
+            )
+            found[pk] = first.setdefault(alike, pk)
+        return found
+
+    def organization_rows(self):
+        """The tally's rows of each organization in scope, not summed."""
+        if not self.summed:
+            return self.rows
+        if not hasattr(self, "_organization_rows"):
+            rows, _held = read_reviews(send_reviews(self.cycle, self.root))
+            self._organization_rows = self.scoped_rows(rows)
+        return self._organization_rows
 
     def count_rows(self):
         """One pass over the grouped rows: every count the figures are built from.
@@ -205,7 +272,8 @@ class CycleFigures(QuotaFigures, AheadFigures):
     def rows_of(self, subject):
         if not hasattr(self, "by_subject"):
             self.by_subject = defaultdict(list)
-            for row in self.rows:
+            # The late organizations are named: their own rows.
+            for row in self.organization_rows():
                 row = as_row(row, self.held)
                 org_kind = self.tree[row.organization_id].kind
                 for name in subjects_of(row.kind, org_kind, row.is_leader):

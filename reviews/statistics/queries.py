@@ -213,20 +213,11 @@ def send_reviews(cycle, root):
     number of members.
     """
     tallies = ReviewTally.objects.filter(cycle=cycle).exclude(number=0)
-    # Meetings are the collectives': said so, PostgreSQL reads their reviews
-    # from the collectives' index instead of scanning the members'.
-    meetings = Meeting.objects.filter(
-        review__cycle=cycle, review__member__isnull=True, status=Meeting.Status.DONE
-    )
     if root.pk != cycle.superior_id:
         tallies = tallies.filter(organization__path__startswith=root.path)
-        meetings = meetings.filter(review__organization__path__startswith=root.path)
     # In the order of the tally's key, which PostgreSQL reads from its index.
     grouped = tallies.order_by(*tally_key).values_list(*tally_key, "number")
-    return (
-        send(grouped),
-        send(meetings.values_list("review__organization_id", "review__kind")),
-    )
+    return send(grouped), send_meetings(cycle, root)
 
 
 def read_reviews(sent):
@@ -257,3 +248,60 @@ def as_row(row, held):
     return Row(
         org, kind, leader, status, met, proposed or None, decided or None, number
     )
+
+
+# The same rows summed by PostgreSQL over organizations that count alike ---------
+
+# The tally's rows of the organizations in scope, each organization standing
+# as the first of those the figures cannot tell apart (its representative):
+# as many rows as groups of such organizations, kinds, statuses and levels,
+# instead of one per organization.
+SUMMED_SQL = """
+SELECT scope.representative, tally.kind, tally.is_leader, tally.status,
+       tally.proposed_code, tally.decided_code, SUM(tally.number)
+FROM {tally} AS tally
+JOIN unnest(%(organizations)s::integer[], %(representatives)s::integer[])
+     AS scope(organization, representative)
+     ON scope.organization = tally.organization_id
+WHERE tally.cycle_id = %(cycle)s AND tally.number <> 0
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+
+
+def sums_in_database(using=None):
+    """Whether the database sums the tally's rows (send_sums): PostgreSQL."""
+    return connections[using or ReviewTally.objects.db].vendor == "postgresql"
+
+
+def array(numbers):
+    """A PostgreSQL array literal of whole numbers: psycopg's list adapter
+    looks at each value, which costs more than the sum on the thousands of
+    organizations of a province."""
+    return "{" + ",".join(map(str, numbers)) + "}"
+
+
+def send_meetings(cycle, root):
+    """Send the query of the collectives whose meeting is done: (organization
+    id, kind) under the root."""
+    # Meetings are the collectives': said so, PostgreSQL reads their reviews
+    # from the collectives' index instead of scanning the members'.
+    meetings = Meeting.objects.filter(
+        review__cycle=cycle, review__member__isnull=True, status=Meeting.Status.DONE
+    )
+    if root.pk != cycle.superior_id:
+        meetings = meetings.filter(review__organization__path__startswith=root.path)
+    return send(meetings.values_list("review__organization_id", "review__kind"))
+
+
+def send_sums(cycle, representatives):
+    """Send SUMMED_SQL: the cycle's tally rows, each organization of
+    `representatives` (organization id → the id it counts as) summed into
+    its representative. Rows as read_reviews gives them, the representative
+    for the organization, in no particular order."""
+    sql = SUMMED_SQL.format(tally=ReviewTally._meta.db_table)
+    params = {
+        "organizations": array(representatives),
+        "representatives": array(representatives.values()),
+        "cycle": cycle.pk,
+    }
+    return send(Prepared(ReviewTally.objects.db, sql, params))
