@@ -5,7 +5,12 @@ importer's subtree, each row checked without a query once the file's
 lookups are read.
 """
 
+import datetime
+import uuid
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import models
 from django.db.models import Field as ModelField
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
@@ -72,6 +77,215 @@ def cell_cleaner(widget):
 VALUE_ONLY_CHECKS = {ModelField.validate, AutoFieldMixin.validate}
 
 
+# A cell or value that failed its check in CheckedColumns.
+FAILED = object()
+
+
+class CheckedColumns:
+    """A file's columns checked in bulk, each of its values once.
+
+    A column is checked so when its widget reads the cell alone
+    (`cell_only`), it sets a plain model attribute (no descriptor of its own)
+    and an empty cell takes no default made anew for each row. Each value
+    of such a column is cleaned by its widget, given the field's default when
+    empty and, where the model's check of the field reads the value alone,
+    checked as full_clean would; then each row's values are laid out for it.
+    A row whose checked cells all passed sets them in one step
+    (`set_cells`), and full_clean skips their fields for it (`set_checked`).
+    A row with a failed cell, or that is not the file's (another caller's
+    row), goes the way of every row before: each cell cleaned and checked
+    on its own, so its errors are the same, in the same order.
+
+    For 5,000 rows of 17 columns this saves about 85,000 calls of a widget
+    and 60,000 of a model field's check, a third of the checking's CPU.
+    """
+
+    def __init__(self, resource, dataset, entries, model_checks):
+        headers = list(dataset.headers or [])
+        self.rows = len(dataset)
+        model = resource._meta.model
+        plain = {
+            field.attname
+            for field in model._meta.concrete_fields
+            if not field.is_relation
+            and not hasattr(type(getattr(model, field.attname, None)), "__set__")
+        }
+        checks = {} if model_checks is None else {c[1]: c for c in model_checks}
+        self.names, self.model_names = [], []
+        self.guard = None  # (column, its cells): a row given is the file's
+        widget_columns, model_columns = [], []
+        self.failed_rows, self.unchecked_rows = set(), set()
+        self.entries = []  # cell fields left to each row
+        for entry in entries:
+            field, attribute, column, clean, default = entry
+            if (
+                attribute is None
+                or column not in headers
+                or not getattr(field.widget, "cell_only", False)
+                or (default is not NOT_PROVIDED and callable(default))
+                or attribute not in plain
+            ):
+                self.entries.append(entry)
+                continue
+            cells = dataset.get_col(headers.index(column))
+            try:
+                keys = [(cell.__class__, cell) for cell in cells]
+                outcomes = dict.fromkeys(keys)
+            except TypeError:  # an unhashable cell: no file holds one
+                self.entries.append(entry)
+                continue
+            check = checks.get(attribute)
+            for key in outcomes:
+                outcomes[key] = self.outcome(key[1], field.widget, default, check)
+            found = list(map(outcomes.__getitem__, keys))
+            values = [outcome[0] for outcome in found]
+            if any(outcome[0] is FAILED for outcome in outcomes.values()):
+                self.failed_rows.update(
+                    i for i, value in enumerate(values) if value is FAILED
+                )
+            self.names.append(attribute)
+            widget_columns.append(values)
+            if self.guard is None:
+                self.guard = (column, cells)
+            if check is None:
+                continue
+            if any(outcome[1] is FAILED for outcome in outcomes.values()):
+                self.unchecked_rows.update(
+                    i for i, outcome in enumerate(found) if outcome[1] is FAILED
+                )
+            self.model_names.append((check[0], attribute))
+            model_columns.append([outcome[1] for outcome in found])
+        self.checked_fields = frozenset(name for name, _attname in self.model_names)
+        self.model_attnames = [attname for _name, attname in self.model_names]
+        self.widget_rows = list(zip(*widget_columns)) if widget_columns else []
+        self.model_rows = list(zip(*model_columns)) if model_columns else []
+
+    @staticmethod
+    def outcome(cell, widget, default, check):
+        """(the widget's value, the model's value) of a cell; FAILED where
+        the widget or the model's check refused it, or failed otherwise (the
+        row's own check then says how)."""
+        try:
+            value = widget.clean(cell, row=None)
+        except Exception:  # noqa: BLE001 - the row's check reports it
+            return FAILED, FAILED
+        if default is not NOT_PROVIDED and value in fields.Field.empty_values:
+            value = default
+        if check is None:
+            return value, None
+        _name, _attname, blank, empty, model_clean = check
+        if (blank and value in empty) or isinstance(value, DatabaseDefault):
+            return value, value
+        try:
+            checked, error_list = model_clean(value, None)
+        except Exception:  # noqa: BLE001 - the row's check reports it
+            return value, FAILED
+        return value, (FAILED if error_list is not None else checked)
+
+    def row_index(self, row, row_number):
+        """The row's index in the file if its checked cells all passed."""
+        if self.guard is None or row_number is None:
+            return None
+        index = row_number - 1
+        column, cells = self.guard
+        if not 0 <= index < self.rows or index in self.failed_rows:
+            return None
+        if row.get(column, FAILED) is not cells[index]:
+            return None
+        return index
+
+    def set_cells(self, instance, index):
+        instance.__dict__.update(zip(self.names, self.widget_rows[index]))
+        instance.checked_row = index
+
+    def set_checked(self, instance, exclude):
+        """Set the model's values of the row's checked cells, or return False
+        for full_clean to check them one by one."""
+        index = instance.__dict__.get("checked_row")
+        if index is None or index in self.unchecked_rows or not self.model_rows:
+            return False
+        if not self.checked_fields.isdisjoint(exclude):
+            return False
+        # Cells set since are checked as they now stand.
+        state = instance.__dict__
+        widget_row = self.widget_rows[index]
+        for name, value in zip(self.names, widget_row):
+            if state.get(name, FAILED) is not value:
+                return False
+        state.update(zip(self.model_attnames, self.model_rows[index]))
+        return True
+
+
+def reads_value_only(field):
+    """Whether a model field's clean reads the value alone, not the instance."""
+    return (
+        not field.is_relation
+        and type(field).clean is ModelField.clean
+        and type(field).validate in VALUE_ONLY_CHECKS
+    )
+
+
+def quick_check(field):
+    """A test of values that field.clean(value, instance) returns unchanged,
+    without error, for a text, date, yes/no or UUID field with no checks of
+    its own; None for any other field. A value the test does not pass is
+    cleaned by field.clean, which gives its errors.
+
+    Django's clean of a text runs its maximum length and NUL checks through
+    its validators one call at a time: 5,000 rows have some 25,000 values no
+    other row shares (names, card numbers, keys), 0.1 s of CPU.
+    """
+    kind = type(field)
+    if (
+        not field.editable
+        or kind.clean is not ModelField.clean
+        or kind.validate is not ModelField.validate
+        or kind.run_validators is not ModelField.run_validators
+    ):
+        return None
+    validators = field.validators
+    if kind.to_python is models.CharField.to_python:
+        limits = []
+        for validator in validators:
+            if type(validator) is ProhibitNullCharactersValidator:
+                continue
+            if type(validator) is not MaxLengthValidator:
+                return None
+            if type(validator.limit_value) is not int:
+                return None
+            limits.append(validator.limit_value)
+        limit = min(limits, default=None)
+        keys = None
+        if field.choices is not None:
+            keys = {key for key, _label in field.flatchoices}
+            if not all(type(key) is str for key in keys):
+                return None
+        blank = field.blank
+
+        def passes_text(value):
+            if type(value) is not str:
+                return False
+            if not value:
+                return blank
+            return (
+                (keys is None or value in keys)
+                and (limit is None or len(value) <= limit)
+                and "\x00" not in value
+            )
+
+        return passes_text
+    if validators or field.choices is not None:
+        return None
+    exact = {
+        models.DateField.to_python: datetime.date,
+        models.BooleanField.to_python: bool,
+        models.UUIDField.to_python: uuid.UUID,
+    }.get(kind.to_python)
+    if exact is None:
+        return None
+    return lambda value: type(value) is exact
+
+
 def field_cleaner(field):
     """A model field's clean(value, instance) as (value, None), or (None,
     [errors]); each value cleaned once a file where the field's check reads
@@ -83,16 +297,15 @@ def field_cleaner(field):
         except ValidationError as error:
             return None, error.error_list
 
-    reads_value_only = (
-        not field.is_relation
-        and type(field).clean is ModelField.clean
-        and type(field).validate in VALUE_ONLY_CHECKS
-    )
-    if not reads_value_only:
+    clean.by_value = False
+    if not reads_value_only(field):
         return clean
     cleaned = {}
+    passes = quick_check(field)
 
     def clean_once(value, instance):
+        if passes is not None and passes(value):
+            return value, None
         key = (value.__class__, value)
         try:
             return cleaned[key]
@@ -102,6 +315,7 @@ def field_cleaner(field):
         except TypeError:  # an unhashable value (a JSON field's)
             return clean(value, instance)
 
+    clean_once.by_value = True
     return clean_once
 
 
@@ -117,6 +331,8 @@ class SpreadsheetResource(Headers, resources.ModelResource):
 
     kept_path = None
     kept_fields = ()
+    # Whether the file's columns are checked in bulk (CheckedColumns).
+    checks_columns = True
     # Related rows read with the rows a file may update (the preview shows them).
     related = ()
 
@@ -156,6 +372,14 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         for field in self.import_fields:
             if isinstance(field.widget, CodeForeignKeyWidget):
                 field.widget.prefetch(map(cell_text, self.column(dataset, field)))
+        self.checked_columns = None
+        if self.checks_columns:
+            model_checks = None
+            if self._meta.use_bulk and self._meta.clean_model_instances:
+                model_checks = [c for c in self.model_checks()[0] if c[4].by_value]
+            self.checked_columns = CheckedColumns(
+                self, dataset, self.cell_fields(), model_checks
+            )
 
     def prepare_fields(self):
         """Read the import fields once a file, and the attributes they store."""
@@ -218,7 +442,15 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         """
         errors = {}
         empty = fields.Field.empty_values
-        for field, attribute, column, clean, default in self.cell_fields():
+        entries = self.cell_fields()
+        checked = getattr(self, "checked_columns", None)
+        instance.checked_row = None
+        if checked is not None:
+            index = checked.row_index(row, kwargs.get("row_number"))
+            if index is not None:
+                checked.set_cells(instance, index)
+                entries = checked.entries
+        for field, attribute, column, clean, default in entries:
             if attribute is None:
                 if isinstance(field.widget, widgets.ManyToManyWidget):
                     continue
@@ -406,6 +638,9 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         same order, with the same errors, then the model's clean(); only each
         field's clean of a value is remembered for the file (field_cleaner),
         0.1 s of CPU for 5,000 rows."""
+        checked = getattr(self, "checked_columns", None)
+        if checked is not None and checked.set_checked(instance, exclude):
+            exclude = {*exclude, *checked.checked_fields}
         for name, attname, blank, empty, clean in self.model_checks()[0]:
             if name in exclude:
                 continue

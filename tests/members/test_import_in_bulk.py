@@ -2,6 +2,7 @@
 
 import datetime
 import unittest
+import uuid
 from unittest import mock
 
 import tablib
@@ -14,6 +15,7 @@ from django.utils import translation
 from members.models import Member, Post, PostKind
 from members.resources import MemberResource, joined_batches
 from organizations.models import OrganizationKind, Role
+from organizations.resources import spreadsheet
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from .test_admin_import import HEADERS, member_row
@@ -492,3 +494,174 @@ class MemberCellsCheckedOnceTests(TestCase):
                 found = ValidationError(errors).message_dict if errors else {}
                 self.assertEqual(found, wanted)
                 self.assertEqual(list(found), list(wanted))
+
+
+class MemberColumnsCheckedInBulkTests(TestCase):
+    """The file's columns are checked in bulk (CheckedColumns): the same
+    values are written, and a row with a bad cell gets the same errors as
+    when each row's cells are checked on their own (checks_columns off)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        committee = OrganizationFactory(
+            code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
+        )
+        ward = OrganizationFactory(
+            code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
+        )
+        cls.cell = OrganizationFactory(code="P01.A", parent=ward)
+        OrganizationFactory(code="P01.B", parent=ward)
+        cls.root = UserFactory(username="root", is_superuser=True, is_staff=True)
+        for number in range(3):
+            MemberFactory(
+                card_number=f"7{number:07d}",
+                citizen_id=f"0621{number:08d}",
+                organization=cls.cell,
+            )
+
+    def setUp(self):
+        self.enterContext(translation.override("en"))
+
+    def import_rows(self, rows, in_bulk=True, keep=False):
+        """(result, the members' values as written), written then rolled back
+        unless `keep`."""
+        resource = MemberResource()
+        resource.checks_columns = in_bulk
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset(rows),
+                dry_run=False,
+                raise_errors=False,
+                use_transactions=True,
+                rollback_on_validation_errors=True,
+                user=self.root,
+            )
+            written = list(
+                Member.objects.order_by("card_number").values_list(
+                    *[
+                        f.attname
+                        for f in Member._meta.concrete_fields
+                        if f.attname not in ("id", "public_id")
+                    ]
+                )
+            )
+            history = Member.history.count()
+            if not keep:
+                transaction.set_rollback(True)
+        return result, written, history
+
+    def errors(self, result):
+        invalid = [(row.number, row.error.message_dict) for row in result.invalid_rows]
+        failed = [
+            (row.number, [str(error.error) for error in row.errors])
+            for row in result.error_rows
+        ]
+        return invalid + failed
+
+    def good_rows(self):
+        rows = [
+            new_row(0, workplace="Trường Tiểu học", party_post="Phó Bí thư chi bộ"),
+            new_row(1, full_name="  Trần   Văn Bình ", is_leader="0"),
+            new_row(2, citizen_id=""),
+        ]
+        rows += [
+            new_row(number, organization="P01.B", status_note="", email="")
+            for number in range(3, 9)
+        ]
+        return rows
+
+    def test_a_good_file_writes_the_same_members_as_row_by_row(self):
+        rows = self.good_rows()
+        set_cells = mock.patch.object(
+            spreadsheet.CheckedColumns,
+            "set_cells",
+            autospec=True,
+            side_effect=spreadsheet.CheckedColumns.set_cells,
+        )
+        with set_cells as bulk:
+            result, written, history = self.import_rows(rows)
+        by_row, by_row_written, by_row_history = self.import_rows(rows, False)
+
+        self.assertEqual(bulk.call_count, len(rows))
+        self.assertFalse(result.has_validation_errors(), self.errors(result))
+        self.assertEqual(written, by_row_written)
+        self.assertEqual(history, by_row_history)
+        self.assertEqual(result.totals, by_row.totals)
+
+    def test_a_bad_cell_gives_the_errors_row_by_row_gives_and_writes_nothing(self):
+        bad = [
+            {"gender": "Khác"},
+            {"date_of_birth": "31/02/1980", "is_leader": "maybe"},
+            {"full_name": "x" * 151, "status_note": "y" * 256},
+            {"full_name": "", "standing": ""},
+            {"workplace": "Tổ\x00 1", "email": "not an address"},
+            {"standing": "full", "full_member_on": ""},
+            {"citizen_id": "0" * 13, "organization": "P99"},
+            {"card_number": "70000001"},  # twice in the file
+        ]
+        rows = self.good_rows()
+        for number, values in enumerate(bad, start=len(rows)):
+            rows.append(new_row(number, **values))
+        members, history = Member.objects.count(), Member.history.count()
+
+        result, _written, _history = self.import_rows(rows, keep=True)
+        by_row, _written, _history = self.import_rows(rows, False)
+
+        self.assertEqual(len(result.invalid_rows), len(bad))
+        self.assertEqual(self.errors(result), self.errors(by_row))
+        self.assertEqual(result.invalid_rows[0].number, len(self.good_rows()) + 1)
+        self.assertIn(
+            "“Khác” is not allowed in column Gender.",
+            result.invalid_rows[0].error.message_dict["Gender"][0],
+        )
+        self.assertEqual(
+            (Member.objects.count(), Member.history.count()), (members, history)
+        )
+
+    def test_a_row_that_is_not_the_files_is_checked_on_its_own(self):
+        rows = self.good_rows()
+        data = dataset(rows)
+        resource = MemberResource()
+        resource.before_import(data, user=self.root)
+        checked = resource.checked_columns
+        row = dict(zip(data.headers, data[0]))
+        other = {**row, "card_number": "79999999"}
+
+        self.assertEqual(checked.row_index(row, 1), 0)
+        self.assertIsNone(checked.row_index(other, 1))
+        self.assertIsNone(checked.row_index(row, None))
+        self.assertIsNone(checked.row_index(row, len(rows) + 1))
+
+    def test_a_value_the_quick_check_passes_is_one_the_field_keeps(self):
+        values = [
+            "",
+            "Nam",
+            "male",
+            "full",
+            "x" * 12,
+            "x" * 13,
+            "x" * 151,
+            "x" * 300,
+            "a\x00b",
+            None,
+            0,
+            1,
+            True,
+            False,
+            datetime.date(1980, 1, 2),
+            datetime.datetime(1980, 1, 2, 3, 4),
+            uuid.uuid4(),
+            "hoa@example.vn",
+        ]
+        checked = 0
+        for field in Member._meta.fields:
+            passes = spreadsheet.quick_check(field)
+            if passes is None:
+                continue
+            checked += 1
+            for value in values:
+                with self.subTest(field=field.name, value=value):
+                    if not passes(value):
+                        continue
+                    self.assertIs(field.clean(value, None), value)
+        self.assertGreaterEqual(checked, 15)
