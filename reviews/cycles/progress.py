@@ -6,12 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from organizations.models import ALLOWED_PARENT_KINDS, OrganizationKind, Role
+from organizations.models import Role
 
 from .. import statistics
 from ..links import form_links
 from ..models import Meeting, Review, ReviewCycle, StepExemption
-from .scope import scope_organizations
+from .scope import PARENT_KINDS, scope_organizations
 
 Status = ReviewCycle.Status
 
@@ -224,17 +224,6 @@ def checklist_reviews(cycle, organization):
             collectives.append(review)
     collectives.sort(key=lambda review: review.kind != Review.Kind.ORGANIZATION)
     return collectives, individuals
-
-
-# The kinds under which a cycle reviews organizations: only party groups may
-# sit under a cell (ALLOWED_PARENT_KINDS), and cycles do not review them.
-PARENT_KINDS = frozenset(
-    parent
-    for kind, parents in ALLOWED_PARENT_KINDS.items()
-    if kind != OrganizationKind.PARTY_GROUP
-    for parent in parents
-    if parent is not None
-)
 
 
 def checklist_children(cycle, organization):

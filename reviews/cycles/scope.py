@@ -1,9 +1,24 @@
 """What a cycle reviews: the organizations in its scope, the form each
 audience writes, and the cell and grassroots organization of a member."""
 
-from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
+from organizations.models import (
+    ALLOWED_PARENT_KINDS,
+    GRASSROOTS_KINDS,
+    Organization,
+    OrganizationKind,
+)
 
 from ..models import FormTemplate
+
+# The kinds under which a cycle reviews organizations: only party groups may
+# sit under a cell (ALLOWED_PARENT_KINDS), and cycles do not review them.
+PARENT_KINDS = frozenset(
+    parent
+    for kind, parents in ALLOWED_PARENT_KINDS.items()
+    if kind != OrganizationKind.PARTY_GROUP
+    for parent in parents
+    if parent is not None
+)
 
 
 def scope_organizations(cycle):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from organizations.models import Organization
 
 from .. import rules
+from ..cycles.scope import PARENT_KINDS
 from ..models import Conclusion, Discipline, IndicatorValue, Rating, Review
 from .chain import STAGES, Stage, chain_score
 from .groups import leadership_of
@@ -44,6 +45,11 @@ def collective_stages(stage):
     if stage == Stage.DECISION:
         return [Stage.DECISION]
     return list(reversed(STAGES[: STAGES.index(stage) + 1]))
+
+
+def organization_loaded(review):
+    """Whether the review was read with its organization (select_related)."""
+    return Review.organization.is_cached(review)
 
 
 class Scored(NamedTuple):
@@ -82,19 +88,23 @@ class RuleBook:
         units = {org for r in individuals for org in lead.units[r.pk]}
         units |= {org for r in individuals for org in lead.headed(r.pk)}
         own = {r.organization_id for r in collectives}
+        # A lookup that cannot match is not made: on a form Django spends
+        # longer building its query than PostgreSQL running it. A cell has no
+        # reviewed organizations under it, and the names of the collectives'
+        # organizations are known when the reviews were read with them.
+        loaded = [r.organization for r in collectives if organization_loaded(r)]
+        parents = own - {o.pk for o in loaded if o.kind not in PARENT_KINDS}
         self.children = defaultdict(set)
-        if own:
+        if parents:
             for parent_id, child_id in cycle.reviews.filter(
-                kind=Review.Kind.ORGANIZATION, organization__parent_id__in=own
+                kind=Review.Kind.ORGANIZATION, organization__parent_id__in=parents
             ).values_list("organization__parent_id", "organization_id"):
                 self.children[parent_id].add(child_id)
         children = {child for kids in self.children.values() for child in kids}
-        # A lookup that cannot match is not built: on a member's form Django
-        # would spend longer compiling it than PostgreSQL running one.
-        self.names = {}
-        if units or own:
-            organizations = Organization.objects.filter(pk__in=units | own)
-            self.names = dict(organizations.values_list("pk", "name"))
+        self.names = {o.pk: o.name for o in loaded}
+        if unnamed := (units | own) - self.names.keys():
+            organizations = Organization.objects.filter(pk__in=unnamed)
+            self.names |= dict(organizations.values_list("pk", "name"))
         member_ids = {r.member_id for r in individuals}
         member_ids |= {m for org in own for m in lead.members[org]}
         self.disciplines = defaultdict(list)

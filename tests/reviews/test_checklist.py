@@ -2,7 +2,8 @@ from django.urls import reverse
 
 from organizations.models import OrganizationKind, Role
 from reviews import services
-from reviews.cycles.progress import PARENT_KINDS, cycle_roles
+from reviews.cycles.progress import cycle_roles
+from reviews.cycles.scope import PARENT_KINDS
 from reviews.models import CycleJob, Meeting, Review, ReviewCycle
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant

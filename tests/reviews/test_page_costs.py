@@ -80,6 +80,18 @@ class ReviewFormCostTests(ReviewFormTestCase):
         with self.assertNumQueries(9):
             self.client.get(self.url(self.review_a))
 
+    def test_secretary_opens_the_cells_collective_report(self):
+        Review.objects.filter(pk=self.collective_a.pk).update(self_rating=self.rating)
+        self.client.force_login(self.secretary_a)
+        self.client.get(self.url(self.collective_a))
+        # Session, user, review; the rules: the posts held in the cell, its
+        # leadership collective's members, disciplines, conclusions, scores;
+        # the savepoint pair. The cell's name comes with the review, and a
+        # cell has no reviewed organizations under it to ask for.
+        with self.assertNumQueries(10):
+            response = self.client.get(self.url(self.collective_a))
+        self.assertContains(response, 'id="self-rating-warnings"')
+
     def test_autosave_of_a_text(self):
         self.client.force_login(self.member_user)
         self.client.get(self.url(self.review_a))

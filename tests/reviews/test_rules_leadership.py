@@ -5,8 +5,9 @@ import datetime
 import threading
 
 import pytest
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.test import TestCase, TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Post, PostKind
@@ -405,6 +406,42 @@ class CollectiveDisciplineTests(LeadershipWorld, TestCase):
         self.assertEqual(finding.highest, "KHTNV")
         self.assertIn("2", finding.reason)
         self.assertIn("4", finding.reason)
+
+    def test_a_collective_read_with_its_organization_is_judged_the_same(self):
+        """A review read with its organization lends the rule book its name,
+        and a cell's kind says nothing is reviewed under it: fewer queries,
+        the same findings."""
+        partial = OrganizationFactory(
+            code="P01.9", kind="partial_committee", parent=self.ward, name="ĐBBP 9"
+        )
+        cell = OrganizationFactory(code="P01.9.1", parent=partial)
+        for organization in (partial, cell):
+            Review.objects.create(
+                cycle=self.cycle,
+                kind=Review.Kind.ORGANIZATION,
+                organization=organization,
+                template=self.collective(self.ward).template,
+                subject_name=organization.name,
+            )
+        Discipline.objects.create(organization=cell, form="warning", decided_on=IN_YEAR)
+        with_organization = Review.objects.select_related("organization")
+        leadership = ratings.Leadership(self.cycle)
+
+        def judged(review):
+            with CaptureQueriesContext(connection) as queries:
+                book = ratings.RuleBook(self.cycle, [review], leadership=leadership)
+            found = [(f.rule, f.highest, f.reason) for f in book.findings(review)]
+            return found, len(queries)
+
+        for organization, saved in ((partial, 1), (cell, 2)):
+            review = self.collective(organization)
+            plain, plain_queries = judged(review)
+            loaded, loaded_queries = judged(with_organization.get(pk=review.pk))
+            self.assertEqual(loaded, plain)
+            # The partial committee's one cell, disciplined; the cell itself.
+            self.assertEqual(len(plain), 1)
+            # Its name; for the cell, what is under it too.
+            self.assertEqual(loaded_queries, plain_queries - saved)
 
     def test_one_direct_child_in_five_is_not_more_than_twenty_percent(self):
         for n in (4, 5):
