@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 
+from kontum_review import replica
 from organizations.models import line_of
 
 from .. import rules
@@ -44,6 +45,27 @@ Kind = Review.Kind
 REMEDIES_LISTED = 10  # organizations named in the remedy plans' table
 # The runs the dashboard flags: level → years running.
 FLAG_RUNS = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
+
+
+# The SQL of queries sent ahead that depend only on a key, as made in this
+# process: key → Prepared (or None for no query). A few hundred at most.
+MADE = {}
+MADE_KEPT = 256
+
+
+def made(key, make):
+    """`make()` made into SQL (prepare), once per key and database in this
+    process; made anew each time where the key is None."""
+    if key is None:
+        query = make()
+        return prepare(query) if query is not None else None
+    key = (replica.alias(), *key)
+    if key not in MADE:
+        if len(MADE) >= MADE_KEPT:
+            MADE.clear()
+        query = make()
+        MADE[key] = prepare(query) if query is not None else None
+    return MADE[key]
 
 
 class AheadFigures:
@@ -94,16 +116,39 @@ class AheadFigures:
 
     def prepare_ahead(self, cycles):
         """The queries of the trend (the subtree's, and the whole tree's beside
-        a chosen organization), the remedies and the flags, made into SQL."""
-        ahead = {("trend", self.root.pk): self.trend_query(self.root, cycles)}
-        if self.top.pk != self.root.pk and self.org_type is None:
-            ahead["trend", self.top.pk] = self.trend_query(self.top, cycles)
-        ahead["remedies"] = self.remedies_query()
-        ahead["exemptions"] = self.exemptions_query()
-        flags = self.flags_query(cycles)
+        a chosen organization), the remedies and the flags, made into SQL.
+
+        Those that read the whole tree are made once per process for the
+        cycles and day they read (made()): building and compiling them cost
+        Django more than PostgreSQL takes to answer them.
+        """
+        whole = self.org_type is None and self.root.pk == self.cycle.superior_id
+        years = tuple(c.pk for c in cycles)
+        ahead = {}
+        for root in (self.root, self.top):
+            if ("trend", root.pk) in ahead or (
+                root.pk != self.root.pk and self.org_type is not None
+            ):
+                continue
+            tree_wide = self.org_type is None and root.pk == self.cycle.superior_id
+            ahead["trend", root.pk] = made(
+                ("trend", years) if tree_wide else None,
+                lambda root=root: self.trend_query(root, cycles),
+            )
+        ahead["remedies"] = made(
+            ("remedies", self.cycle.pk, self.today) if whole else None,
+            self.remedies_query,
+        )
+        ahead["exemptions"] = made(
+            ("exemptions", self.cycle.pk) if whole else None, self.exemptions_query
+        )
+        # The flags read the whole tree whatever the scope (flag_counts keeps
+        # the organizations in scope): made once for the years of the run.
+        run = tuple((c.pk, c.year) for c in self.flag_years(cycles) or ())
+        flags = made(("flags", run), lambda: self.flags_query(cycles))
         if flags is not None:
             ahead["flags"] = flags
-        return {key: prepare(query) for key, query in ahead.items()}
+        return ahead
 
     def read(self, key, query, *args):
         """The rows of a query sent ahead, or of the query made and run now.
