@@ -359,10 +359,12 @@ def load_items(meeting):
 
 
 def load_attendance(meeting):
+    """The rows with their members' names: the page and the form read no
+    more of a member, and the member's other columns were most of the row."""
     return list(
-        meeting.attendance.select_related("member").order_by(
-            "member__sort_key", "member__card_number", "pk"
-        )
+        meeting.attendance.select_related("member")
+        .only("meeting", "member__full_name", "present", "absence_reason")
+        .order_by("member__sort_key", "member__card_number", "pk")
     )
 
 
