@@ -69,15 +69,29 @@ class Scope:
 PLAIN = re.compile(r"[A-Za-z0-9_.-]+")
 
 
+# "key=value" as encode_pairs writes it, by (key, value): a page's links repeat
+# the same cycle, organizations, headings and levels hundreds of times.
+PAIRS = {}
+PAIRS_KEPT = 20000
+
+
+def encode_pair(key, value):
+    text = str(value)
+    if not PLAIN.fullmatch(text):
+        text = quote_plus(text)
+    found = f"{key}={text}"
+    if len(PAIRS) >= PAIRS_KEPT:
+        PAIRS.clear()
+    PAIRS[key, value] = found
+    return found
+
+
 def encode_pairs(params):
     """urlencode for the link parameters, skipping the quoting of plain values."""
-    pairs = []
-    for key, value in params.items():
-        value = str(value)
-        if not PLAIN.fullmatch(value):
-            value = quote_plus(value)
-        pairs.append(f"{key}={value}")
-    return "&".join(pairs)
+    known = PAIRS.get
+    return "&".join(
+        known((key, value)) or encode_pair(key, value) for key, value in params.items()
+    )
 
 
 def top_of(cycle, roles):

@@ -5,6 +5,8 @@ and registered here; the table cells and the small arithmetic of the templates
 are defined here. Nothing here queries the database.
 """
 
+import html
+
 from django import template
 from django.conf import settings
 from django.utils.formats import get_format, localize, number_format
@@ -79,7 +81,7 @@ def figure_cell(cell, first=False, write=localize):
     count, url = cell["count"], cell.get("url")
     content = write(count)
     if count and url:
-        content = f'<a href="{escape(url)}">{content}</a>'
+        content = f'<a href="{html.escape(url)}">{content}</a>'
     percent = cell.get("percent")
     if percent is not None:
         content += f' <span class="dashboard-percent">{write(percent)}%</span>'
@@ -98,6 +100,27 @@ def figure_cells(cells, undecided=True):
             if undecided or cell.get("code") != NOT_RATED
         )
     )
+
+
+@register.filter
+def trend_cells(cells):
+    """A published cycle's cells of a trend table: each level's share to one
+    decimal, as floatformat:1 writes it, and its number linked to its list."""
+    write = whole_numbers()
+    point = get_format("DECIMAL_SEPARATOR")
+    written = []
+    for cell in cells:
+        count, percent = cell["count"], cell["percent"]
+        # The share is rounded to one decimal already (charts.one_decimal).
+        share = f"{percent:.1f}".replace(".", point)
+        number = (
+            f'<a href="{html.escape(cell["url"])}">{write(count)}</a>' if count else "0"
+        )
+        written.append(
+            f'<td class="text-end text-nowrap">{share}% '
+            f'<span class="dashboard-percent">({number})</span></td>'
+        )
+    return mark_safe("".join(written))
 
 
 @register.simple_tag
