@@ -240,7 +240,10 @@ class KeyColumnLoader(ModelInstanceLoader):
         self.pk_field = resource.fields[name]
         self.all_instances = {}
         column = self.pk_field.column_name
-        keys = [self.pk_field.clean({column: value}) for value in self.key_column()]
+        checked = getattr(resource, "checked_columns", None)
+        keys = checked and checked.values(self.pk_field.attribute)
+        if keys is None:
+            keys = [self.pk_field.clean({column: value}) for value in self.key_column()]
         if keys:
             column = models.F(self.pk_field.attribute)
             queryset = self.get_queryset().filter(AnyOf(column, keys))
@@ -252,12 +255,19 @@ class KeyColumnLoader(ModelInstanceLoader):
         headers = self.dataset.headers or []
         if not len(self.dataset) or self.pk_field.column_name not in headers:
             return []
+        column = getattr(self.resource, "column", None)
+        if column is not None:
+            return column(self.dataset, self.pk_field)
         return self.dataset.get_col(headers.index(self.pk_field.column_name))
 
     def get_instance(self, row):
-        if self.all_instances:
-            return self.all_instances.get(self.pk_field.clean(row))
-        return None
+        if not self.all_instances:
+            return None
+        # The key its row's checks cleaned (SpreadsheetResource.row_key).
+        keyed = getattr(self.resource, "keyed_row", None)
+        if keyed is not None and keyed[0] is row:
+            return self.all_instances.get(keyed[1])
+        return self.all_instances.get(self.pk_field.clean(row))
 
 
 def marked_change(before, after):

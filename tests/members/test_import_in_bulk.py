@@ -665,3 +665,45 @@ class MemberColumnsCheckedInBulkTests(TestCase):
                         continue
                     self.assertIs(field.clean(value, None), value)
         self.assertGreaterEqual(checked, 15)
+
+    def test_an_update_reads_no_organizations_the_file_names_itself(self):
+        rows = [new_row(0, workplace="Trường mới"), new_row(1)]
+        resource = MemberResource()
+        with CaptureQueriesContext(connection) as queries:
+            resource.import_data(
+                dataset(rows),
+                dry_run=False,
+                use_transactions=True,
+                rollback_on_validation_errors=True,
+                user=self.root,
+            )
+
+        (loaded,) = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "members_member"."id"')
+        ]
+        self.assertNotIn("organizations_organization", loaded)
+        self.assertEqual(
+            Member.objects.get(card_number="70000000").workplace, "Trường mới"
+        )
+
+    def test_a_file_without_the_organization_column_keeps_the_members(self):
+        headers = ["card_number", "full_name", "party_post"]
+        rows = [("70000001", "Lê Văn Bình", "Phó Bí thư chi bộ")]
+
+        result = MemberResource().import_data(
+            tablib.Dataset(*rows, headers=headers),
+            dry_run=False,
+            use_transactions=True,
+            rollback_on_validation_errors=True,
+            user=self.root,
+        )
+
+        self.assertFalse(result.has_validation_errors(), self.errors(result))
+        member = Member.objects.get(card_number="70000001")
+        self.assertEqual(
+            (member.full_name, member.organization), ("Lê Văn Bình", self.cell)
+        )
+        (post,) = Post.objects.filter(member=member)
+        self.assertEqual((post.organization, post.kind), (self.cell, PostKind.DEPUTY))
