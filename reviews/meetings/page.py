@@ -45,10 +45,11 @@ class Subject:
 
 
 # What the meeting's pages read of the collective, built once (as
-# access.REVIEWS): its cycle and regime, organization and form template, and
-# the reason staff gave if they recorded that its meeting is not held.
+# access.REVIEWS): its cycle and regime, organization and form template, its
+# meeting if it has one (meeting_of), and the reason staff gave if they
+# recorded that its meeting is not held.
 COLLECTIVES = Review.objects.select_related(
-    "cycle__regime", "organization", "template"
+    "cycle__regime", "organization", "template", "meeting"
 ).annotate(
     not_held_reason=Subquery(
         StepExemption.objects.filter(
@@ -63,6 +64,11 @@ def get_collective_review(user, public_id):
     if not review.is_collective:
         raise Http404
     return review
+
+
+def meeting_of(review):
+    """The collective's meeting, read with it (COLLECTIVES), or None."""
+    return getattr(review, "meeting", None)
 
 
 def meeting_url(review):

@@ -8,13 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import access
-from ..models import Meeting
 from ..review_forms.services import StaleVersion
 from .forms import (
     AttendanceFormSet,
@@ -25,6 +24,7 @@ from .forms import (
 )
 from .page import (
     get_collective_review,
+    meeting_of,
     meeting_url,
     render_page,
     render_subject,
@@ -54,7 +54,7 @@ def meeting(request, public_id):
     if request.method == "POST" and not manager:
         raise PermissionDenied
     recording = manager and review.cycle.status in RECORDING_STATES
-    found = Meeting.objects.filter(review=review).first()
+    found = meeting_of(review)
     if found is None and recording:
         found = ensure_meeting(review)
     if found is None:
@@ -86,7 +86,9 @@ def meeting_item(request, public_id, order):
     manager = access.manages_review(request.user, review)
     if request.method == "POST" and not manager:
         raise PermissionDenied
-    found = get_object_or_404(Meeting, review=review)
+    found = meeting_of(review)
+    if found is None:
+        raise Http404
     found.review = review
     items = load_items(found)
     item = next((item for item in items if item.order == order), None)

@@ -145,6 +145,16 @@ class MeetingTests(MeetingTestCase):
 
         self.assertEqual(self.client.get(url).status_code, 404)
 
+    def test_a_subject_of_a_meeting_not_created_yet_is_not_found(self):
+        self.client.force_login(self.secretary_a)
+        url = reverse("reviews:meeting_item", args=[self.collective_a.public_id, 0])
+
+        self.assertEqual(self.client.get(url, HTTP_HX_REQUEST="true").status_code, 404)
+        self.assertEqual(self.client.post(url, {}).status_code, 404)
+        self.assertFalse(Meeting.objects.exists())
+        self.open_meeting()
+        self.assertEqual(self.client.get(url, HTTP_HX_REQUEST="true").status_code, 200)
+
     def test_a_reader_who_posts_is_forbidden_and_nothing_changes(self):
         page = self.open_meeting()
         data = self.details_data(page)
@@ -388,15 +398,15 @@ class LeadershipMeetingTests(CyclePersonasTestCase):
 class MeetingQueryCountTests(CyclePersonasTestCase):
     """The meeting page runs the same queries for a small and a large cell."""
 
-    # Session, user, review (with whether the user manages its organization
-    # and whether staff recorded its meeting as not held), meeting, subjects
-    # (with whether each was excused from the form), attendance, assignment,
-    # and the savepoint pair of the request's transaction (the levels come
-    # from the cache of the collective's form template, filled by a first
-    # opening): 9 for the page, and 8 for the rules behind the warnings next
-    # to proposals (who heads and leads what: the cycle's posts and leaders,
-    # read once).
-    QUERIES = 17
+    # Session, user, review (with its meeting, whether the user manages its
+    # organization and whether staff recorded its meeting as not held),
+    # subjects (with whether each was excused from the form), attendance,
+    # assignment, and the savepoint pair of the request's transaction (the
+    # levels come from the cache of the collective's form template, filled by
+    # a first opening): 8 for the page, and 8 for the rules behind the
+    # warnings next to proposals (who heads and leads what: the cycle's posts
+    # and leaders, read once).
+    QUERIES = 16
 
     def assert_constant_queries(self, size):
         cell = OrganizationFactory(
