@@ -8,13 +8,14 @@ from unittest import mock
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.signals import post_init
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from members.models import Member, Post, PostKind
 from members.resources import MemberResource, joined_batches
-from organizations.models import OrganizationKind, Role
+from organizations.models import Organization, OrganizationKind, Role
 from organizations.resources import spreadsheet
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
@@ -707,3 +708,36 @@ class MemberColumnsCheckedInBulkTests(TestCase):
         )
         (post,) = Post.objects.filter(member=member)
         self.assertEqual((post.organization, post.kind), (self.cell, PostKind.DEPUTY))
+
+
+class InstanceMakerTests(TestCase):
+    """A file's new rows are made as model() makes them (instance_maker)."""
+
+    def test_a_new_instance_has_the_values_model_gives_it(self):
+        for model in (Member, Post, Organization):
+            with self.subTest(model=model.__name__):
+                make = spreadsheet.instance_maker(model)
+                expected, made, again = model(), make(), make()
+
+                self.assertIsNot(make, model)
+                self.assertIs(type(made), model)
+                self.assertEqual(list(made.__dict__), list(expected.__dict__))
+                for name, value in expected.__dict__.items():
+                    if name == "_state":
+                        continue
+                    if name == "public_id":
+                        self.assertIsInstance(made.public_id, uuid.UUID)
+                        self.assertNotEqual(made.public_id, again.public_id)
+                        continue
+                    self.assertEqual(made.__dict__[name], value, name)
+                self.assertEqual((made._state.adding, made._state.db), (True, None))
+                self.assertIsNot(made._state, again._state)
+
+    def test_a_model_with_init_receivers_is_made_by_model_itself(self):
+        def receiver(**kwargs):
+            pass
+
+        post_init.connect(receiver, sender=Member)
+        self.addCleanup(post_init.disconnect, receiver, sender=Member)
+
+        self.assertIs(spreadsheet.instance_maker(Member), Member)
