@@ -170,6 +170,18 @@ class DashboardTests(CyclePersonasTestCase):
             [self.cell_a.name],
         )
 
+    def test_a_type_no_organization_below_has_shows_empty_figures(self):
+        from organizations.models import OrganizationType
+
+        other_type = OrganizationType.objects.exclude(pk=self.ward.org_type_id)[0]
+        # The ward's subtree holds no organization of the other type: the
+        # trend's query had no organization to ask about (it answered 500).
+        response = self.get(self.staff, org=self.ward.public_id, type=other_type.code)
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(response.context["scope"].form.errors)
+        members = self.members(response)
+        self.assertEqual((members.proposed.total, members.decided.total), (0, 0))
+
     def test_a_type_filter_carries_to_the_overdue_and_flags_lists(self):
         from organizations.models import OrganizationType
 

@@ -21,6 +21,7 @@ from reviews.models import (
     ReviewCycle,
 )
 from reviews.statistics import figures as figures_module
+from reviews.statistics import queries as queries_module
 
 from ..factories import MemberFactory, OrganizationFactory
 from ..personas import CyclePersonasTestCase
@@ -509,6 +510,20 @@ class SummedRowsTests(StatisticsTestCase):
         # cell B's members, before any meeting or decision tells them apart).
         self.assertLessEqual(len(summed.rows), len(one_by_one.rows))
         return self.everything(summed), self.everything(one_by_one)
+
+    def test_the_rows_summed_by_a_join_equal_those_summed_by_id(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("The rows are summed on PostgreSQL only.")
+        self.decide_some()
+        by_id = self.both_ways()
+        # Organization ids too far apart for one array: summed by a join.
+        with (
+            mock.patch.object(queries_module, "SPAN_ALWAYS", 0),
+            mock.patch.object(queries_module, "SPAN_PER_ORGANIZATION", 0),
+        ):
+            by_join = self.both_ways()
+        self.assertEqual(by_id, by_join)
+        self.assertEqual(by_join[0], by_join[1])
 
     def test_every_figure_equals_the_one_counted_per_organization(self):
         if connection.vendor != "postgresql":
