@@ -24,6 +24,7 @@ from .queries import (
     send_meetings,
     send_reviews,
     send_sums,
+    send_tallies,
     send_tree,
     sums_in_database,
 )
@@ -156,7 +157,8 @@ class CycleFigures(QuotaFigures, AheadFigures):
         if not self.summed:
             return self.rows
         if not hasattr(self, "_organization_rows"):
-            rows, _held = read_reviews(send_reviews(self.cycle, self.root))
+            # The meetings are read already.
+            rows = send_tallies(self.cycle, self.root).rows()
             self._organization_rows = self.scoped_rows(rows)
         return self._organization_rows
 

@@ -230,12 +230,16 @@ def send_reviews(cycle, root):
     the database in step with them: as many rows as groups, whatever the
     number of members.
     """
+    return send_tallies(cycle, root), send_meetings(cycle, root)
+
+
+def send_tallies(cycle, root):
+    """Send the query of the cycle's tally rows under the root, one per group."""
     tallies = ReviewTally.objects.filter(cycle=cycle).exclude(number=0)
     if root.pk != cycle.superior_id:
         tallies = tallies.filter(organization__path__startswith=root.path)
     # In the order of the tally's key, which PostgreSQL reads from its index.
-    grouped = tallies.order_by(*tally_key).values_list(*tally_key, "number")
-    return send(grouped), send_meetings(cycle, root)
+    return send(tallies.order_by(*tally_key).values_list(*tally_key, "number"))
 
 
 def read_reviews(sent):
