@@ -6,7 +6,9 @@ Query counts are pinned here; bench/pages.py and bench/load.py measure the time.
 import json
 import re
 import uuid
+from pathlib import Path
 
+from django.conf import settings
 from django.template import Context, Template, engines
 from django.template.loaders.cached import Loader as CachedLoader
 from django.test import SimpleTestCase
@@ -406,3 +408,30 @@ class FormLinksTests(SimpleTestCase):
             expected = reverse("reviews:review", args=[self.IDS[0]])
         self.assertTrue(expected.startswith("/kontum/"))
         self.assertEqual(links(self.IDS[0]), expected)
+
+
+class MenuLinksTests(SimpleTestCase):
+    """The menu's links, reversed once per process, are {% url %}'s."""
+
+    def links(self):
+        """{% menu_url %} and {% url %} for every name base.html links to."""
+        source = Path(settings.BASE_DIR, "templates", "base.html").read_text()
+        names = re.findall(r"\{% menu_url '([a-z_:]+)' %\}", source)
+        self.assertGreaterEqual(len(names), 10)
+        tags = "|".join(
+            f"{{% menu_url '{name}' %}} {{% url '{name}' %}}" for name in names
+        )
+        rendered = Template("{% load links %}" + tags).render(Context())
+        return [pair.split(" ") for pair in rendered.split("|")]
+
+    def test_each_link_is_the_reversed_address(self):
+        for cached, reversed_now in self.links():
+            self.assertEqual(cached, reversed_now)
+
+    def test_under_a_script_prefix(self):
+        self.links()  # kept for the site's own prefix
+        with override_script_prefix("/kontum/"):
+            pairs = self.links()
+        for cached, reversed_now in pairs:
+            self.assertTrue(cached.startswith("/kontum/"), cached)
+            self.assertEqual(cached, reversed_now)
