@@ -113,6 +113,16 @@ class LeadershipWorld:
             cycle=self.cycle, organization=organization, kind=Review.Kind.ORGANIZATION
         )
 
+    def review_too(self, organization):
+        """A collective review for an organization added after the opening."""
+        return Review.objects.create(
+            cycle=self.cycle,
+            kind=Review.Kind.ORGANIZATION,
+            organization=organization,
+            template=self.collective(self.ward).template,
+            subject_name=organization.name,
+        )
+
     def group_of(self, review):
         groups = ratings.comparison_groups(self.cycle)
         return next(
@@ -221,13 +231,7 @@ class HeadTests(LeadershipWorld, TestCase):
         office = OrganizationFactory(
             code="P01.9", name="Chi bộ Văn phòng Đảng ủy", parent=self.ward
         )
-        Review.objects.create(
-            cycle=self.cycle,
-            kind=Review.Kind.ORGANIZATION,
-            organization=office,
-            template=self.collective(self.ward).template,
-            subject_name=office.name,
-        )
+        self.review_too(office)
         CyclePost.objects.create(
             cycle=self.cycle,
             review=self.review_of("ward_secretary"),
@@ -387,13 +391,7 @@ class CollectiveDisciplineTests(LeadershipWorld, TestCase):
             OrganizationFactory(code=f"P01.9.{n}", parent=partial) for n in range(4)
         ]
         for organization in (partial, *grandchildren):
-            Review.objects.create(
-                cycle=self.cycle,
-                kind=Review.Kind.ORGANIZATION,
-                organization=organization,
-                template=self.collective(self.ward).template,
-                subject_name=organization.name,
-            )
+            self.review_too(organization)
         for cell in grandchildren[:2]:
             Discipline.objects.create(
                 organization=cell, form="warning", decided_on=IN_YEAR
@@ -416,13 +414,7 @@ class CollectiveDisciplineTests(LeadershipWorld, TestCase):
         )
         cell = OrganizationFactory(code="P01.9.1", parent=partial)
         for organization in (partial, cell):
-            Review.objects.create(
-                cycle=self.cycle,
-                kind=Review.Kind.ORGANIZATION,
-                organization=organization,
-                template=self.collective(self.ward).template,
-                subject_name=organization.name,
-            )
+            self.review_too(organization)
         Discipline.objects.create(organization=cell, form="warning", decided_on=IN_YEAR)
         with_organization = Review.objects.select_related("organization")
         leadership = ratings.Leadership(self.cycle)
@@ -446,13 +438,7 @@ class CollectiveDisciplineTests(LeadershipWorld, TestCase):
     def test_one_direct_child_in_five_is_not_more_than_twenty_percent(self):
         for n in (4, 5):
             cell = OrganizationFactory(code=f"P01.{n}", parent=self.ward)
-            Review.objects.create(
-                cycle=self.cycle,
-                kind=Review.Kind.ORGANIZATION,
-                organization=cell,
-                template=self.collective(self.ward).template,
-                subject_name=cell.name,
-            )
+            self.review_too(cell)
         Discipline.objects.create(
             organization=self.cells[0], form="warning", decided_on=IN_YEAR
         )
