@@ -9,7 +9,7 @@ from django.utils import timezone
 from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
 from reviews.dashboard.charts import narrowed_url
-from reviews.models import CycleJob, Rating, RemedyAction, Review
+from reviews.models import CycleJob, Rating, RemedyAction, Review, ReviewCycle
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from ..personas import CyclePersonasTestCase
@@ -346,6 +346,21 @@ class DashboardQueryCountTests(CyclePersonasTestCase):
         for uncached, _cached in small:
             # The request's savepoint and its release are two of them.
             self.assertLessEqual(uncached, 20 + 2)
+
+    def test_a_late_step_reads_its_organizations_in_one_query_at_any_size(self):
+        """A deadline passed with forms missing: the late organizations are
+        listed from one more query, the same at both sizes."""
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(self_review_due=yesterday)
+        small = self.count_queries(self.staff)
+        self.grow()
+        large = self.count_queries(self.staff)
+        self.assertEqual(large, small)
+        self.assertEqual(small[0], 18 + 1)
+        cache.clear()
+        response = self.client.get(URL)
+        steps = response.context["figures"]["progress"]["members"]
+        self.assertTrue(any(step.late_count for step in steps))
 
     def test_pinned_query_counts(self):
         self.client.force_login(self.staff)
