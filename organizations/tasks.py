@@ -154,9 +154,6 @@ class ProgressWriter:
             self.thread = None
         self.close_connection()
 
-    def close(self):
-        self.flush()
-
 
 def row_errors(result):
     """The failed rows of an import result: [{"row": n, "messages": [...]}]."""
@@ -246,7 +243,7 @@ def import_file(job):
         message = _("The import stopped on an error; nothing was imported.")
         return ImportJob.Status.FAILED, {"progress": progress.count, "message": message}
     finally:
-        progress.close()
+        progress.flush()
     if failed:
         errors = row_errors(result)
         return ImportJob.Status.FAILED, {

@@ -42,6 +42,17 @@ def new_row(number, **values):
     return member_row(**values)
 
 
+def ward_with_cells(*codes):
+    """A committee with one ward (P01) and the cells of `codes` under it."""
+    committee = OrganizationFactory(
+        code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
+    )
+    ward = OrganizationFactory(
+        code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
+    )
+    return [OrganizationFactory(code=code, parent=ward) for code in codes]
+
+
 class MemberImportInBulkTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -404,13 +415,7 @@ class MemberCellsCheckedOnceTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        committee = OrganizationFactory(
-            code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
-        )
-        ward = OrganizationFactory(
-            code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
-        )
-        cls.cell = OrganizationFactory(code="P01.A", parent=ward)
+        [cls.cell] = ward_with_cells("P01.A")
         cls.root = UserFactory(username="root", is_superuser=True, is_staff=True)
 
     def setUp(self):
@@ -504,14 +509,7 @@ class MemberColumnsCheckedInBulkTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        committee = OrganizationFactory(
-            code="TU", kind=OrganizationKind.SUPERIOR_COMMITTEE, org_type=None
-        )
-        ward = OrganizationFactory(
-            code="P01", kind=OrganizationKind.GRASSROOTS_COMMITTEE, parent=committee
-        )
-        cls.cell = OrganizationFactory(code="P01.A", parent=ward)
-        OrganizationFactory(code="P01.B", parent=ward)
+        cls.cell, _other_cell = ward_with_cells("P01.A", "P01.B")
         cls.root = UserFactory(username="root", is_superuser=True, is_staff=True)
         for number in range(3):
             MemberFactory(
