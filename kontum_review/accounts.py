@@ -28,12 +28,14 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import _unicode_ci_compare
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.db import router
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 
+from kontum_review.compiled import Compiled
 from organizations.models import DASHBOARD_ROLE_KINDS, Role
 
 # Session key holding the time of the last renewal, in seconds since the epoch.
@@ -50,8 +52,19 @@ class ModelBackend(backends.ModelBackend):
     login). No page pays a query for either."""
 
     def get_user(self, user_id):
-        user = users_with_menu().filter(pk=user_id).first()
+        User = get_user_model()
+        user = user_lookup().first(using=router.db_for_read(User), user_id=user_id)
         return user if user and self.user_can_authenticate(user) else None
+
+
+@functools.cache
+def user_lookup():
+    """A user by key with what the menu shows, compiled once per process
+    (kontum_review/compiled.py): every request reads it."""
+    return Compiled(
+        lambda *, user_id: users_with_menu().filter(pk=user_id).order_by("pk")[:1],
+        user_id=get_user_model()._meta.pk,
+    )
 
 
 @functools.cache

@@ -184,6 +184,8 @@ LOGOUT_REDIRECT_URL = "login"
 # A signed-in session ends after this many seconds without a request (a working
 # day by default); kontum_review.accounts.IdleSessionMiddleware renews it while
 # the user works, with at most one session write a minute.
+# Django's database sessions, read with SQL compiled once per process.
+SESSION_ENGINE = "kontum_review.sessions"
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_RENEW_SECONDS = 60

@@ -2,10 +2,13 @@
 progress, the status table, the step timeline and a checklist's counts.
 """
 
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from kontum_review.compiled import Compiled
 from organizations.models import Role
 
 from .. import statistics
@@ -193,21 +196,36 @@ def latest_job(cycle):
     return cycle.jobs.order_by("-created_at", "-pk").first()
 
 
+@functools.cache
+def checklist_lookup():
+    """checklist_reviews' query, compiled once per process
+    (kontum_review/compiled.py): building it cost the checklist some 1.5 ms."""
+    reasons = StepExemption.objects.not_submitted().filter(review=OuterRef("pk"))
+
+    def make(*, cycle_id, organization_id):
+        return (
+            Review.objects.filter(cycle_id=cycle_id, organization_id=organization_id)
+            # The answers are the bulk of a row; the checklist shows none.
+            .defer("answers", "scores")
+            .select_related("meeting")
+            .annotate(not_submitted_reason=Subquery(reasons.values("reason")[:1]))
+            .in_meeting_order()
+        )
+
+    return Compiled(
+        make,
+        cycle_id=ReviewCycle._meta.pk,
+        organization_id=Review._meta.get_field("organization").target_field,
+    )
+
+
 def checklist_reviews(cycle, organization):
     """(collectives, individuals) of the organization in the cycle, in one query:
     the organization's own review before its leadership collective's, the
     members in meeting order; each with `not_submitted_reason`, the reason it
     was recorded as not submitted, or None, its status's and meeting rank's
     labels (`status_label`, `rank_label`) and its form's address (`url`)."""
-    reasons = StepExemption.objects.not_submitted().filter(review=OuterRef("pk"))
-    reviews = (
-        cycle.reviews.filter(organization=organization)
-        # The answers are the bulk of a row; the checklist shows none.
-        .defer("answers", "scores")
-        .select_related("meeting")
-        .annotate(not_submitted_reason=Subquery(reasons.values("reason")[:1]))
-        .in_meeting_order()
-    )
+    reviews = checklist_lookup().all(cycle_id=cycle.pk, organization_id=organization.pk)
     # Each label translated once, not once per row and choice as
     # get_FOO_display does.
     statuses = {value: str(label) for value, label in Review.Status.choices}

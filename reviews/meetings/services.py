@@ -9,6 +9,7 @@ level, and the level the majority supports is the meeting's proposal.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from kontum_review.compiled import Compiled
 from organizations.models import OrganizationKind
 
 from .. import ratings, rules
@@ -343,28 +345,52 @@ def refuse_unless_ready(meeting):
 def load_items(meeting):
     """The subjects in order, each marked if its member was excused from the
     form, in one query (a review has at most one exemption of a kind)."""
-    excused = StepExemption.objects.not_submitted().filter(review=OuterRef("review"))
-    items = list(
-        meeting.items.select_related("review__self_rating", "proposed_rating")
-        # The page and the rules read a few columns; the answers are the
-        # bulk of a row.
-        .defer("review__answers", "review__scores")
-        .annotate(excused_because=Subquery(excused.values("reason")[:1]))
-        .order_by("order")
-    )
+    items = items_lookup().all(meeting_id=meeting.pk)
     for item in items:
+        item.meeting = meeting
         item.is_skipped = item.excused_because is not None
         item.skipped_reason = item.excused_because or ""
     return items
 
 
+@functools.cache
+def items_lookup():
+    """load_items' query, compiled once per process (kontum_review/compiled.py)."""
+    excused = StepExemption.objects.not_submitted().filter(review=OuterRef("review"))
+    return Compiled(
+        lambda *, meeting_id: (
+            MeetingItem.objects.filter(meeting_id=meeting_id)
+            .select_related("review__self_rating", "proposed_rating")
+            # The page and the rules read a few columns; the answers are the
+            # bulk of a row.
+            .defer("review__answers", "review__scores")
+            .annotate(excused_because=Subquery(excused.values("reason")[:1]))
+            .order_by("order")
+        ),
+        meeting_id=Meeting._meta.pk,
+    )
+
+
 def load_attendance(meeting):
     """The rows with their members' names: the page and the form read no
     more of a member, and the member's other columns were most of the row."""
-    return list(
-        meeting.attendance.select_related("member")
-        .only("meeting", "member__full_name", "present", "absence_reason")
-        .order_by("member__sort_key", "member__card_number", "pk")
+    rows = attendance_lookup().all(meeting_id=meeting.pk)
+    for row in rows:
+        row.meeting = meeting
+    return rows
+
+
+@functools.cache
+def attendance_lookup():
+    """load_attendance's query, compiled once per process."""
+    return Compiled(
+        lambda *, meeting_id: (
+            Attendance.objects.filter(meeting_id=meeting_id)
+            .select_related("member")
+            .only("meeting", "member__full_name", "present", "absence_reason")
+            .order_by("member__sort_key", "member__card_number", "pk")
+        ),
+        meeting_id=Meeting._meta.pk,
     )
 
 
