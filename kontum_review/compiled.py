@@ -22,18 +22,27 @@ them (select_related and annotations included).
 `make(*shape, **values)` builds the queryset: the shape (a tuple of hashable
 values that change its SQL, such as whether the row is locked) is passed as
 it is, each value as a marker of its field's type. A value must reach the SQL
-as a parameter of that field (`field=value`, `field__in=[value]` is not
-supported), or compiling refuses it. Tests compare the SQL and parameters
-with a queryset built and compiled afresh (tests/kontum_review/test_compiled.py).
+as a parameter of that field (`field=value`; `field__startswith=value`
+through StartsWith; `field__in=values` through Many, compiled once per
+number of values), or compiling refuses it. The lookup may make model
+instances or values_list rows. Tests compare the SQL and parameters with a
+queryset built and compiled afresh (tests/kontum_review/test_compiled.py).
 """
 
 import copy
 import datetime
 import uuid
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
-from django.db.models.query import MAX_GET_RESULTS, ModelIterable
+from django.db.models.query import (
+    MAX_GET_RESULTS,
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+)
+from django.db.transaction import TransactionManagementError
 
 # Values no real row holds, one per value of a lookup, of each kind of field:
 # (connection, field, n) → the nth marker. Integers sit at the low end of
@@ -66,6 +75,10 @@ KINDS = {
 }
 # The second set of markers starts this far from the first.
 SECOND = 500
+# A list of more values than this is not compiled (each length is a shape
+# of its own): its queryset is built and compiled as Django does.
+MANY_MOST = 32
+ITERABLES = (ModelIterable, ValuesListIterable, FlatValuesListIterable)
 
 
 class Compiled:
@@ -74,31 +87,39 @@ class Compiled:
     def __init__(self, make, **fields):
         self.make = make
         self.fields = fields
+        self.many = [name for name, field in fields.items() if isinstance(field, Many)]
         self.ready = {}
 
-    def prepare(self, using, shape, limit=None):
+    def prepare(self, using, shape, limit=None, lengths=()):
         """The lookup compiled for the database and shape; `limit`, the most
-        rows it reads, where the queryset is not sliced."""
+        rows it reads, where the queryset is not sliced; `lengths`, the
+        number of values of each Many."""
         connection = connections[using]
-        key = (using, connection.vendor, shape, limit)
+        key = (using, connection.vendor, shape, limit, lengths)
         ready = self.ready.get(key)
         if ready is None:
-            ready = Ready.compile(self, connection, using, shape, limit)
+            ready = Ready.compile(self, connection, using, shape, limit, lengths)
             self.ready[key] = ready
         return ready
 
+    def rows(self, shape, using, limit, values):
+        lengths = tuple(len(values[name]) for name in self.many)
+        if any(length > MANY_MOST for length in lengths):
+            queryset = self.make(*shape, **values).using(using)
+            return list(queryset[:limit] if limit else queryset)
+        return self.prepare(using, shape, limit, lengths).run(using, values)
+
     def all(self, shape=(), using=DEFAULT_DB_ALIAS, **values):
-        """The model instances the lookup finds for these values."""
-        return self.prepare(using, shape).run(using, values)
+        """What the lookup finds for these values: instances or rows."""
+        return self.rows(shape, using, None, values)
 
     def get(self, shape=(), using=DEFAULT_DB_ALIAS, **values):
         """The one instance found, or the model's DoesNotExist, as QuerySet.get."""
         # As QuerySet.get() limits what it reads.
-        ready = self.prepare(using, shape, MAX_GET_RESULTS)
-        found = ready.run(using, values)
+        found = self.rows(shape, using, MAX_GET_RESULTS, values)
         if len(found) == 1:
             return found[0]
-        model = ready.model
+        model = self.make(*shape, **values).model
         if not found:
             raise model.DoesNotExist(
                 f"{model._meta.object_name} matching query does not exist."
@@ -109,33 +130,50 @@ class Compiled:
 
     def first(self, shape=(), using=DEFAULT_DB_ALIAS, **values):
         """The first instance found, or None: the queryset must order and slice."""
-        found = self.prepare(using, shape).run(using, values)
+        found = self.rows(shape, using, None, values)
         return found[0] if found else None
+
+    def slots(self, lengths):
+        """(name, index, field) for each parameter the values fill: index is
+        None for a single value, the position in the list for a Many's."""
+        found = []
+        many = dict(zip(self.many, lengths, strict=True))
+        for name, field in self.fields.items():
+            if name in many:
+                found.extend((name, i, field.field) for i in range(many[name]))
+            else:
+                found.append((name, None, field))
+        return found
 
 
 class Ready:
-    """A lookup compiled for one database: its SQL, its parameters with a
-    place for each value, and the compiler that makes rows into instances."""
+    """A lookup compiled for one database: its SQL (None where it can find
+    nothing), its parameters with places for the values, and the compiler
+    that makes rows into instances."""
 
-    def __init__(self, model, compiler, sql, params, places, fields, for_update):
-        self.model = model
+    def __init__(self, queryset, compiler, sql, params, places):
+        self.model = queryset.model
+        self.iterable = queryset._iterable_class
+        self.names = queryset._fields
         self.compiler = compiler
         self.sql = sql
         self.params = params
         self.places = places
-        self.fields = fields
-        self.for_update = for_update
+        self.for_update = compiler is not None and bool(
+            compiler.query.select_for_update
+        )
 
     @classmethod
-    def compile(cls, lookup, connection, using, shape, limit):
+    def compile(cls, lookup, connection, using, shape, limit, lengths):
         """Compiled twice, with two sets of markers: the parameters must
         differ exactly where the markers are, so no other parameter is taken
         for one."""
+        slots = lookup.slots(lengths)
         queryset, compiler, sql, params, places = compile_with(
-            lookup, connection, using, shape, limit, 0
+            lookup, connection, using, shape, limit, slots, 0
         )
         _, _, other_sql, other_params, other_places = compile_with(
-            lookup, connection, using, shape, limit, SECOND
+            lookup, connection, using, shape, limit, slots, SECOND
         )
         marked = {place for found in places.values() for place in found}
         if (
@@ -149,30 +187,27 @@ class Ready:
             )
         ):
             raise ValueError("The lookup's SQL changes with more than its values.")
-        return cls(
-            queryset.model,
-            compiler,
-            sql,
-            tuple(params),
-            places,
-            lookup.fields,
-            bool(compiler.query.select_for_update),
-        )
+        return cls(queryset, compiler, sql, tuple(params), places)
 
     def sql_with_params(self, connection, values):
         params = list(self.params)
-        for name, places in self.places.items():
-            value = self.fields[name].get_db_prep_value(values[name], connection)
+        lists = {}
+        for (name, index, field), places in self.places.items():
+            if index is None:
+                value = values[name]
+            else:
+                value = lists.setdefault(name, list(values[name]))[index]
+            value = field.get_db_prep_value(value, connection)
             for place in places:
                 params[place] = value
         return self.sql, tuple(params)
 
     def run(self, using, values):
+        if self.sql is None:
+            return []
         connection = connections[using]
         if self.for_update and not connection.in_atomic_block:
             # As Django's compiler refuses it.
-            from django.db import TransactionManagementError
-
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
@@ -181,11 +216,13 @@ class Ready:
         sql, params = self.sql_with_params(connection, values)
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         queryset = QuerySet(model=self.model, query=Query(compiler), using=using)
+        queryset._iterable_class = self.iterable
+        queryset._fields = self.names
         return list(queryset)
 
 
 class Query:
-    """What Django's ModelIterable asks of a queryset's query: a compiler."""
+    """What Django's iterables ask of a queryset's query: a compiler."""
 
     def __init__(self, compiler):
         self.compiler = compiler
@@ -194,19 +231,24 @@ class Query:
         return self.compiler
 
 
-def compile_with(lookup, connection, using, shape, limit, offset):
+def compile_with(lookup, connection, using, shape, limit, slots, offset):
     """(queryset, compiler, sql, params, places): the lookup made with markers
-    from `offset` on and compiled; places, each value's positions among
-    the parameters."""
+    from `offset` on and compiled; places, each slot's positions among the
+    parameters. sql is None where the lookup can find nothing (an empty
+    list of values): Django asks nothing then either."""
     markers, prepared = {}, {}
-    for number, (name, field) in enumerate(lookup.fields.items(), start=offset):
-        markers[name] = MARKERS[kind_of(field)](connection, field, number)
-        prepared[name] = field.get_db_prep_value(markers[name], connection)
+    for number, (name, index, field) in enumerate(slots, start=offset):
+        marker = MARKERS[kind_of(field)](connection, field, number)
+        if index is None:
+            markers[name] = marker
+        else:
+            markers.setdefault(name, []).append(marker)
+        prepared[name, index, field] = field.get_db_prep_value(marker, connection)
+    for name in lookup.many:
+        markers.setdefault(name, [])
     queryset = lookup.make(*shape, **markers)
-    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not (
-        ModelIterable
-    ):
-        raise TypeError("A compiled lookup makes a queryset of model instances.")
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class not in ITERABLES:
+        raise TypeError("A compiled lookup makes instances or values_list rows.")
     if queryset._prefetch_related_lookups:
         raise TypeError("A compiled lookup cannot prefetch.")
     query = queryset.query
@@ -214,13 +256,16 @@ def compile_with(lookup, connection, using, shape, limit, offset):
         query = query.chain()
         query.set_limits(high=limit)
     compiler = query.get_compiler(using=using)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return queryset, None, None, (), {}
     places = {}
-    for name, marker in prepared.items():
-        places[name] = [i for i, value in enumerate(params) if value == marker]
-        if not places[name]:
+    for slot, marker in prepared.items():
+        places[slot] = [i for i, value in enumerate(params) if value == marker]
+        if not places[slot]:
             raise ValueError(
-                f"The value {name!r} does not reach the SQL as a parameter."
+                f"The value {slot[0]!r} does not reach the SQL as a parameter."
             )
     return queryset, compiler, sql, params, places
 
@@ -238,6 +283,14 @@ class StartsWith:
     def get_db_prep_value(self, value, connection):
         value = self.field.get_db_prep_value(value, connection)
         return f"{connection.ops.prep_for_like_query(value)}%"
+
+
+class Many:
+    """Values that reach the SQL as `field__in=values`: a list (or set) of
+    them, compiled once per number of values."""
+
+    def __init__(self, field):
+        self.field = field
 
 
 def kind_of(field):

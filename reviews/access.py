@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kontum_review.compiled import Compiled, StartsWith
+from kontum_review.compiled import Compiled, Many, StartsWith
 from organizations.models import Organization, OrganizationKind, Role
 
 from .models import EDITABLE_STATES, Review, ReviewCycle
@@ -118,6 +118,42 @@ def cycle_organization_lookup():
         user_id=get_user_model()._meta.pk,
         path=StartsWith(fields.get_field("path")),
         public_id=fields.get_field("public_id"),
+    )
+
+
+def cycle_ancestors(user, cycle, organization):
+    """The organizations above `organization` and below the cycle's committee
+    that the user may read, root first: the checklist's breadcrumbs."""
+    values = {
+        "ancestor_ids": organization.ancestor_ids,
+        "path": cycle.superior.path,
+        "superior_id": cycle.superior_id,
+    }
+    if not user.is_authenticated or user.is_superuser:
+        return list(ancestors_of(user, **values))
+    return ancestors_lookup().all(user_id=user.pk, **values)
+
+
+def ancestors_of(user, *, ancestor_ids, path, superior_id):
+    return (
+        Organization.objects.visible_to(user)
+        .filter(pk__in=ancestor_ids, path__startswith=path)
+        .exclude(pk=superior_id)
+        .order_by("depth")
+    )
+
+
+@functools.cache
+def ancestors_lookup():
+    """cycle_ancestors' lookup for a signed-in user who is not a superuser,
+    compiled once per process for each number of ancestors."""
+    fields = Organization._meta
+    return Compiled(
+        lambda *, user_id, **values: ancestors_of(stand_in(user_id), **values),
+        user_id=get_user_model()._meta.pk,
+        ancestor_ids=Many(fields.pk),
+        path=StartsWith(fields.get_field("path")),
+        superior_id=fields.pk,
     )
 
 

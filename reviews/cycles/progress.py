@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from kontum_review.compiled import Compiled
-from organizations.models import Role
+from kontum_review.compiled import Compiled, Many, StartsWith
+from organizations.models import Organization, Role
 
 from .. import statistics
 from ..links import form_links
@@ -39,23 +39,45 @@ def cycle_roles(user, cycle):
     """
     if user.is_superuser:
         return True, True
+    if not user.is_authenticated:
+        return False, False
     superior = cycle.superior
     kinds = set(
-        Role.objects.filter(
-            Q(
-                kind=Role.Kind.STAFF,
-                organization__path__in=superior.path_and_ancestor_paths,
-            )
-            | Q(kind=Role.Kind.LEADER, organization__path__startswith=superior.path),
-            user=user,
+        roles_lookup().all(
+            user_id=user.pk,
+            paths=superior.path_and_ancestor_paths,
+            path=superior.path,
         )
-        .order_by()
-        .values_list("kind", flat=True)
-        .distinct()
     )
     if Role.Kind.STAFF in kinds:
         return True, True
     return False, Role.Kind.LEADER in kinds
+
+
+@functools.cache
+def roles_lookup():
+    """cycle_roles' query, compiled once per process (kontum_review/compiled.py)
+    for each depth of committee: every cycle page asks it."""
+    path = Organization._meta.get_field("path")
+
+    def make(*, user_id, paths, path):
+        return (
+            Role.objects.filter(
+                Q(kind=Role.Kind.STAFF, organization__path__in=paths)
+                | Q(kind=Role.Kind.LEADER, organization__path__startswith=path),
+                user_id=user_id,
+            )
+            .order_by()
+            .values_list("kind", flat=True)
+            .distinct()
+        )
+
+    return Compiled(
+        make,
+        user_id=Role._meta.get_field("user").target_field,
+        paths=Many(path),
+        path=StartsWith(path),
+    )
 
 
 def require_cycle_reader(user, cycle):

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
 from members.models import Member
-from organizations.models import GRASSROOTS_KINDS, Organization, Role
+from organizations.models import GRASSROOTS_KINDS, Role
 
 from .. import services
 from ..access import (
+    cycle_ancestors,
     get_cycle,
     get_cycle_organization,
     require_cycle_staff,
@@ -243,12 +244,7 @@ def organization_checklist(request, public_id, organization_id):
     organization = get_cycle_organization(request.user, cycle, organization_id)
     _runs, reads = cycle_roles(request.user, cycle)
     collectives, individuals = checklist_reviews(cycle, organization)
-    ancestors = (
-        Organization.objects.visible_to(request.user)
-        .ancestors_of(organization)
-        .filter(path__startswith=cycle.superior.path)
-        .exclude(pk=cycle.superior_id)
-    )
+    ancestors = cycle_ancestors(request.user, cycle, organization)
     today = timezone.localdate()
     meetings_pending = any(
         not hasattr(review, "meeting") or review.meeting.status != Meeting.Status.DONE
@@ -268,7 +264,7 @@ def organization_checklist(request, public_id, organization_id):
             and cycle.meetings_due < today,
             "organization": organization,
             "reads_overview": reads,
-            "ancestors": list(ancestors),
+            "ancestors": ancestors,
             "collectives": collectives,
             "individuals": individuals,
             "counts": checklist_counts(collectives + individuals),

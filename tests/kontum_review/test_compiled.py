@@ -3,20 +3,22 @@ queryset built afresh would, with each request's values in their places, and
 give the same rows."""
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils import timezone
 
 from kontum_review.accounts import user_lookup
-from kontum_review.compiled import Compiled, StartsWith
+from kontum_review.compiled import MANY_MOST, Compiled, Many, StartsWith
 from kontum_review.sessions import session_lookup
 from organizations.models import Organization
 from reviews.access import (
     REVIEWS,
+    ancestors_lookup,
     cycle_lookup,
     cycle_organization_lookup,
     review_lookup,
 )
-from reviews.cycles.progress import checklist_lookup
+from reviews.cycles.progress import checklist_lookup, roles_lookup
 from reviews.meetings.page import COLLECTIVES
 from reviews.meetings.services import attendance_lookup, ensure_meeting, items_lookup
 from reviews.models import Meeting
@@ -35,6 +37,10 @@ def fresh_sql(lookup, shape, limit, values):
         query.set_limits(high=limit)
     sql, params = query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
     return sql, tuple(params)
+
+
+def lengths(lookup, values):
+    return tuple(len(values[name]) for name in lookup.many)
 
 
 def row(instance, depth=3):
@@ -91,6 +97,31 @@ class CompiledLookupTests(CyclePersonasTestCase):
                 },
             )
             yield ("user", user_lookup(), (), None, {"user_id": user.pk})
+            for cell in (self.cell_a, self.ward, self.committee):
+                yield (
+                    f"ancestors of {cell} for {user}",
+                    ancestors_lookup(),
+                    (),
+                    None,
+                    {
+                        "user_id": user.pk,
+                        "ancestor_ids": cell.ancestor_ids,
+                        "path": cycle.superior.path,
+                        "superior_id": cycle.superior_id,
+                    },
+                )
+        for user in (self.staff, self.leader, self.secretary_a):
+            yield (
+                f"roles of {user}",
+                roles_lookup(),
+                (),
+                None,
+                {
+                    "user_id": user.pk,
+                    "paths": cycle.superior.path_and_ancestor_paths,
+                    "path": cycle.superior.path,
+                },
+            )
         yield (
             "checklist",
             checklist_lookup(),
@@ -111,11 +142,18 @@ class CompiledLookupTests(CyclePersonasTestCase):
     def test_the_sql_is_what_django_compiles_for_the_values(self):
         for name, lookup, shape, limit, values in self.uses():
             with self.subTest(name):
-                ready = lookup.prepare(DEFAULT_DB_ALIAS, shape, limit)
-                self.assertEqual(
-                    ready.sql_with_params(connection, values),
-                    fresh_sql(lookup, shape, limit, values),
+                ready = lookup.prepare(
+                    DEFAULT_DB_ALIAS, shape, limit, lengths(lookup, values)
                 )
+                if ready.sql is None:
+                    # Nothing can match: Django asks nothing either.
+                    with self.assertRaises(EmptyResultSet):
+                        fresh_sql(lookup, shape, limit, values)
+                else:
+                    self.assertEqual(
+                        ready.sql_with_params(connection, values),
+                        fresh_sql(lookup, shape, limit, values),
+                    )
 
     def test_the_rows_are_what_django_reads(self):
         found = set()
@@ -124,9 +162,11 @@ class CompiledLookupTests(CyclePersonasTestCase):
                 continue  # locked: the same rows, read in a transaction
             with self.subTest(name):
                 queryset = lookup.make(*shape, **values)
-                expected = [row(o) for o in queryset]
+                expected = [row(o) if hasattr(o, "_state") else o for o in queryset]
                 compiled = lookup.all(shape, **values)
-                self.assertEqual([row(o) for o in compiled], expected)
+                self.assertEqual(
+                    [row(o) if hasattr(o, "_state") else o for o in compiled], expected
+                )
                 found.add(bool(expected))
         # Some lookups find rows and some none (an outsider's), so the
         # equality above compares something.
@@ -164,3 +204,18 @@ class CompiledLookupTests(CyclePersonasTestCase):
         )
         with self.assertRaisesMessage(ValueError, "changes with more than"):
             also_measured.all(name=self.cell_a.name)
+
+    def test_a_list_is_compiled_once_per_length_and_a_long_one_not_at_all(self):
+        organizations = Organization.objects.order_by("pk")
+        lookup = Compiled(
+            lambda *, ids: Organization.objects.filter(pk__in=ids).order_by("pk"),
+            ids=Many(Organization._meta.pk),
+        )
+        every = list(organizations.values_list("pk", flat=True))
+        self.assertEqual(lookup.all(ids=every[:2]), list(organizations[:2]))
+        self.assertEqual(lookup.all(ids=every[1:3]), list(organizations[1:3]))
+        self.assertEqual(lookup.all(ids=[]), [])
+        self.assertEqual(len(lookup.ready), 2)  # two values, and none
+        longer = [*every, *range(-MANY_MOST, 0)]
+        self.assertEqual(lookup.all(ids=longer), list(organizations))
+        self.assertEqual(len(lookup.ready), 2)
