@@ -43,6 +43,29 @@ from .tables import SUBJECTS, LevelRow, TrendPoint
 
 Kind = Review.Kind
 REMEDIES_LISTED = 10  # organizations named in the remedy plans' table
+# What focus_areas and indicators give per row: the values() fields, then the
+# counts annotated, in the order of their queries.
+FOCUS_FIELDS = (
+    "focus_area_id",
+    "focus_area__position",
+    "focus_area__code",
+    "focus_area__name",
+    "organizations",
+    "organizations_answered",
+    "members",
+    "members_answered",
+)
+INDICATOR_FIELDS = (
+    "indicator__code",
+    "indicator__name",
+    "indicator__unit",
+    "indicator__higher_is_better",
+    "indicator__focus_area__name",
+    "organizations",
+    "target_total",
+    "actual_total",
+    "met",
+)
 # The runs the dashboard flags: level → years running.
 FLAG_RUNS = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
 
@@ -89,9 +112,18 @@ class AheadFigures:
             .annotate(number=Sum("number"))
         )
 
+    def asked_cycles(self, root, cycles):
+        """The trend's cycles whose figures under `root` are asked of the
+        database: this cycle's under its own root are counted already
+        (levels_count)."""
+        if root.pk != self.root.pk:
+            return cycles
+        return [cycle for cycle in cycles if cycle.pk != self.cycle.pk]
+
     def trend(self, root, cycles):
         """Decided levels per heading over the given cycles, oldest first."""
-        grouped = self.read(("trend", root.pk), self.trend_query, root, cycles)
+        asked = self.asked_cycles(root, cycles)
+        grouped = self.read(("trend", root.pk), self.trend_query, root, asked)
         points = {
             cycle.pk: TrendPoint(
                 cycle.name,
@@ -110,20 +142,27 @@ class AheadFigures:
                 if subject in points[cycle_id].rows:
                     decided = None if cycle_id in hidden else code
                     points[cycle_id].rows[subject].add(decided or None, number)
+        if len(asked) < len(cycles):
+            # This cycle's decided levels, as counted from its rows (decisions
+            # not shown count as none there too).
+            rows = points[self.cycle.pk].rows
+            for (subject, stage, code), number in self.levels_count.items():
+                if stage == "decided" and subject in rows:
+                    rows[subject].add(code, number)
         return [points[cycle.pk] for cycle in reversed(cycles)]
 
     # Queries sent ahead --------------------------------------------------------------
 
     def prepare_ahead(self, cycles):
         """The queries of the trend (the subtree's, and the whole tree's beside
-        a chosen organization), the remedies and the flags, made into SQL.
+        a chosen organization), the remedies, the exemptions, the flags, the
+        focus areas, the indicators and the leaders' posts, made into SQL.
 
         Those that read the whole tree are made once per process for the
         cycles and day they read (made()): building and compiling them cost
         Django more than PostgreSQL takes to answer them.
         """
         whole = self.org_type is None and self.root.pk == self.cycle.superior_id
-        years = tuple(c.pk for c in cycles)
         ahead = {}
         for root in (self.root, self.top):
             if ("trend", root.pk) in ahead or (
@@ -131,9 +170,10 @@ class AheadFigures:
             ):
                 continue
             tree_wide = self.org_type is None and root.pk == self.cycle.superior_id
+            asked = self.asked_cycles(root, cycles)
             ahead["trend", root.pk] = made(
-                ("trend", years) if tree_wide else None,
-                lambda root=root: self.trend_query(root, cycles),
+                ("trend", tuple(c.pk for c in asked)) if tree_wide else None,
+                lambda root=root, asked=asked: self.trend_query(root, asked),
             )
         ahead["remedies"] = made(
             ("remedies", self.cycle.pk, self.today) if whole else None,
@@ -142,6 +182,17 @@ class AheadFigures:
         ahead["exemptions"] = made(
             ("exemptions", self.cycle.pk) if whole else None, self.exemptions_query
         )
+        # The focus areas and indicators of the whole tree read nothing of it.
+        ahead["focus"] = made(
+            ("focus", self.cycle.pk) if whole else None, self.focus_areas_query
+        )
+        ahead["indicators"] = made(
+            ("indicators", self.cycle.pk) if whole else None, self.indicators_query
+        )
+        # The leaders' posts, for their comparison groups (quota.py): the
+        # whole tree's only.
+        if self.leaders_apart():
+            ahead["leaders"] = made(("leaders", self.cycle.pk), self.leaders_query)
         # The flags read the whole tree whatever the scope (flag_counts keeps
         # the organizations in scope): made once for the years of the run.
         run = tuple((c.pk, c.year) for c in self.flag_years(cycles) or ())
@@ -177,23 +228,20 @@ class AheadFigures:
         """Per suggested focus area: the organizations and members suggested it,
         and how many of them answered in section IV."""
         if self.focus is None:
-            self.focus = self.count_focus_areas()
+            self.focus = self.as_dicts(
+                FOCUS_FIELDS, self.read("focus", self.focus_areas_query)
+            )
         return self.focus
 
-    def count_focus_areas(self):
+    def focus_areas_query(self):
         answered = Q(answers__text__gt="")
         items = SuggestionItem.objects.filter(suggestion__cycle=self.cycle).filter(
             self.scoped("suggestion__organization__")
             | self.scoped("suggestion__member__organization__")
         )
-        return list(
+        return (
             items.order_by()
-            .values(
-                "focus_area_id",
-                "focus_area__position",
-                "focus_area__code",
-                "focus_area__name",
-            )
+            .values(*FOCUS_FIELDS[:4])
             .annotate(
                 organizations=Count("suggestion__organization", distinct=True),
                 organizations_answered=Count(
@@ -211,10 +259,12 @@ class AheadFigures:
         """Per indicator: the organizations reporting it, the targets and actual
         values summed, and how many met their target."""
         if self.indicator_rows is None:
-            self.indicator_rows = self.count_indicators()
+            self.indicator_rows = self.as_dicts(
+                INDICATOR_FIELDS, self.read("indicators", self.indicators_query)
+            )
         return self.indicator_rows
 
-    def count_indicators(self):
+    def indicators_query(self):
         values = IndicatorValue.objects.filter(cycle=self.cycle).filter(
             self.scoped("organization__")
         )
@@ -222,15 +272,9 @@ class AheadFigures:
         met = (better & Q(actual__gte=F("target"))) | (
             ~better & Q(actual__lte=F("target"))
         )
-        return list(
+        return (
             values.order_by()
-            .values(
-                "indicator__code",
-                "indicator__name",
-                "indicator__unit",
-                "indicator__higher_is_better",
-                "indicator__focus_area__name",
-            )
+            .values(*INDICATOR_FIELDS[:5])
             .annotate(
                 organizations=Count("pk"),
                 target_total=Sum("target"),
@@ -239,6 +283,13 @@ class AheadFigures:
             )
             .order_by("indicator__focus_area__position", "indicator__code")
         )
+
+    @staticmethod
+    def as_dicts(names, rows):
+        """The rows of a values() query read as the driver gives them (fetch),
+        as the dicts values() gives: the counts are whole numbers and the sums
+        Decimals either way."""
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def remedies_query(self):
         """Actions not done, done and overdue per organization with a plan, from

@@ -94,12 +94,9 @@ class CycleFigures(QuotaFigures, AheadFigures):
         # reviews, and sent once they are read: they are answered while the
         # rows are counted.
         ahead = self.prepare_ahead(cycles) if cycles is not None else {}
-        # The small queries go after the grouping: reading them waits for it,
+        # The small query goes after the grouping: reading it waits for it,
         # as reading its rows would.
         self.levels = list(cycle.regime.levels.all())
-        if cycles is not None:
-            self.focus_areas()
-            self.indicators()
         if self.summed:
             rows = sent.rows()
         else:
@@ -135,7 +132,7 @@ class CycleFigures(QuotaFigures, AheadFigures):
         collectives' meetings are done: organizations alike in all of these
         add to the same counts, so their rows can be summed.
         """
-        tree, unit_of, held = self.tree, self.unit_of, self.held
+        tree, unit_ids, held = self.tree, self.unit_ids(), self.held
         ORGANIZATION, LEADERSHIP = Kind.ORGANIZATION, Kind.LEADERSHIP
         first, found = {}, {}
         for pk in self.in_scope:
@@ -144,7 +141,7 @@ class CycleFigures(QuotaFigures, AheadFigures):
                 unit.kind,
                 unit.type_code,
                 unit.type_name,
-                unit_of(pk).pk,
+                unit_ids[pk],
                 unit.grassroots_id,
                 (pk, ORGANIZATION) in held,
                 (pk, LEADERSHIP) in held,
@@ -172,10 +169,10 @@ class CycleFigures(QuotaFigures, AheadFigures):
         """
         INDIVIDUAL, ORGANIZATION = Kind.INDIVIDUAL, Kind.ORGANIZATION
         SUBMITTED, RETURNED = Review.Status.SUBMITTED, Review.Status.RETURNED
-        tree, unit_of, quota_key, held = (
+        tree, unit_ids, quota_key, held = (
             self.tree,
-            self.unit_of,
-            self.quota_key,
+            self.unit_ids(),
+            self.quota_keyer(),
             self.held,
         )
         meeting_orgs = {org for org, kind in held if kind == ORGANIZATION}
@@ -191,7 +188,7 @@ class CycleFigures(QuotaFigures, AheadFigures):
             else:
                 met = (org_id, kind) in held
             head = heads.setdefault((subjects, met), len(heads))
-            place = (subjects[0], unit_of(org_id).pk, org.type_code, org.type_name)
+            place = (subjects[0], unit_ids[org_id], org.type_code, org.type_name)
             place = places_at.setdefault(place, len(places_at))
             group = quota_key(org, kind, leader)
             if group is not None:
@@ -199,7 +196,8 @@ class CycleFigures(QuotaFigures, AheadFigures):
             found = per_key[org_id, kind, leader] = (head, place, group)
             return found
 
-        combos, places, groups = Counter(), {}, {}
+        combos, places, groups = {}, {}, {}
+        combos_get, places_get, groups_get = combos.get, places.get, groups.get
         # The rows come in the order of their organization, kind and leadership:
         # the key is looked up only where it changes.
         last = (None, None, None)
@@ -207,12 +205,13 @@ class CycleFigures(QuotaFigures, AheadFigures):
             if org_id != last[0] or kind != last[1] or leader != last[2]:
                 last = (org_id, kind, leader)
                 head, place, group = per_key.get(last) or count_key(*last)
-            combos[head, status, proposed, decided] += number
+            key = (head, status, proposed, decided)
+            combos[key] = combos_get(key, 0) + number
             key = (place, status == SUBMITTED, decided)
-            places[key] = places.get(key, 0) + number
+            places[key] = places_get(key, 0) + number
             if group is not None:
                 key = (group, decided or proposed, not decided)
-                groups[key] = groups.get(key, 0) + number
+                groups[key] = groups_get(key, 0) + number
         heads, places_at, groups_at = list(heads), list(places_at), list(groups_at)
         levels, steps = Counter(), Counter()
         for (head, status, proposed, decided), number in combos.items():
@@ -232,20 +231,28 @@ class CycleFigures(QuotaFigures, AheadFigures):
             steps[main, "meeting"] += number if met else 0
             steps[main, "proposed"] += number if proposed is not None else 0
             steps[main, "decided"] += number if decided is not None else 0
-        types, units, forms = Counter(), Counter(), Counter()
+        types, units, forms = {}, {}, {}
+        types_get, units_get, forms_get = types.get, units.get, forms.get
         for (place, submitted, decided), number in places.items():
             main, unit, type_code, type_name = places_at[place]
             decided = decided or None
-            forms[unit, submitted] += number
+            key = (unit, submitted)
+            forms[key] = forms_get(key, 0) + number
             if main == "organizations" or main == "members":
-                types[main, type_code, type_name, decided] += number
-                units[unit, main, decided] += number
-        quota, quota_open = Counter(), Counter()
+                key = (main, type_code, type_name, decided)
+                types[key] = types_get(key, 0) + number
+                key = (unit, main, decided)
+                units[key] = units_get(key, 0) + number
+        quota, quota_open = {}, Counter()
+        quota_get = quota.get
         for (group, code, undecided), number in groups.items():
             group = groups_at[group]
-            quota[group, code or None] += number
+            key = (group, code or None)
+            quota[key] = quota_get(key, 0) + number
             if undecided:
                 quota_open[group] += number
+        types, units, forms = Counter(types), Counter(units), Counter(forms)
+        quota = Counter(quota)
         self.meeting_orgs = meeting_orgs
         self.levels_count, self.types_count, self.units_count = levels, types, units
         self.units_forms, self.steps_count = forms, steps
@@ -270,6 +277,13 @@ class CycleFigures(QuotaFigures, AheadFigures):
                 for pk, unit in self.tree.items()
             }
         return self._unit_of[organization_id]
+
+    def unit_ids(self):
+        """Each organization's id → the id of unit_of(organization)."""
+        if not hasattr(self, "_unit_ids"):
+            self.unit_of(self.root.pk)
+            self._unit_ids = {pk: unit.pk for pk, unit in self._unit_of.items()}
+        return self._unit_ids
 
     def rows_of(self, subject):
         if not hasattr(self, "by_subject"):

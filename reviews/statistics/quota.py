@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 
 from django.utils.translation import gettext as _
 
+from organizations.models import GRASSROOTS_KINDS
+
 from .. import ratings, rules
 from ..models import Review
 from ..results import QuotaUse
@@ -27,25 +29,44 @@ class QuotaFigures:
         committee down, so they count only there; the groups of a grassroots
         organization only from that organization down.
         """
-        whole_tree, tree_wide = self.whole_tree, self.tree_wide
+        return self.quota_keyer()(org, kind, leader)
+
+    def quota_keyer(self):
+        """quota_key as a function of (org, kind, leader) holding what it reads
+        of the figures: count_rows calls it for thousands of keys."""
+        whole_tree, tree_wide, tree = self.whole_tree, self.tree_wide, self.tree
         by_level, leaders_apart = self.grouping
-        # Below a grassroots organization its groups are only partly in view.
-        inside = org.grassroots_id in self.tree
-        if kind == Kind.LEADERSHIP:
-            return "leadership" if tree_wide else None
-        if kind == Kind.ORGANIZATION and org.is_grassroots:
-            return ("type", org.type_code, org.type_name) if whole_tree else None
-        if kind == Kind.ORGANIZATION and by_level:
-            return "cells" if tree_wide else None
-        if kind == Kind.ORGANIZATION:
-            return ("cells", org.grassroots_id) if inside else None
-        if leader and leaders_apart:
-            # Grouped by their posts, which these rows do not carry: counted
-            # apart (leader_quota).
+        LEADERSHIP, ORGANIZATION = Kind.LEADERSHIP, Kind.ORGANIZATION
+        leadership = "leadership" if tree_wide else None
+        cells = "cells" if tree_wide else None
+        members = "members" if tree_wide else None
+
+        def quota_key(org, kind, leader):
+            if kind == LEADERSHIP:
+                return leadership
+            if kind == ORGANIZATION:
+                if org.kind in GRASSROOTS_KINDS:
+                    if whole_tree:
+                        return ("type", org.type_code, org.type_name)
+                    return None
+                if by_level:
+                    return cells
+                # Below a grassroots organization its groups are only partly
+                # in view.
+                if org.grassroots_id in tree:
+                    return ("cells", org.grassroots_id)
+                return None
+            if leader and leaders_apart:
+                # Grouped by their posts, which these rows do not carry:
+                # counted apart (leader_quota).
+                return None
+            if by_level:
+                return members
+            if org.grassroots_id in tree:
+                return ("members", org.grassroots_id)
             return None
-        if by_level:
-            return "members" if tree_wide else None
-        return ("members", org.grassroots_id) if inside else None
+
+        return quota_key
 
     @functools.cached_property
     def grouping(self):
@@ -56,14 +77,18 @@ class QuotaFigures:
             ratings.leaders_by_post(regime),
         )
 
-    def leader_quota(self):
-        """Leaders' levels per comparison group (by post and level), from the
-        cycle's posts: {(key, name): Counter of (code, undecided)}."""
-        if not self.tree_wide or not ratings.leaders_by_post(self.cycle.regime):
-            return {}
-        posts, codes = defaultdict(list), {}
-        # One row per post held, or one with no post (a left join).
-        rows = self.cycle.reviews.filter(
+    def leaders_apart(self):
+        """Whether the leaders' groups are counted here, by their posts: only
+        from the cycle's committee down, and where the regime compares them so."""
+        return self.tree_wide and self.grouping[1]
+
+    def leaders_query(self):
+        """The leaders' outcomes with the posts they hold, for leader_quota:
+        one row per post held, or one with no post (a left join); None where
+        leaders are not counted apart."""
+        if not self.leaders_apart():
+            return None
+        return self.cycle.reviews.filter(
             kind=Kind.INDIVIDUAL, is_leader=True
         ).values_list(
             "pk",
@@ -72,7 +97,18 @@ class QuotaFigures:
             "posts__kind",
             "posts__organization__kind",
         )
-        for pk, proposed, decided, kind, organization_kind in rows:
+
+    def leader_quota(self):
+        """Leaders' levels per comparison group (by post and level), from the
+        cycle's posts: {(key, name): Counter of (code, undecided)}.
+
+        The dashboard sends the query ahead (AheadFigures.prepare_ahead)."""
+        if not self.leaders_apart():
+            return {}
+        posts, codes = defaultdict(list), {}
+        for pk, proposed, decided, kind, organization_kind in self.read(
+            "leaders", self.leaders_query
+        ):
             codes[pk] = (proposed, decided if self.show_decisions else "")
             if kind:
                 posts[pk].append((kind, organization_kind))
@@ -94,36 +130,66 @@ class QuotaFigures:
         committee down, so they are shown only there; the groups of a
         grassroots organization only from that organization down.
         """
-        groups = defaultdict(Counter)
+        EXCELLENT, GOOD = rules.EXCELLENT, rules.GOOD
+        # Per group: [HTXSNV, HTTNV, subjects], in the order the groups come.
+        groups = {}
         for (key, code), number in self.quota_count.items():
-            groups[key][code] += number
-        open_counts = Counter(self.quota_open)
-        for (key, name), found in self.leader_quota().items():
+            found = groups.get(key)
+            if found is None:
+                found = groups[key] = [0, 0, 0]
+            if code == EXCELLENT:
+                found[0] += number
+            elif code == GOOD:
+                found[1] += number
+            found[2] += number
+        open_counts = dict(self.quota_open)
+        for (key, name), counted in self.leader_quota().items():
             key = ("leaders", key, name)
-            for (code, undecided), number in found.items():
-                groups[key][code] += number
-                open_counts[key] += number if undecided else 0
-        uses = []
-        for key, counts in groups.items():
+            found = groups.setdefault(key, [0, 0, 0])
+            for (code, undecided), number in counted.items():
+                if code == EXCELLENT:
+                    found[0] += number
+                elif code == GOOD:
+                    found[1] += number
+                found[2] += number
+                if undecided:
+                    open_counts[key] = open_counts.get(key, 0) + number
+        # Hundreds of groups, a few dozen shown: each is built with what it
+        # reads looked up once for all.
+        percent, tree = self.cycle.regime.quota_percent, self.tree
+        group_name = self.group_name
+        uses, order = [], []
+        for key, (excellent, good, total) in groups.items():
             use = QuotaUse(
-                group=self.group_name(key),
-                excellent=counts[rules.EXCELLENT],
-                good=counts[rules.GOOD],
-                total=sum(counts.values()),
-                percent=self.cycle.regime.quota_percent,
-                provisional=open_counts[key] > 0,
+                group=group_name(key),
+                excellent=excellent,
+                good=good,
+                total=total,
+                percent=percent,
+                provisional=open_counts.get(key, 0) > 0,
             )
-            use.subjects = key if isinstance(key, str) else key[0]
-            # A post's leaders are a part of the leaders no list holds alone.
-            use.partial = use.subjects == "leaders" and not isinstance(key, str)
-            use.place = (
-                self.tree.get(key[1]) if use.subjects in ("cells", "members") else None
-            )
-            use.type_code = key[1] if use.subjects == "type" else ""
+            if isinstance(key, str):
+                use.subjects, use.partial, use.place, use.type_code = (
+                    key,
+                    False,
+                    None,
+                    "",
+                )
+            else:
+                subjects = use.subjects = key[0]
+                # A post's leaders are a part of the leaders no list holds alone.
+                use.partial = subjects == "leaders"
+                use.place = (
+                    tree.get(key[1]) if subjects in ("cells", "members") else None
+                )
+                use.type_code = key[1] if subjects == "type" else ""
             uses.append(use)
-        # Over quota first, then the fullest.
-        uses.sort(key=lambda u: (not u.over, -u.excellent / u.scale, u.group))
-        return uses
+            # Over quota first, then the fullest (QuotaUse.over and .scale).
+            allowed = use.allowed
+            scale = max(allowed, excellent, 1)
+            order.append((excellent <= allowed, -excellent / scale, use.group))
+        ranked = sorted(range(len(uses)), key=order.__getitem__)
+        return [uses[index] for index in ranked]
 
     def group_name(self, key):
         """The comparison group's name as the decision page gives it."""

@@ -1,7 +1,7 @@
 """The figures of reviews/statistics/ against counts made here from the rows."""
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from unittest import mock
 
 from django.db import connection
@@ -44,6 +44,39 @@ def chain_code(review, stage):
 def counted(reviews, stage):
     """Subjects per level at `stage`, counted one review at a time."""
     return Counter(chain_code(review, stage) for review in reviews)
+
+
+def quota_groups_one_by_one(figures):
+    """CycleFigures.quota_groups as first written: a counter per group, each
+    group's QuotaUse sorted by its own properties; as plain values."""
+    groups = defaultdict(Counter)
+    for (key, code), number in figures.quota_count.items():
+        groups[key][code] += number
+    open_counts = Counter(figures.quota_open)
+    for (key, name), found in figures.leader_quota().items():
+        key = ("leaders", key, name)
+        for (code, undecided), number in found.items():
+            groups[key][code] += number
+            open_counts[key] += number if undecided else 0
+    uses = []
+    for key, counts in groups.items():
+        use = results.QuotaUse(
+            group=figures.group_name(key),
+            excellent=counts["HTXSNV"],
+            good=counts["HTTNV"],
+            total=sum(counts.values()),
+            percent=figures.cycle.regime.quota_percent,
+            provisional=open_counts[key] > 0,
+        )
+        use.subjects = key if isinstance(key, str) else key[0]
+        use.partial = use.subjects == "leaders" and not isinstance(key, str)
+        use.place = (
+            figures.tree.get(key[1]) if use.subjects in ("cells", "members") else None
+        )
+        use.type_code = key[1] if use.subjects == "type" else ""
+        uses.append(use)
+    uses.sort(key=lambda u: (not u.over, -u.excellent / u.scale, u.group))
+    return [vars(use) for use in uses]
 
 
 class StatisticsTestCase(CyclePersonasTestCase):
@@ -273,6 +306,43 @@ class QuotaTests(StatisticsTestCase):
         self.assertNotIn("type", groups)
         self.assertNotIn("leaders", groups)
 
+    def test_the_groups_equal_those_built_one_counter_each(self):
+        """quota_groups sums each group's levels in one pass and ranks the
+        groups once: the same groups, in the same order, as built with a
+        counter each and sorted by QuotaUse's own properties."""
+        # Groups over the quota, within it with some HTXSNV, with none, and
+        # provisional ones.
+        for review in self.individuals:
+            rate(review, Stage.DECISION, "HTTNV")
+        self.decide_some()
+        for review in self.individuals[-3:]:
+            rate(review, Stage.MEETING, "HTXSNV")
+        rate(self.individuals[-1], Stage.DECISION, "HTXSNV")
+        regime = self.cycle.regime
+        cases = [
+            {},
+            {"show_decisions": False},
+            {"root": self.ward},
+            {"org_type": self.ward.org_type},
+        ]
+        for grouping in regime.QuotaGrouping:
+            regime.quota_grouping = grouping
+            regime.save()
+            self.cycle.refresh_from_db()
+            for case in cases:
+                with self.subTest(grouping=grouping, **case):
+                    figures = self.figures(**case)
+                    built = [vars(use) for use in figures.quota_groups()]
+                    self.assertEqual(built, quota_groups_one_by_one(figures))
+                    if not case:
+                        within = [
+                            u for u in built if 0 < u["excellent"] <= u["allowed"]
+                        ]
+                        self.assertTrue(within)
+                        self.assertTrue(
+                            any(use["excellent"] > use["allowed"] for use in built)
+                        )
+
 
 class AcrossYearsTests(StatisticsTestCase):
     @classmethod
@@ -323,6 +393,37 @@ class AcrossYearsTests(StatisticsTestCase):
             counts["KHTNV"]["members"], sum(1 for f in failing if f.is_member)
         )
         self.assertEqual(counts["HTXSNV"]["members"], len(excellent))
+
+    def test_this_cycles_point_equals_the_one_asked_of_the_database(self):
+        """The trend's point for this cycle under its own root is counted from
+        the cycle's rows, not asked of the database: the same figures."""
+        for review in self.last_year.reviews.filter(kind=Review.Kind.INDIVIDUAL):
+            rate(review, Stage.DECISION, "HTTNV")
+        self.decide_some()
+        cycles = statistics.trend_cycles(self.cycle)
+        cases = [
+            {},
+            {"show_decisions": False},
+            {"root": self.ward},
+            {"root": self.cell_a, "show_decisions": False},
+            {"org_type": self.school_type},
+        ]
+        for case in cases:
+            with self.subTest(**{key: str(value) for key, value in case.items()}):
+                root = case.get("root", self.committee)
+                counted = self.figures(**case).trend(root, cycles)
+                with mock.patch.object(
+                    statistics.AheadFigures,
+                    "asked_cycles",
+                    lambda figures, root, cycles: cycles,
+                ):
+                    asked = self.figures(**case).trend(root, cycles)
+                self.assertEqual(counted, asked)
+                if not case:
+                    # Decided this year and the year before, in that order.
+                    self.assertEqual(len(counted), 2)
+                    self.assertTrue(counted[-1].rows["members"].counts)
+                    self.assertTrue(counted[0].rows["members"].counts)
 
 
 class RemedyTests(StatisticsTestCase):
@@ -411,6 +512,9 @@ class SentTogetherTests(StatisticsTestCase):
                     ahead.remedies(),
                     ahead.exemptions(),
                     ahead.flag_counts(cycles),
+                    ahead.leader_quota(),
+                    ahead.focus_areas(),
+                    ahead.indicators(),
                 )
             self.assertEqual(ahead.sent, {})
             alone = self.figures(root, top=self.committee)
@@ -420,6 +524,9 @@ class SentTogetherTests(StatisticsTestCase):
                 alone.remedies(),
                 alone.exemptions(),
                 alone.flag_counts(cycles),
+                alone.leader_quota(),
+                alone.focus_areas(),
+                alone.indicators(),
             )
             self.assertEqual(sent, read)
             self.assertEqual(sent[2]["totals"]["overdue"], 1)
