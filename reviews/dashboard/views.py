@@ -19,6 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from organizations.tasks import collector_paused
+
 from .. import statistics
 from ..counting import step_filter, subject_filter
 from ..models import Review
@@ -59,29 +61,11 @@ def dashboard(request):
     )
     parts = cache.get(html_key)
     if parts is None:
-        figures = statistics.dashboard_figures(
-            scope.cycle,
-            scope.root,
-            scope.org_type,
-            scope.show_decisions,
-            top=scope.top,
-            cycles=cycles,
-            key=key,
-            # The page is cached below; another page of units reads them again.
-            store=False,
-        )
-        context = {
-            "scope": scope,
-            "cycle": scope.cycle,
-            "figures": figures,
-            "levels": figures["levels"],
-            "units": Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(units_page),
-            "crumbs": breadcrumbs(scope, figures["ancestors"]),
-        }
-        parts = {
-            name: render_to_string(f"reviews/_dashboard_{name}.html", context)
-            for name in ("crumbs", "figures")
-        }
+        # The figures and their layout make tens of thousands of small objects
+        # that all go at the end of the request: the cyclic collector, paused
+        # meanwhile, finds none of them left to walk (organizations/tasks.py).
+        with collector_paused():
+            parts = dashboard_parts(scope, key, cycles, units_page)
         cache.set(html_key, parts, statistics.cache_seconds())
     return render(
         request,
@@ -94,6 +78,33 @@ def dashboard(request):
             "today": timezone.localdate(),
         },
     )
+
+
+def dashboard_parts(scope, key, cycles, units_page):
+    """The dashboard's figures laid out: its breadcrumbs and its sections, as HTML."""
+    figures = statistics.dashboard_figures(
+        scope.cycle,
+        scope.root,
+        scope.org_type,
+        scope.show_decisions,
+        top=scope.top,
+        cycles=cycles,
+        key=key,
+        # The page is cached by the view; another page of units reads them again.
+        store=False,
+    )
+    context = {
+        "scope": scope,
+        "cycle": scope.cycle,
+        "figures": figures,
+        "levels": figures["levels"],
+        "units": Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(units_page),
+        "crumbs": breadcrumbs(scope, figures["ancestors"]),
+    }
+    return {
+        name: render_to_string(f"reviews/_dashboard_{name}.html", context)
+        for name in ("crumbs", "figures")
+    }
 
 
 @login_required

@@ -1,4 +1,6 @@
 import datetime
+import gc
+from unittest import mock
 
 from django.core.cache import cache
 from django.db import connection
@@ -8,6 +10,7 @@ from django.utils import timezone
 
 from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
+from reviews.dashboard import views as dashboard_views
 from reviews.dashboard.charts import narrowed_url
 from reviews.models import CycleJob, Rating, RemedyAction, Review, ReviewCycle
 
@@ -373,3 +376,35 @@ class DashboardQueryCountTests(CyclePersonasTestCase):
             self.client.get(URL)
         with self.assertNumQueries(8):
             self.client.get(URL)
+
+
+class DashboardCollectorTests(CyclePersonasTestCase):
+    """The cyclic garbage collector is paused while the figures are counted
+    and laid out, and runs again after, whatever happened."""
+
+    def setUp(self):
+        cache.clear()
+        self.client.force_login(self.staff)
+
+    def test_the_figures_are_laid_out_with_the_collector_paused(self):
+        seen = []
+        parts = dashboard_views.dashboard_parts
+
+        def look(*args):
+            seen.append(gc.isenabled())
+            return parts(*args)
+
+        with mock.patch.object(dashboard_views, "dashboard_parts", look):
+            self.assertEqual(self.client.get(URL).status_code, 200)
+            # Cached: nothing laid out, nothing paused.
+            self.assertEqual(self.client.get(URL).status_code, 200)
+        self.assertEqual(seen, [False])
+        self.assertTrue(gc.isenabled())
+
+    def test_a_failure_leaves_the_collector_running(self):
+        self.client.raise_request_exception = False
+        with mock.patch.object(
+            dashboard_views, "dashboard_parts", side_effect=RuntimeError
+        ):
+            self.assertEqual(self.client.get(URL).status_code, 500)
+        self.assertTrue(gc.isenabled())
