@@ -55,6 +55,9 @@ MARKERS = {
     ),
     "str": lambda connection, field, n: f"\x1fcompiled-marker-{n}\x1f",
     "uuid": lambda connection, field, n: uuid.UUID(int=(0x5EED << 100) + n),
+    "date": lambda connection, field, n: (
+        datetime.date(1901, 1, 1) + datetime.timedelta(days=n)
+    ),
     "datetime": lambda connection, field, n: (
         datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC)
         + datetime.timedelta(seconds=n)
@@ -71,6 +74,7 @@ KINDS = {
     "CharField": "str",
     "TextField": "str",
     "UUIDField": "uuid",
+    "DateField": "date",
     "DateTimeField": "datetime",
 }
 # The second set of markers starts this far from the first.

@@ -8,7 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +15,7 @@ from members.models import HEAD_POST, LEADING_POSTS, PostKind
 from organizations.models import GRASSROOTS_KINDS, Organization, OrganizationKind
 
 from ..models import CyclePost, Review
+from .lookups import RULE_LOOKUPS
 
 # Who heads and leads what ---------------------------------------------------
 
@@ -40,30 +40,20 @@ class Leadership:
             set
         )  # organization id → member ids of its leadership
         self.units = defaultdict(set)  # review id → organization ids it leads
-        posts = CyclePost.objects.filter(cycle=cycle)
-        seated = None  # every leader of the cycle
-        if reviews is not None:
+        if reviews is None:
+            rows = (
+                CyclePost.objects.filter(cycle=cycle)
+                .order_by()
+                .values_list(
+                    "review_id", "review__member_id", "organization_id", "kind"
+                )
+            )
+        else:
             pks = [review.pk for review in reviews if review.member_id]
             own = [review.organization_id for review in reviews if not review.member_id]
-            posts = posts.filter(Q(review__in=pks) | Q(organization__in=own))
-            # Only members reviewed with a leadership collective are read as its
-            # leaders; each side of the "or" only when needed, so that the
-            # planner reads one index each.
-            seated = Q()
-            if in_collectives := [r.pk for r in reviews if r.leadership_review_id]:
-                seated |= Q(pk__in=in_collectives)
-            if own:
-                # Named as the leadership collectives they are, so that the
-                # planner starts from those few reviews, not from every leader
-                # of the cycle (20 ms at a province's size).
-                seated |= Q(
-                    leadership_review__cycle=cycle,
-                    leadership_review__kind=Review.Kind.LEADERSHIP,
-                    leadership_review__organization__in=own,
-                )
-        rows = posts.order_by().values_list(
-            "review_id", "review__member_id", "organization_id", "kind"
-        )
+            rows = RULE_LOOKUPS.posts.all(
+                cycle_id=cycle.pk, reviews=pks, organizations=own
+            )
         for review_id, member_id, organization_id, kind in rows:
             self.held[review_id].append((organization_id, kind))
             self.members[organization_id].add(member_id)
@@ -72,18 +62,28 @@ class Leadership:
             if kind in LEADING_POSTS:
                 self.units[review_id].add(organization_id)
                 self.leading[organization_id].add(review_id)
-        # Most members sit in no leadership collective: their page builds no
-        # query for leaders (building it cost a member's form some 1 ms).
-        leaders = []
-        if seated is None or seated:
+        if reviews is None:
+            # Every leader of the cycle.
             leaders = cycle.reviews.filter(
                 kind=Review.Kind.INDIVIDUAL, leadership_review__isnull=False
-            )
-            if seated:
-                leaders = leaders.filter(seated)
-            leaders = leaders.values_list(
-                "pk", "member_id", "leadership_review__organization_id"
-            )
+            ).values_list("pk", "member_id", "leadership_review__organization_id")
+        else:
+            # Only members reviewed with a leadership collective are read as
+            # its leaders; each side of the "or" only when needed, so that the
+            # planner reads one index each. The collectives are named as the
+            # leadership collectives they are, so that the planner starts
+            # from those few reviews, not from every leader of the cycle (20
+            # ms at a province's size). Most members sit in no leadership
+            # collective: their page asks for no leaders at all.
+            in_collectives = [r.pk for r in reviews if r.leadership_review_id]
+            leaders = []
+            if in_collectives or own:
+                leaders = RULE_LOOKUPS.leaders.all(
+                    (bool(in_collectives), bool(own)),
+                    cycle_id=cycle.pk,
+                    reviews=in_collectives,
+                    organizations=own,
+                )
         for review_id, member_id, organization_id in leaders:
             # A leader without a post leads the unit whose collective they sit in.
             self.members[organization_id].add(member_id)

@@ -5,15 +5,12 @@ of a comparison group (docs/process.md §6)."""
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Q
-
-from organizations.models import Organization
-
 from .. import rules
 from ..cycles.scope import PARENT_KINDS
-from ..models import Conclusion, Discipline, IndicatorValue, Rating, Review
+from ..models import IndicatorValue, Rating, Review
 from .chain import STAGES, Stage, chain_score
 from .groups import leadership_of
+from .lookups import RULE_LOOKUPS
 
 
 def targets_met(cycle, organization_ids=None):
@@ -22,9 +19,12 @@ def targets_met(cycle, organization_ids=None):
     found = defaultdict(lambda: [0, 0])
     if organization_ids is not None and not organization_ids:
         return found
-    values = IndicatorValue.objects.filter(cycle=cycle).select_related("indicator")
-    if organization_ids is not None:
-        values = values.filter(organization_id__in=organization_ids)
+    if organization_ids is None:
+        values = IndicatorValue.objects.filter(cycle=cycle).select_related("indicator")
+    else:
+        values = RULE_LOOKUPS.targets.all(
+            cycle_id=cycle.pk, organizations=organization_ids
+        )
     for value in values:
         met = value.met_target
         if met is not None:
@@ -79,7 +79,6 @@ class RuleBook:
                 self.incomplete = str(incomplete)
         self.minimums = self.regime.leader_unit_minimums or {}
         self.leadership = leadership or leadership_of(cycle)
-        period = (cycle.starts_on, cycle.ends_on)
         individuals = [r for r in reviews if r.member_id]
         collectives = [r for r in reviews if not r.member_id]
         lead = self.leadership
@@ -103,15 +102,16 @@ class RuleBook:
         children = {child for kids in self.children.values() for child in kids}
         self.names = {o.pk: o.name for o in loaded}
         if unnamed := (units | own) - self.names.keys():
-            organizations = Organization.objects.filter(pk__in=unnamed)
-            self.names |= dict(organizations.values_list("pk", "name"))
+            self.names |= dict(RULE_LOOKUPS.names.all(organizations=unnamed))
         member_ids = {r.member_id for r in individuals}
         member_ids |= {m for org in own for m in lead.members[org]}
         self.disciplines = defaultdict(list)
         self.org_disciplines = defaultdict(list)
-        for record in Discipline.objects.filter(
-            Q(member_id__in=member_ids) | Q(organization_id__in=own | children),
-            decided_on__range=period,
+        for record in RULE_LOOKUPS.disciplines.all(
+            members=member_ids,
+            organizations=own | children,
+            starts=cycle.starts_on,
+            ends=cycle.ends_on,
         ):
             if record.member_id:
                 self.disciplines[record.member_id].append(record)
@@ -119,10 +119,11 @@ class RuleBook:
                 self.org_disciplines[record.organization_id].append(record)
         self.conclusions = defaultdict(list)
         self.org_conclusions = defaultdict(list)
-        for found in Conclusion.objects.filter(
-            Q(member_id__in={r.member_id for r in individuals})
-            | Q(organization_id__in=own),
-            concluded_on__range=period,
+        for found in RULE_LOOKUPS.conclusions.all(
+            members={r.member_id for r in individuals},
+            organizations=own,
+            starts=cycle.starts_on,
+            ends=cycle.ends_on,
         ):
             if found.member_id:
                 self.conclusions[found.member_id].append(found)
@@ -133,9 +134,7 @@ class RuleBook:
         # Each subject's chain, for the score the points rule reads.
         self.chains = defaultdict(dict)
         if self.regime.uses_points:
-            scores = Rating.objects.filter(
-                review__in=[r.pk for r in reviews]
-            ).values_list("review_id", "stage", "score")
+            scores = RULE_LOOKUPS.scores.all(reviews=[r.pk for r in reviews])
             for review_id, stage, score in scores:
                 self.chains[review_id][stage] = Scored(score)
 
@@ -145,12 +144,9 @@ class RuleBook:
             return {}
         stages = collective_stages(self.stage)
         found = {}
-        for organization_id, stage, code in Rating.objects.filter(
-            review__cycle=self.cycle,
-            review__kind=Review.Kind.ORGANIZATION,
-            review__organization_id__in=organization_ids,
-            stage__in=stages,
-        ).values_list("review__organization_id", "stage", "level__code"):
+        for organization_id, stage, code in RULE_LOOKUPS.collective_codes.all(
+            (tuple(stages),), cycle_id=self.cycle.pk, organizations=organization_ids
+        ):
             found.setdefault(organization_id, {})[stage] = code
         return {
             org: next(by_stage[s] for s in stages if s in by_stage)

@@ -22,6 +22,8 @@ from reviews.cycles.progress import checklist_lookup, roles_lookup
 from reviews.meetings.page import COLLECTIVES
 from reviews.meetings.services import attendance_lookup, ensure_meeting, items_lookup
 from reviews.models import Meeting
+from reviews.ratings.chain import Stage
+from reviews.ratings.lookups import RULE_LOOKUPS
 from reviews.review_forms.views import reviews as form_reviews
 
 from ..factories import UserFactory
@@ -131,6 +133,7 @@ class CompiledLookupTests(CyclePersonasTestCase):
         )
         yield ("subjects", items_lookup(), (), None, {"meeting_id": meeting.pk})
         yield ("attendance", attendance_lookup(), (), None, {"meeting_id": meeting.pk})
+        yield from self.rule_uses()
         yield (
             "session",
             session_lookup(Session),
@@ -138,6 +141,43 @@ class CompiledLookupTests(CyclePersonasTestCase):
             21,
             {"session_key": session.session_key, "now": session.expire_date},
         )
+
+    def rule_uses(self):
+        """The rule book's and the leadership's lookups, as a form's warnings
+        and a meeting ask them: one subject, a collective, or both."""
+        cycle, rules = self.cycle, RULE_LOOKUPS
+        period = {"starts": cycle.starts_on, "ends": cycle.ends_on}
+        members, cells = [self.member_a.pk], [self.cell_a.pk, self.cell_b.pk]
+        for name, people, units in [
+            ("a member", members, []),
+            ("a cell", [], cells),
+            ("both", members, cells),
+        ]:
+            both = {"members": people, "organizations": units}
+            yield (f"disciplines of {name}", rules.disciplines, (), None, both | period)
+            yield (f"conclusions of {name}", rules.conclusions, (), None, both | period)
+            reviews = [self.review_a.pk] if people else []
+            keyed = {"cycle_id": cycle.pk, "reviews": reviews, "organizations": units}
+            yield (f"posts of {name}", rules.posts, (), None, keyed)
+            shape = (bool(reviews), bool(units))
+            yield (f"leaders of {name}", rules.leaders, shape, None, keyed)
+        for stages in ([Stage.DECISION], [Stage.MEETING, Stage.SELF]):
+            yield (
+                f"collectives' levels at {stages}",
+                rules.collective_codes,
+                (tuple(stages),),
+                None,
+                {"cycle_id": cycle.pk, "organizations": cells},
+            )
+        yield ("names", rules.names, (), None, {"organizations": cells})
+        yield (
+            "targets",
+            rules.targets,
+            (),
+            None,
+            {"cycle_id": cycle.pk, "organizations": cells},
+        )
+        yield ("scores", rules.scores, (), None, {"reviews": [self.review_a.pk]})
 
     def test_the_sql_is_what_django_compiles_for_the_values(self):
         for name, lookup, shape, limit, values in self.uses():
