@@ -3,6 +3,7 @@ the rules its proposal breaks, the form for the next subject to record, the
 details and attendance forms, and the HTMX fragments of one subject.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -12,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from kontum_review.compiled import Compiled
 
 from .. import access, ratings
 from ..links import form_links
@@ -109,18 +112,32 @@ def is_editable(meeting, manager):
 
 def superior_attendees(meeting):
     """Who the cycle's assignments send to this organization's meeting."""
-    names = (
-        Assignment.objects.filter(
-            cycle=meeting.review.cycle, organization=meeting.review.organization
-        )
-        .order_by("pk")
-        .values_list(
-            "assignee__first_name", "assignee__last_name", "assignee__username"
-        )
+    review = meeting.review
+    names = assignees_lookup().all(
+        cycle_id=review.cycle_id, organization_id=review.organization_id
     )
     # Each as User.get_full_name() writes it, else the username.
     return ", ".join(
         f"{first} {last}".strip() or username for first, last, username in names
+    )
+
+
+@functools.cache
+def assignees_lookup():
+    """superior_attendees' query, compiled once per process
+    (kontum_review/compiled.py)."""
+    return Compiled(
+        lambda *, cycle_id, organization_id: (
+            Assignment.objects.filter(
+                cycle_id=cycle_id, organization_id=organization_id
+            )
+            .order_by("pk")
+            .values_list(
+                "assignee__first_name", "assignee__last_name", "assignee__username"
+            )
+        ),
+        cycle_id=Assignment._meta.get_field("cycle").target_field,
+        organization_id=Assignment._meta.get_field("organization").target_field,
     )
 
 

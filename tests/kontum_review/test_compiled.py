@@ -19,7 +19,7 @@ from reviews.access import (
     review_lookup,
 )
 from reviews.cycles.progress import checklist_lookup, roles_lookup
-from reviews.meetings.page import COLLECTIVES
+from reviews.meetings.page import COLLECTIVES, assignees_lookup
 from reviews.meetings.services import attendance_lookup, ensure_meeting, items_lookup
 from reviews.models import Meeting
 from reviews.ratings.chain import Stage
@@ -133,6 +133,13 @@ class CompiledLookupTests(CyclePersonasTestCase):
         )
         yield ("subjects", items_lookup(), (), None, {"meeting_id": meeting.pk})
         yield ("attendance", attendance_lookup(), (), None, {"meeting_id": meeting.pk})
+        yield (
+            "superiors attending",
+            assignees_lookup(),
+            (),
+            None,
+            {"cycle_id": cycle.pk, "organization_id": self.cell_a.pk},
+        )
         yield from self.rule_uses()
         yield (
             "session",
