@@ -84,7 +84,10 @@ class Prepared(NamedTuple):
 
 def prepare(queryset):
     """The query made into SQL; Answered([]) for one that can match nothing
-    (an empty list of organizations: Django makes no SQL for it)."""
+    (an empty list of organizations: Django makes no SQL for it). A query
+    written in SQL already (Prepared) stays as it is."""
+    if isinstance(queryset, (Prepared, Answered)):
+        return queryset
     try:
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:

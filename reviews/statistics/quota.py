@@ -9,8 +9,29 @@ from django.utils.translation import gettext as _
 from organizations.models import GRASSROOTS_KINDS
 
 from .. import ratings, rules
-from ..models import Review
+from ..models import CyclePost, Review
 from ..results import QuotaUse
+from .queries import Prepared, sums_in_database
+
+# leaders_query on PostgreSQL: each leader's posts looked up from the posts'
+# index on their review (a lateral subquery the planner keeps apart), where
+# the join leaders_query makes read every post of every cycle into a hash
+# (3.5 against 7 ms at 31,000 members).
+LEADERS_SQL = """
+SELECT review.id, review.proposed_code, review.decided_code,
+       post.kind, post.organization_kind
+FROM {review} AS review
+LEFT JOIN LATERAL (
+    SELECT cycle_post.kind, organization.kind AS organization_kind
+    FROM {post} AS cycle_post
+    JOIN {organization} AS organization
+         ON organization.id = cycle_post.organization_id
+    WHERE cycle_post.review_id = review.id
+    OFFSET 0
+) AS post ON TRUE
+WHERE review.cycle_id = %(cycle)s AND review.is_leader
+  AND review.kind = %(individual)s
+"""
 
 Kind = Review.Kind
 
@@ -88,6 +109,14 @@ class QuotaFigures:
         leaders are not counted apart."""
         if not self.leaders_apart():
             return None
+        if sums_in_database(Review.objects.db):
+            sql = LEADERS_SQL.format(
+                review=Review._meta.db_table,
+                post=CyclePost._meta.db_table,
+                organization=CyclePost.organization.field.related_model._meta.db_table,
+            )
+            params = {"cycle": self.cycle.pk, "individual": Kind.INDIVIDUAL.value}
+            return Prepared(Review.objects.db, sql, params)
         return self.cycle.reviews.filter(
             kind=Kind.INDIVIDUAL, is_leader=True
         ).values_list(

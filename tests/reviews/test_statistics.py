@@ -9,10 +9,12 @@ from django.db.models import Count
 from django.utils import timezone
 from psycopg.pq import PipelineStatus
 
+from members.models import PostKind
 from organizations.models import GRASSROOTS_KINDS, OrganizationKind, OrganizationType
 from reviews import ratings, results, services, statistics
 from reviews.models import (
     CycleJob,
+    CyclePost,
     Meeting,
     Rating,
     Regime,
@@ -22,8 +24,9 @@ from reviews.models import (
 )
 from reviews.statistics import figures as figures_module
 from reviews.statistics import queries as queries_module
+from reviews.statistics import quota as quota_module
 
-from ..factories import MemberFactory, OrganizationFactory
+from ..factories import MemberFactory, OrganizationFactory, make_head
 from ..personas import CyclePersonasTestCase
 
 Stage = Rating.Stage
@@ -342,6 +345,39 @@ class QuotaTests(StatisticsTestCase):
                         self.assertTrue(
                             any(use["excellent"] > use["allowed"] for use in built)
                         )
+
+    def test_the_leaders_posts_read_in_sql_equal_those_read_by_a_join(self):
+        """On PostgreSQL leader_quota reads each leader's posts through a
+        lateral subquery (LEADERS_SQL): the same rows as the ORM's join."""
+        if connection.vendor != "postgresql":
+            self.skipTest("Written in SQL for PostgreSQL only.")
+        self.decide_some()
+        # Leaders: one with a post, one with two, the others with none.
+        in_a = [r for r in self.individuals if r.organization_id == self.cell_a.pk]
+        first = next(r for r in self.individuals if r.organization_id == self.school.pk)
+        second, third = in_a[:2]
+        Review.objects.filter(pk__in=[first.pk, second.pk, third.pk]).update(
+            is_leader=True
+        )
+        make_head(first)
+        make_head(second)
+        CyclePost.objects.create(
+            cycle=self.cycle,
+            review=second,
+            organization=self.ward,
+            kind=PostKind.DEPUTY,
+        )
+        figures = self.figures()
+        self.assertTrue(figures.leaders_apart())
+        written = statistics.fetch(figures.leaders_query())
+        with mock.patch.object(quota_module, "sums_in_database", return_value=False):
+            joined = list(figures.leaders_query())
+            by_join = self.figures().leader_quota()
+        self.assertEqual(sorted(written, key=repr), sorted(joined, key=repr))
+        self.assertEqual(sum(1 for *_codes, post, _kind in written if post), 3)
+        self.assertTrue(any(post is None for *_codes, post, _kind in written))
+        self.assertEqual(figures.leader_quota(), by_join)
+        self.assertTrue(by_join)
 
 
 class AcrossYearsTests(StatisticsTestCase):
