@@ -28,7 +28,6 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import _unicode_ci_compare
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import router
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
@@ -52,8 +51,7 @@ class ModelBackend(backends.ModelBackend):
     login). No page pays a query for either."""
 
     def get_user(self, user_id):
-        User = get_user_model()
-        user = user_lookup().first(using=router.db_for_read(User), user_id=user_id)
+        user = user_lookup().first(user_id=user_id)
         return user if user and self.user_can_authenticate(user) else None
 
 

@@ -34,7 +34,7 @@ import datetime
 import uuid
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.query import (
     MAX_GET_RESULTS,
@@ -93,6 +93,7 @@ class Compiled:
         self.fields = fields
         self.many = [name for name, field in fields.items() if isinstance(field, Many)]
         self.ready = {}
+        self.models = {}
 
     def prepare(self, using, shape, limit=None, lengths=()):
         """The lookup compiled for the database and shape; `limit`, the most
@@ -106,24 +107,34 @@ class Compiled:
             self.ready[key] = ready
         return ready
 
+    def model(self, shape, values):
+        """The model the lookup reads, found once per shape."""
+        model = self.models.get(shape)
+        if model is None:
+            model = self.models[shape] = self.make(*shape, **values).model
+        return model
+
     def rows(self, shape, using, limit, values):
+        if using is None:
+            # As a queryset reads: the replica inside replica.reading().
+            using = router.db_for_read(self.model(shape, values))
         lengths = tuple(len(values[name]) for name in self.many)
         if any(length > MANY_MOST for length in lengths):
             queryset = self.make(*shape, **values).using(using)
             return list(queryset[:limit] if limit else queryset)
         return self.prepare(using, shape, limit, lengths).run(using, values)
 
-    def all(self, shape=(), using=DEFAULT_DB_ALIAS, **values):
+    def all(self, shape=(), using=None, **values):
         """What the lookup finds for these values: instances or rows."""
         return self.rows(shape, using, None, values)
 
-    def get(self, shape=(), using=DEFAULT_DB_ALIAS, **values):
+    def get(self, shape=(), using=None, **values):
         """The one instance found, or the model's DoesNotExist, as QuerySet.get."""
         # As QuerySet.get() limits what it reads.
         found = self.rows(shape, using, MAX_GET_RESULTS, values)
         if len(found) == 1:
             return found[0]
-        model = self.make(*shape, **values).model
+        model = self.model(shape, values)
         if not found:
             raise model.DoesNotExist(
                 f"{model._meta.object_name} matching query does not exist."
@@ -132,7 +143,7 @@ class Compiled:
             f"get() returned more than one {model._meta.object_name}."
         )
 
-    def first(self, shape=(), using=DEFAULT_DB_ALIAS, **values):
+    def first(self, shape=(), using=None, **values):
         """The first instance found, or None: the queryset must order and slice."""
         found = self.rows(shape, using, None, values)
         return found[0] if found else None

@@ -5,7 +5,6 @@ request's read made with SQL compiled once per process
 import functools
 
 from django.contrib.sessions.backends import db
-from django.db import router
 from django.utils import timezone
 
 from .compiled import Compiled
@@ -16,9 +15,7 @@ class SessionStore(db.SessionStore):
         model = self.model
         try:
             return session_lookup(model).get(
-                using=router.db_for_read(model),
-                session_key=self.session_key,
-                now=timezone.now(),
+                session_key=self.session_key, now=timezone.now()
             )
         except model.DoesNotExist:
             self._session_key = None

@@ -4,9 +4,12 @@ give the same rows."""
 
 from django.contrib.sessions.models import Session
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.test import TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kontum_review import replica
 from kontum_review.accounts import user_lookup
 from kontum_review.compiled import MANY_MOST, Compiled, Many, StartsWith
 from kontum_review.sessions import session_lookup
@@ -266,3 +269,23 @@ class CompiledLookupTests(CyclePersonasTestCase):
         longer = [*every, *range(-MANY_MOST, 0)]
         self.assertEqual(lookup.all(ids=longer), list(organizations))
         self.assertEqual(len(lookup.ready), 2)
+
+
+class CompiledRoutingTests(TransactionTestCase):
+    databases = {DEFAULT_DB_ALIAS, "replica"}
+
+    def test_a_lookup_reads_the_database_a_queryset_would(self):
+        lookup = Compiled(
+            lambda *, pk: Organization.objects.filter(pk=pk),
+            pk=Organization._meta.pk,
+        )
+        with (
+            override_settings(READ_REPLICA="replica"),
+            CaptureQueriesContext(connections["replica"]) as on_replica,
+            CaptureQueriesContext(connection) as on_default,
+        ):
+            lookup.all(pk=1)
+            with replica.reading():
+                lookup.all(pk=1)
+        self.assertEqual(len(on_default), 1)
+        self.assertEqual(len(on_replica), 1)
