@@ -45,7 +45,18 @@ class Scope:
     def query(self, **extra):
         """The query string that keeps these filters (and adds `extra`)."""
         extra = {k: v for k, v in extra.items() if v not in (None, "")}
-        return encode_pairs({**self.base_params, **extra})
+        base = self.base_params
+        if not extra:
+            return self.base_query
+        if base.keys().isdisjoint(extra):
+            # The filters' pairs, written once, then the new ones: what
+            # encode_pairs writes of the two merged (a page builds hundreds).
+            return f"{self.base_query}&{encode_pairs(extra)}"
+        return encode_pairs({**base, **extra})
+
+    @cached_property
+    def base_query(self):
+        return encode_pairs(self.base_params)
 
     @cached_property
     def base_params(self):

@@ -70,7 +70,8 @@ def whole_numbers():
 
 
 def figure_cell(cell, first=False, write=localize):
-    """A table cell with one figure, linked to the list behind it, and its share.
+    """A table cell with one figure, linked to the list behind it, and its
+    share, as HTML (a str: figure_cells marks the row's cells safe).
 
     `cell` holds the count, and may hold the url and the percentage; `first`
     opens a group of columns; `write` writes a number (whole_numbers()).
@@ -86,12 +87,13 @@ def figure_cell(cell, first=False, write=localize):
     if percent is not None:
         content += f' <span class="dashboard-percent">{write(percent)}%</span>'
     edge = " border-start" if first else ""
-    return mark_safe(f'<td class="text-end text-nowrap{edge}">{content}</td>')
+    return f'<td class="text-end text-nowrap{edge}">{content}</td>'
 
 
 @register.filter
 def figure_cells(cells, undecided=True):
-    """The figure_cell of each cell, the "not rated" one only if `undecided`."""
+    """The figure_cell of each cell, the "not rated" one only if `undecided`:
+    safe HTML, marked so once for the row."""
     write = whole_numbers()
     return mark_safe(
         "".join(
