@@ -26,32 +26,30 @@ def key_of(model, name):
     return model._meta.get_field(name).target_field
 
 
+def dated_records(model, date):
+    """The records of the members or the organizations given, dated in the
+    period from `starts` to `ends`."""
+    field = model._meta.get_field(date)
+    return Compiled(
+        lambda *, members, organizations, starts, ends: model.objects.filter(
+            Q(member_id__in=members) | Q(organization_id__in=organizations),
+            **{f"{date}__range": (starts, ends)},
+        ),
+        members=Many(key_of(model, "member")),
+        organizations=Many(key_of(model, "organization")),
+        starts=field,
+        ends=field,
+    )
+
+
 class RuleLookups:
     @functools.cached_property
     def disciplines(self):
-        return Compiled(
-            lambda *, members, organizations, starts, ends: Discipline.objects.filter(
-                Q(member_id__in=members) | Q(organization_id__in=organizations),
-                decided_on__range=(starts, ends),
-            ),
-            members=Many(key_of(Discipline, "member")),
-            organizations=Many(key_of(Discipline, "organization")),
-            starts=Discipline._meta.get_field("decided_on"),
-            ends=Discipline._meta.get_field("decided_on"),
-        )
+        return dated_records(Discipline, "decided_on")
 
     @functools.cached_property
     def conclusions(self):
-        return Compiled(
-            lambda *, members, organizations, starts, ends: Conclusion.objects.filter(
-                Q(member_id__in=members) | Q(organization_id__in=organizations),
-                concluded_on__range=(starts, ends),
-            ),
-            members=Many(key_of(Conclusion, "member")),
-            organizations=Many(key_of(Conclusion, "organization")),
-            starts=Conclusion._meta.get_field("concluded_on"),
-            ends=Conclusion._meta.get_field("concluded_on"),
-        )
+        return dated_records(Conclusion, "concluded_on")
 
     @functools.cached_property
     def names(self):
