@@ -4,6 +4,7 @@ from unittest import mock
 
 from django.core.cache import cache
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -12,12 +13,30 @@ from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
 from reviews.dashboard import views as dashboard_views
 from reviews.dashboard.charts import narrowed_url
+from reviews.dashboard.scope import encode_pairs
 from reviews.models import CycleJob, Rating, RemedyAction, Review, ReviewCycle
+from reviews.templatetags.dashboard import unit_table_rows
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
 from ..personas import CyclePersonasTestCase
 
 URL = reverse("dashboard")
+# The table by unit's rows as the template wrote them, before unit_table_rows.
+TEMPLATE_UNIT_ROWS = Template(
+    "{% load i18n dashboard %}{% unit_rows scope units levels as rows %}"
+    "{% for row in rows %}\n"
+    "        <tr>\n"
+    '          <th scope="row" class="fw-normal">{% if row.url %}'
+    '<a href="{{ row.url }}">{{ row.unit.name }}</a>{% else %}{{ row.unit.name }}'
+    ' <span class="text-body-secondary small">'
+    '({% translate "the organization itself" %})</span>{% endif %}</th>\n'
+    '          <td class="text-end text-nowrap">{{ row.submitted }} / '
+    '{{ row.forms }} <span class="dashboard-percent">{{ row.percent }}%</span>'
+    "</td>\n"
+    "          {{ row.cells|figure_cells }}\n"
+    "        </tr>\n"
+    "        {% endfor %}"
+)
 Stage = Rating.Stage
 
 
@@ -306,6 +325,42 @@ class DashboardTests(CyclePersonasTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("attachment;", response["Content-Disposition"])
         self.assertTrue(response.content.startswith(b"PK"))
+
+    def test_the_units_table_rows_are_those_the_template_wrote(self):
+        """unit_table_rows writes the rows the template wrote one by one."""
+        for params in ({}, {"org": self.ward.public_id}):
+            with self.subTest(**params):
+                cache.clear()
+                response = self.get(self.staff, **params)
+                names = ("scope", "units", "levels")
+                context = {name: response.context[name] for name in names}
+                rows = unit_table_rows(**context)
+                self.assertEqual(rows, TEMPLATE_UNIT_ROWS.render(Context(context)))
+                self.assertIn('<a href="', rows)
+                self.assertIn(rows, response.content.decode())
+        # The ward's own reviews: a row of its own, not linked.
+        self.assertIn("(bản thân tổ chức)", rows)
+
+    def test_a_link_keeps_the_filters_then_adds_its_own(self):
+        self.client.force_login(self.staff)
+        response = self.client.get(
+            URL, {"org": self.ward.public_id, "type": self.ward.org_type.code}
+        )
+        scope = response.context["scope"]
+        cases = [
+            {},
+            {"subjects": "members", "level": "HTTNV", "stage": "decided"},
+            {"org": self.cell_a.public_id, "subjects": "members", "step": ""},
+            {"subjects": "members", "type": "other", "missing": None},
+            {"units": 2},
+        ]
+        for extra in cases:
+            with self.subTest(**extra):
+                kept = {k: v for k, v in extra.items() if v not in (None, "")}
+                self.assertEqual(
+                    scope.query(**extra), encode_pairs({**scope.base_params, **kept})
+                )
+        self.assertEqual(list(scope.base_params), ["cycle", "org", "type"])
 
 
 class DashboardQueryCountTests(CyclePersonasTestCase):
