@@ -7,15 +7,18 @@ reported and the scope falls back to the defaults. The API's statistics read
 the same scope (api/views/results.py).
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
+from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from kontum_review.compiled import Compiled
 from organizations.models import (
     DASHBOARD_ROLE_KINDS,
     Organization,
@@ -24,6 +27,7 @@ from organizations.models import (
 )
 
 from .. import results
+from ..access import stand_in
 from ..models import ReviewCycle
 from .forms import DashboardFilterForm
 
@@ -114,30 +118,51 @@ def top_of(cycle, roles):
     return min(inside, key=lambda o: o.path) if inside else None
 
 
+def reader_roles(user):
+    return Role.objects.filter(user=user, kind__in=READER_KINDS).select_related(
+        "organization"
+    )
+
+
+def readable_cycles(user):
+    return (
+        ReviewCycle.objects.visible_to(user)
+        .select_related("superior", "regime")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+@functools.cache
+def scope_lookups():
+    """read_scope's lookups for a signed-in user who is not a superuser, and
+    the organization types, compiled once per process
+    (kontum_review/compiled.py): the reader's roles, the cycles they see."""
+    user_id = get_user_model()._meta.pk
+    return (
+        Compiled(lambda *, user_id: reader_roles(stand_in(user_id)), user_id=user_id),
+        Compiled(
+            lambda *, user_id: readable_cycles(stand_in(user_id)), user_id=user_id
+        ),
+        Compiled(lambda: OrganizationType.objects.all()),
+    )
+
+
 def read_scope(request, form_class=DashboardFilterForm):
     """The reader's scope from the query string; 404 for anyone without one."""
     user = request.user
+    roles_lookup, cycles_lookup, types_lookup = scope_lookups()
     if user.is_superuser:
         roles = []
+        visible = readable_cycles(user)
     else:
-        roles = [
-            role.organization
-            for role in Role.objects.filter(
-                user=user, kind__in=READER_KINDS
-            ).select_related("organization")
-        ]
+        roles = [role.organization for role in roles_lookup.all(user_id=user.pk)]
         if not roles:
             raise Http404
-    cycles = [
-        cycle
-        for cycle in ReviewCycle.objects.visible_to(user)
-        .select_related("superior", "regime")
-        .order_by("-starts_on", "-pk")
-        if user.is_superuser or top_of(cycle, roles)
-    ]
+        visible = cycles_lookup.all(user_id=user.pk)
+    cycles = [cycle for cycle in visible if user.is_superuser or top_of(cycle, roles)]
     if not cycles:
         raise Http404
-    types = list(OrganizationType.objects.all())
+    types = types_lookup.all()
     form = form_class(request.GET, cycles=cycles, types=types)
     # The fields that are valid still count when another one is not.
     form.is_valid()

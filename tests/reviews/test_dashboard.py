@@ -9,11 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from organizations.models import OrganizationKind, Role
+from organizations.models import OrganizationKind, OrganizationType, Role
 from reviews import ratings, services
 from reviews.dashboard import views as dashboard_views
 from reviews.dashboard.charts import narrowed_url
-from reviews.dashboard.scope import encode_pairs
+from reviews.dashboard.scope import (
+    encode_pairs,
+    readable_cycles,
+    reader_roles,
+    scope_lookups,
+)
 from reviews.models import CycleJob, Rating, RemedyAction, Review, ReviewCycle
 from reviews.templatetags.dashboard import unit_table_rows
 
@@ -361,6 +366,17 @@ class DashboardTests(CyclePersonasTestCase):
                     scope.query(**extra), encode_pairs({**scope.base_params, **kept})
                 )
         self.assertEqual(list(scope.base_params), ["cycle", "org", "type"])
+
+    def test_the_scopes_lookups_compiled_once_find_what_the_querysets_find(self):
+        roles, cycles, types = scope_lookups()
+        for user in (self.staff, self.leader, self.secretary_a, self.member_user):
+            with self.subTest(user=user.username):
+                self.assertEqual(roles.all(user_id=user.pk), list(reader_roles(user)))
+                self.assertEqual(
+                    cycles.all(user_id=user.pk), list(readable_cycles(user))
+                )
+        self.assertTrue(cycles.all(user_id=self.leader.pk))
+        self.assertEqual(types.all(), list(OrganizationType.objects.all()))
 
 
 class DashboardQueryCountTests(CyclePersonasTestCase):
