@@ -6,7 +6,7 @@ Usage (PostgreSQL; the database is created, migrated and seeded on first run):
 
 This wrapper seeds the demo of `--members` into its own database (by default
 kr_load_<members>), gives the load its accounts, starts gunicorn with
-`--workers` sync workers and runs bench/locustfile.py headless with `--users`
+`--workers` sync workers (3 by default, as the image runs it) and runs bench/locustfile.py headless with `--users`
 users. Once every user has logged in, their journeys run for `--run-time`
 seconds; then it prints what locust measured: p50/p95/p99 in ms and the error
 counts, per request and for the pages together. The log-ins, whose password
@@ -57,7 +57,8 @@ def parse_options():
     parser.add_argument(
         "--spawn-rate", type=float, default=5, help="Users started per second."
     )
-    parser.add_argument("--workers", type=int, default=2)
+    # As the image runs gunicorn (WEB_CONCURRENCY in the Dockerfile).
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database-url")
     parser.add_argument(
