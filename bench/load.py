@@ -6,11 +6,12 @@ Usage (PostgreSQL; the database is created, migrated and seeded on first run):
 
 This wrapper seeds the demo of `--members` into its own database (by default
 kr_load_<members>), gives the load its accounts, starts gunicorn with
-`--workers` sync workers (3 by default, as the image runs it) and runs bench/locustfile.py headless with `--users`
-users. Once every user has logged in, their journeys run for `--run-time`
-seconds; then it prints what locust measured: p50/p95/p99 in ms and the error
-counts, per request and for the pages together. The log-ins, whose password
-hash costs ~0.5 s of a core by design, are reported apart.
+`--workers` sync workers (3 by default, as the image runs it) and runs
+bench/locustfile.py headless with `--users` users. Once every user has
+logged in, their journeys run for `--run-time` seconds; then it prints what
+locust measured: p50/p95/p99 in ms and the error counts, per request and for
+the pages together. The log-ins, whose password hash costs ~0.5 s of a core
+by design, are reported apart.
 
 The accounts: half the users are secretaries of a cell each, half are members
 of those cells, each with their own form as a draft. The demo's current cycle
