@@ -24,8 +24,6 @@ every object made during it that is still alive (80 ms for 5,000 rows when
 they were).
 """
 
-import contextlib
-import gc
 import logging
 import queue
 import threading
@@ -36,6 +34,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kontum_review.collector import collector_paused
 from reviews import background
 
 from .models import ImportJob
@@ -46,29 +45,6 @@ logger = logging.getLogger(__name__)
 PROGRESS_ROWS = 100
 # A failed job lists at most this many rows; the count says how many failed.
 LISTED_ROWS = 200
-
-
-# Imports running in this process's threads (a job runs in a thread of the
-# web process when there is no Redis): the collector runs again after the last.
-_collector = {"paused": 0, "was_enabled": True}
-_collector_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause the cyclic garbage collector while importing (see above)."""
-    with _collector_lock:
-        if _collector["paused"] == 0:
-            _collector["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _collector["paused"] += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector["paused"] -= 1
-            if _collector["paused"] == 0 and _collector["was_enabled"]:
-                gc.enable()
 
 
 def resource_class(register):

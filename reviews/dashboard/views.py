@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from organizations.tasks import collector_paused
+from kontum_review.collector import collector_paused
 
 from .. import statistics
 from ..counting import step_filter, subject_filter

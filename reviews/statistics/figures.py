@@ -198,8 +198,9 @@ class CycleFigures(QuotaFigures, AheadFigures):
 
         combos, places, groups = {}, {}, {}
         combos_get, places_get, groups_get = combos.get, places.get, groups.get
-        # The rows come in the order of their organization, kind and leadership:
-        # the key is looked up only where it changes.
+        # Rows of one organization, kind and leadership often follow each other
+        # (the tally's do; rows summed by PostgreSQL come in any order): the
+        # key is looked up only where it changes, from per_key once counted.
         last = (None, None, None)
         for org_id, kind, leader, status, proposed, decided, number in self.rows:
             if org_id != last[0] or kind != last[1] or leader != last[2]:
