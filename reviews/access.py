@@ -3,7 +3,7 @@
 import functools
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -14,36 +14,62 @@ from organizations.models import Organization, OrganizationKind, Role
 from .models import EDITABLE_STATES, Review, ReviewCycle
 
 
-def get_cycle(user, public_id):
-    if not user.is_authenticated or user.is_superuser:
-        return get_object_or_404(cycles_of(user), public_id=public_id)
-    try:
-        return cycle_lookup().get(user_id=user.pk, public_id=public_id)
-    except ReviewCycle.DoesNotExist:
-        raise Http404 from None
-
-
-def cycles_of(user):
-    return ReviewCycle.objects.visible_to(user).select_related("regime", "superior")
-
-
-@functools.cache
-def cycle_lookup():
-    """get_cycle's lookup for a signed-in user who is not a superuser,
-    compiled once per process (kontum_review/compiled.py)."""
-    return Compiled(
-        lambda *, user_id, public_id: cycles_of(stand_in(user_id)).filter(
-            public_id=public_id
-        ),
-        user_id=get_user_model()._meta.pk,
-        public_id=ReviewCycle._meta.get_field("public_id"),
-    )
-
-
 def stand_in(user_id):
     """A signed-in user who is not a superuser, as a compiled lookup's
     queryset is made for one: only their key reaches the SQL."""
     return get_user_model()(pk=user_id, is_superuser=False)
+
+
+def compiles_for(user):
+    """Whether a UserLookup runs its compiled SQL for the user: a superuser's
+    or an anonymous visitor's queryset has another shape."""
+    return user.is_authenticated and not user.is_superuser
+
+
+class UserLookup:
+    """A lookup scoped to its user. For a signed-in user who is not a
+    superuser its SQL is compiled once per process (kontum_review/compiled.py)
+    with the user's key as a value; anyone else's queryset is built as ever.
+    `build(*shape, user, **values)` makes the queryset."""
+
+    def __init__(self, build, **fields):
+        self.build = build
+        self.compiled = Compiled(
+            lambda *shape, user_id, **values: build(
+                *shape, stand_in(user_id), **values
+            ),
+            user_id=get_user_model()._meta.pk,
+            **fields,
+        )
+
+    def all(self, user, shape=(), **values):
+        if compiles_for(user):
+            return self.compiled.all(shape, user_id=user.pk, **values)
+        return list(self.build(*shape, user, **values))
+
+    def get_or_404(self, user, shape=(), **values):
+        if not compiles_for(user):
+            return get_object_or_404(self.build(*shape, user, **values))
+        try:
+            return self.compiled.get(shape, user_id=user.pk, **values)
+        except ObjectDoesNotExist:
+            raise Http404 from None
+
+
+def get_cycle(user, public_id):
+    return cycle_lookup().get_or_404(user, public_id=public_id)
+
+
+@functools.cache
+def cycle_lookup():
+    return UserLookup(
+        lambda user, *, public_id: (
+            ReviewCycle.objects.visible_to(user)
+            .select_related("regime", "superior")
+            .filter(public_id=public_id)
+        ),
+        public_id=ReviewCycle._meta.get_field("public_id"),
+    )
 
 
 def is_cycle_staff(user, cycle):
@@ -85,37 +111,20 @@ def require_staff_committees(user):
 
 def get_cycle_organization(user, cycle, public_id):
     """An organization of the cycle's tree that the user may read."""
-    if not user.is_authenticated or user.is_superuser:
-        return get_object_or_404(
-            cycle_organizations(user, cycle.superior.path), public_id=public_id
-        )
-    try:
-        return cycle_organization_lookup().get(
-            user_id=user.pk, path=cycle.superior.path, public_id=public_id
-        )
-    except Organization.DoesNotExist:
-        raise Http404 from None
-
-
-def cycle_organizations(user, path):
-    """The organizations under `path` that the user may read."""
-    return (
-        Organization.objects.visible_to(user)
-        .filter(path__startswith=path)
-        .select_related("org_type", "parent")
+    return cycle_organization_lookup().get_or_404(
+        user, path=cycle.superior.path, public_id=public_id
     )
 
 
 @functools.cache
 def cycle_organization_lookup():
-    """get_cycle_organization's lookup for a signed-in user who is not a
-    superuser, compiled once per process."""
     fields = Organization._meta
-    return Compiled(
-        lambda *, user_id, path, public_id: cycle_organizations(
-            stand_in(user_id), path
-        ).filter(public_id=public_id),
-        user_id=get_user_model()._meta.pk,
+    return UserLookup(
+        lambda user, *, path, public_id: (
+            Organization.objects.visible_to(user)
+            .filter(path__startswith=path, public_id=public_id)
+            .select_related("org_type", "parent")
+        ),
         path=StartsWith(fields.get_field("path")),
         public_id=fields.get_field("public_id"),
     )
@@ -124,33 +133,25 @@ def cycle_organization_lookup():
 def cycle_ancestors(user, cycle, organization):
     """The organizations above `organization` and below the cycle's committee
     that the user may read, root first: the checklist's breadcrumbs."""
-    values = {
-        "ancestor_ids": organization.ancestor_ids,
-        "path": cycle.superior.path,
-        "superior_id": cycle.superior_id,
-    }
-    if not user.is_authenticated or user.is_superuser:
-        return list(ancestors_of(user, **values))
-    return ancestors_lookup().all(user_id=user.pk, **values)
-
-
-def ancestors_of(user, *, ancestor_ids, path, superior_id):
-    return (
-        Organization.objects.visible_to(user)
-        .filter(pk__in=ancestor_ids, path__startswith=path)
-        .exclude(pk=superior_id)
-        .order_by("depth")
+    return ancestors_lookup().all(
+        user,
+        ancestor_ids=organization.ancestor_ids,
+        path=cycle.superior.path,
+        superior_id=cycle.superior_id,
     )
 
 
 @functools.cache
 def ancestors_lookup():
-    """cycle_ancestors' lookup for a signed-in user who is not a superuser,
-    compiled once per process for each number of ancestors."""
+    """Compiled once per number of ancestors."""
     fields = Organization._meta
-    return Compiled(
-        lambda *, user_id, **values: ancestors_of(stand_in(user_id), **values),
-        user_id=get_user_model()._meta.pk,
+    return UserLookup(
+        lambda user, *, ancestor_ids, path, superior_id: (
+            Organization.objects.visible_to(user)
+            .filter(pk__in=ancestor_ids, path__startswith=path)
+            .exclude(pk=superior_id)
+            .order_by("depth")
+        ),
         ancestor_ids=Many(fields.pk),
         path=StartsWith(fields.get_field("path")),
         superior_id=fields.pk,
@@ -178,42 +179,22 @@ def get_review(user, public_id, *, locked=False, reviews=REVIEWS):
     so a write starts from the row as it is read here
     (reviews.services.save_review).
     """
-    if not user.is_authenticated or user.is_superuser:
-        return get_object_or_404(
-            scoped_reviews(reviews, user, locked), public_id=public_id
-        )
-    try:
-        return review_lookup(reviews).get(
-            (locked,), user_id=user.pk, public_id=public_id
-        )
-    except Review.DoesNotExist:
-        raise Http404 from None
-
-
-def scoped_reviews(reviews, user, locked):
-    queryset = reviews.visible_row_to(user).with_manager_flag(user)
-    if locked:
-        queryset = queryset.select_for_update(of=("self",))
-    return queryset
+    return review_lookup(reviews).get_or_404(user, (locked,), public_id=public_id)
 
 
 @functools.cache
 def review_lookup(reviews):
-    """get_review's lookup for a signed-in user who is not a superuser,
-    compiled once per process (kontum_review/compiled.py): building and
-    compiling it cost each review page some 2.5 ms of CPU. `reviews` is one
-    of the few querysets made once (REVIEWS and those made from it)."""
+    """get_review's lookup: building and compiling it cost each review page
+    some 2.5 ms of CPU. `reviews` is one of the few querysets made once
+    (REVIEWS and those made from it)."""
 
-    def make(locked, *, user_id, public_id):
-        return scoped_reviews(reviews, stand_in(user_id), locked).filter(
-            public_id=public_id
-        )
+    def build(locked, user, *, public_id):
+        queryset = reviews.visible_row_to(user).with_manager_flag(user)
+        if locked:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset.filter(public_id=public_id)
 
-    return Compiled(
-        make,
-        user_id=get_user_model()._meta.pk,
-        public_id=Review._meta.get_field("public_id"),
-    )
+    return UserLookup(build, public_id=Review._meta.get_field("public_id"))
 
 
 def manages(user, organization):

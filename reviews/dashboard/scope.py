@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -27,7 +26,7 @@ from organizations.models import (
 )
 
 from .. import results
-from ..access import stand_in
+from ..access import UserLookup
 from ..models import ReviewCycle
 from .forms import DashboardFilterForm
 
@@ -134,15 +133,12 @@ def readable_cycles(user):
 
 @functools.cache
 def scope_lookups():
-    """read_scope's lookups for a signed-in user who is not a superuser, and
-    the organization types, compiled once per process
-    (kontum_review/compiled.py): the reader's roles, the cycles they see."""
-    user_id = get_user_model()._meta.pk
+    """read_scope's lookups of the reader's roles and the cycles they see
+    (UserLookup), and of the organization types, compiled once per process
+    (kontum_review/compiled.py)."""
     return (
-        Compiled(lambda *, user_id: reader_roles(stand_in(user_id)), user_id=user_id),
-        Compiled(
-            lambda *, user_id: readable_cycles(stand_in(user_id)), user_id=user_id
-        ),
+        UserLookup(reader_roles),
+        UserLookup(readable_cycles),
         Compiled(lambda: OrganizationType.objects.all()),
     )
 
@@ -153,12 +149,11 @@ def read_scope(request, form_class=DashboardFilterForm):
     roles_lookup, cycles_lookup, types_lookup = scope_lookups()
     if user.is_superuser:
         roles = []
-        visible = readable_cycles(user)
     else:
-        roles = [role.organization for role in roles_lookup.all(user_id=user.pk)]
+        roles = [role.organization for role in roles_lookup.all(user)]
         if not roles:
             raise Http404
-        visible = cycles_lookup.all(user_id=user.pk)
+    visible = cycles_lookup.all(user)
     cycles = [cycle for cycle in visible if user.is_superuser or top_of(cycle, roles)]
     if not cycles:
         raise Http404

@@ -78,21 +78,21 @@ class CompiledLookupTests(CyclePersonasTestCase):
                 for locked in (False, True):
                     yield (
                         f"review of {user} (locked {locked})",
-                        review_lookup(reviews),
+                        review_lookup(reviews).compiled,
                         (locked,),
                         21,
                         {"user_id": user.pk, "public_id": review.public_id},
                     )
             yield (
                 f"cycle of {user}",
-                cycle_lookup(),
+                cycle_lookup().compiled,
                 (),
                 21,
                 {"user_id": user.pk, "public_id": cycle.public_id},
             )
             yield (
                 f"organization of {user}",
-                cycle_organization_lookup(),
+                cycle_organization_lookup().compiled,
                 (),
                 21,
                 {
@@ -105,7 +105,7 @@ class CompiledLookupTests(CyclePersonasTestCase):
             for cell in (self.cell_a, self.ward, self.committee):
                 yield (
                     f"ancestors of {cell} for {user}",
-                    ancestors_lookup(),
+                    ancestors_lookup().compiled,
                     (),
                     None,
                     {
@@ -223,7 +223,7 @@ class CompiledLookupTests(CyclePersonasTestCase):
         self.assertEqual(found, {True, False})
 
     def test_get_answers_as_django_does(self):
-        lookup = cycle_lookup()
+        lookup = cycle_lookup().compiled
         values = {"user_id": self.secretary_a.pk, "public_id": self.cycle.public_id}
         self.assertEqual(lookup.get(**values), self.cycle)
         outsider = {**values, "user_id": UserFactory(username="outsider").pk}
