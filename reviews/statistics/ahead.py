@@ -20,7 +20,6 @@ from django.db.models import (
     When,
 )
 
-from kontum_review import replica
 from organizations.models import line_of
 
 from .. import rules
@@ -38,7 +37,7 @@ from ..models import (
 )
 from ..remedies import tallied_action_counts
 from ..results import EXCELLENT_RUN, FAILING_RUN, consecutive
-from .queries import fetch, prepare
+from .queries import fetch, made
 from .tables import SUBJECTS, LevelRow, TrendPoint
 
 Kind = Review.Kind
@@ -68,27 +67,6 @@ INDICATOR_FIELDS = (
 )
 # The runs the dashboard flags: level → years running.
 FLAG_RUNS = {rules.EXCELLENT: EXCELLENT_RUN, rules.FAIL: FAILING_RUN}
-
-
-# The SQL of queries sent ahead that depend only on a key, as made in this
-# process: key → Prepared (or None for no query). A few hundred at most.
-MADE = {}
-MADE_KEPT = 256
-
-
-def made(key, make):
-    """`make()` made into SQL (prepare), once per key and database in this
-    process; made anew each time where the key is None."""
-    if key is None:
-        query = make()
-        return prepare(query) if query is not None else None
-    key = (replica.alias(), *key)
-    if key not in MADE:
-        if len(MADE) >= MADE_KEPT:
-            MADE.clear()
-        query = make()
-        MADE[key] = prepare(query) if query is not None else None
-    return MADE[key]
 
 
 class AheadFigures:
@@ -164,6 +142,30 @@ class AheadFigures:
         """
         whole = self.org_type is None and self.root.pk == self.cycle.superior_id
         ahead = {}
+        # The leaders' posts, for their comparison groups (quota.py): the
+        # whole tree's only.
+        if self.leaders_apart():
+            ahead["leaders"] = made(("leaders", self.cycle.pk), self.leaders_query)
+        # The focus areas and indicators of the whole tree read nothing of it.
+        ahead["focus"] = made(
+            ("focus", self.cycle.pk) if whole else None, self.focus_areas_query
+        )
+        ahead["indicators"] = made(
+            ("indicators", self.cycle.pk) if whole else None, self.indicators_query
+        )
+        ahead["remedies"] = made(
+            ("remedies", self.cycle.pk, self.today) if whole else None,
+            self.remedies_query,
+        )
+        ahead["exemptions"] = made(
+            ("exemptions", self.cycle.pk) if whole else None, self.exemptions_query
+        )
+        # The flags read the whole tree whatever the scope (flag_counts keeps
+        # the organizations in scope): made once for the years of the run.
+        run = tuple((c.pk, c.year) for c in self.flag_years(cycles) or ())
+        flags = made(("flags", run), lambda: self.flags_query(cycles))
+        if flags is not None:
+            ahead["flags"] = flags
         for root in (self.root, self.top):
             if ("trend", root.pk) in ahead or (
                 root.pk != self.root.pk and self.org_type is not None
@@ -175,30 +177,6 @@ class AheadFigures:
                 ("trend", tuple(c.pk for c in asked)) if tree_wide else None,
                 lambda root=root, asked=asked: self.trend_query(root, asked),
             )
-        ahead["remedies"] = made(
-            ("remedies", self.cycle.pk, self.today) if whole else None,
-            self.remedies_query,
-        )
-        ahead["exemptions"] = made(
-            ("exemptions", self.cycle.pk) if whole else None, self.exemptions_query
-        )
-        # The focus areas and indicators of the whole tree read nothing of it.
-        ahead["focus"] = made(
-            ("focus", self.cycle.pk) if whole else None, self.focus_areas_query
-        )
-        ahead["indicators"] = made(
-            ("indicators", self.cycle.pk) if whole else None, self.indicators_query
-        )
-        # The leaders' posts, for their comparison groups (quota.py): the
-        # whole tree's only.
-        if self.leaders_apart():
-            ahead["leaders"] = made(("leaders", self.cycle.pk), self.leaders_query)
-        # The flags read the whole tree whatever the scope (flag_counts keeps
-        # the organizations in scope): made once for the years of the run.
-        run = tuple((c.pk, c.year) for c in self.flag_years(cycles) or ())
-        flags = made(("flags", run), lambda: self.flags_query(cycles))
-        if flags is not None:
-            ahead["flags"] = flags
         return ahead
 
     def read(self, key, query, *args):

@@ -84,7 +84,7 @@ class CycleFigures(QuotaFigures, AheadFigures):
             self.held = set(meetings.rows())
             sent = send_sums(cycle, self.representatives())
         else:
-            # Reading a result waits for every query sent before it, so the
+            # Reading a result waits for every query sent so far, so the
             # tree comes alone; inside together() the server then groups the
             # reviews while Python lays the tree out.
             tree = send_tree(root).rows()

@@ -8,6 +8,7 @@ PostgreSQL the server answers the next queries while Python counts.
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -95,6 +96,31 @@ def prepare(queryset):
     return Prepared(queryset.db, sql, params)
 
 
+# The SQL of queries that depend only on a key, as made in this process:
+# key → Prepared (or None for no query). A few hundred at most.
+MADE = {}
+MADE_KEPT = 256
+
+
+def made(key, make):
+    """`make()` made into SQL (prepare), once per key and database in this
+    process; made anew each time where the key is None.
+
+    For a query whose SQL and parameters follow from the key alone: building
+    and compiling a queryset cost Django more than PostgreSQL takes to
+    answer the small ones, and the dashboard waits for them."""
+    if key is None:
+        query = make()
+        return prepare(query) if query is not None else None
+    key = (replica.alias(), *key)
+    if key not in MADE:
+        if len(MADE) >= MADE_KEPT:
+            MADE.clear()
+        query = make()
+        MADE[key] = prepare(query) if query is not None else None
+    return MADE[key]
+
+
 def send(query):
     """Send a values_list query (or one prepared), to read its rows later.
 
@@ -117,9 +143,9 @@ def together(using=None):
 
     psycopg's pipeline mode, in the same transaction: the dashboard counts
     the rows of the first queries while PostgreSQL answers the next ones.
-    Reading one result waits for every query sent before it, so what is
-    needed first is read before the rest is sent. Any other database runs
-    each query when sent.
+    Reading one result waits for every query sent so far (psycopg reads
+    them all), so what is needed first is read before the rest is sent.
+    Any other database runs each query when sent.
     """
     connection = connections[using or replica.alias()]
     connection.ensure_connection()
@@ -153,11 +179,18 @@ def of_type(organizations, root, org_type):
 
 def send_tree(root):
     """Send load_tree's query; read_tree lays out its rows."""
-    rows = (
+    # The root's path says which rows the query reads: made once per path.
+    return send(made(("tree", root.pk, root.path), lambda: tree_query(root)))
+
+
+def tree_query(root):
+    return (
         Organization.objects.filter(
             Q(path__startswith=root.path) | Q(pk__in=root.ancestor_ids)
         )
-        .order_by("path")
+        # In no order: read_tree sorts the rows by path faster than
+        # PostgreSQL does under a language's collation.
+        .order_by()
         # The id as text: a string pickles much faster than a UUID.
         .annotate(public_text=Cast("public_id", CharField()))
         .values_list(
@@ -171,11 +204,11 @@ def send_tree(root):
             "org_type__code",
         )
     )
-    return send(rows)
 
 
 def read_tree(rows, root):
     units, ancestors, by_path = {}, [], {}
+    rows = sorted(rows, key=itemgetter(3))
     for pk, public_id, name, path, kind, type_id, type_name, type_code in rows:
         # SQLite keeps the hex digits alone, which the URLs' uuid converter
         # would refuse.
@@ -326,14 +359,20 @@ def array(numbers):
 def send_meetings(cycle, root):
     """Send the query of the collectives whose meeting is done: (organization
     id, kind) under the root."""
+    whole = root.pk == cycle.superior_id
+    key = ("meetings", cycle.pk) if whole else ("meetings", cycle.pk, root.path)
+    return send(made(key, lambda: meetings_query(cycle, root, whole)))
+
+
+def meetings_query(cycle, root, whole):
     # Meetings are the collectives': said so, PostgreSQL reads their reviews
     # from the collectives' index instead of scanning the members'.
     meetings = Meeting.objects.filter(
         review__cycle=cycle, review__member__isnull=True, status=Meeting.Status.DONE
     )
-    if root.pk != cycle.superior_id:
+    if not whole:
         meetings = meetings.filter(review__organization__path__startswith=root.path)
-    return send(meetings.values_list("review__organization_id", "review__kind"))
+    return meetings.values_list("review__organization_id", "review__kind")
 
 
 def send_sums(cycle, representatives):
