@@ -25,6 +25,7 @@ from .. import statistics
 from ..counting import step_filter, subject_filter
 from ..models import Review
 from ..statistics.workbook import statistics_workbook
+from ..templatetags.dashboard import place_names
 from .forms import DrillDownForm
 from .scope import read_scope
 
@@ -80,8 +81,47 @@ def dashboard(request):
     )
 
 
+# The dashboard's sections in the page's order, and those laid out from the
+# figures counted from the review rows, while the server answers the rest.
+SECTIONS = (
+    "progress",
+    "ratings",
+    "trend",
+    "types",
+    "units",
+    "quota",
+    "focus",
+    "remedies",
+    "flags",
+)
+COUNTED_SECTIONS = ("progress", "ratings", "types", "units")
+
+
 def dashboard_parts(scope, key, cycles, units_page):
-    """The dashboard's figures laid out: its breadcrumbs and its sections, as HTML."""
+    """The dashboard's figures laid out: its breadcrumbs and its sections, as HTML.
+
+    The sections that read only the figures counted from the review rows are
+    laid out while PostgreSQL answers the queries of the others
+    (statistics.dashboard_figures, `meanwhile`): reading those waits for
+    them all.
+    """
+    context = {"scope": scope, "cycle": scope.cycle}
+    sections = {}
+
+    def lay_out(figures, names):
+        if "figures" not in context:
+            context.update(
+                levels=figures["levels"],
+                units=Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(units_page),
+                places=place_names(figures["units"]),
+            )
+        context["figures"] = figures
+        for name in names:
+            if name not in sections:
+                sections[name] = render_to_string(
+                    f"reviews/_dashboard_{name}.html", context
+                )
+
     figures = statistics.dashboard_figures(
         scope.cycle,
         scope.root,
@@ -92,18 +132,16 @@ def dashboard_parts(scope, key, cycles, units_page):
         key=key,
         # The page is cached by the view; another page of units reads them again.
         store=False,
+        meanwhile=lambda counted: lay_out(counted, COUNTED_SECTIONS),
     )
-    context = {
-        "scope": scope,
-        "cycle": scope.cycle,
-        "figures": figures,
-        "levels": figures["levels"],
-        "units": Paginator(figures["units"], UNITS_PAGE_SIZE).get_page(units_page),
-        "crumbs": breadcrumbs(scope, figures["ancestors"]),
-    }
+    lay_out(figures, SECTIONS)
+    crumbs = render_to_string(
+        "reviews/_dashboard_crumbs.html",
+        context | {"crumbs": breadcrumbs(scope, figures["ancestors"])},
+    )
     return {
-        name: render_to_string(f"reviews/_dashboard_{name}.html", context)
-        for name in ("crumbs", "figures")
+        "crumbs": crumbs,
+        "figures": "".join(f"\n{sections[name]}" for name in SECTIONS) + "\n",
     }
 
 

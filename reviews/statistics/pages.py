@@ -59,11 +59,17 @@ def dashboard_figures(
     cycles=None,
     key=None,
     store=True,
+    meanwhile=None,
 ):
     """Everything the dashboard shows, from the cache while nothing has changed.
 
     `store=False` reads the cache but does not fill it: for a caller that
-    caches what it makes of the figures instead.
+    caches what it makes of the figures instead. `meanwhile`, where the
+    figures are counted, is called with those counted from the review rows
+    (the levels, the ancestors, the progress, the distributions, the figures
+    by type and by unit) before the rest is read: the caller's work done
+    while the server answers the queries sent ahead, which reading the first
+    of them waits for, all of them (together()).
     """
     top = top or root
     today = timezone.localdate()
@@ -85,7 +91,17 @@ def dashboard_figures(
                 "organizations_by_type": figures.by_type("organizations"),
                 "members_by_type": figures.by_type("members"),
                 "units": figures.by_unit(),
+            }
+            if meanwhile is not None:
+                meanwhile(found)
+            # The rest from the queries sent ahead.
+            found |= {
                 "quota": figures.quota_groups(),
+                "focus_areas": figures.focus_areas(),
+                "indicators": figures.indicators(),
+                "remedies": figures.remedies(),
+                "exemptions": figures.exemptions(),
+                "flags": figures.flag_counts(cycles),
                 "trend": figures.trend(root, cycles),
                 # The whole tree's trend, beside a chosen organization's; not by
                 # type: the type of organizations outside the chosen subtree is
@@ -93,11 +109,6 @@ def dashboard_figures(
                 "trend_top": figures.trend(top, cycles)
                 if top.pk != root.pk and org_type is None
                 else None,
-                "focus_areas": figures.focus_areas(),
-                "indicators": figures.indicators(),
-                "remedies": figures.remedies(),
-                "exemptions": figures.exemptions(),
-                "flags": figures.flag_counts(cycles),
             }
         return found
 

@@ -4,6 +4,7 @@ import datetime
 from collections import Counter, defaultdict
 from unittest import mock
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -566,6 +567,46 @@ class SentTogetherTests(StatisticsTestCase):
             )
             self.assertEqual(sent, read)
             self.assertEqual(sent[2]["totals"]["overdue"], 1)
+
+    def test_meanwhile_has_the_counted_figures_before_the_rest_is_read(self):
+        self.decide_some()
+        seen = []
+
+        def meanwhile(counted):
+            # Called once, with the figures counted from the review rows and
+            # none of those read from the queries sent ahead.
+            seen.append(sorted(counted))
+            self.assertEqual(counted["units"], alone["units"])
+            self.assertEqual(counted["progress"], alone["progress"])
+
+        alone = statistics.dashboard_figures(self.cycle, self.committee, store=False)
+        cache.clear()
+        figures = statistics.dashboard_figures(
+            self.cycle, self.committee, store=False, meanwhile=meanwhile
+        )
+        self.assertEqual(
+            seen,
+            [
+                [
+                    "ancestors",
+                    "distributions",
+                    "levels",
+                    "members_by_type",
+                    "organizations_by_type",
+                    "progress",
+                    "units",
+                ]
+            ],
+        )
+        self.assertEqual(figures.keys(), alone.keys())
+        self.assertEqual(figures["trend"], alone["trend"])
+        self.assertEqual(figures["quota"], alone["quota"])
+        # Figures from the cache are not counted: nothing to do meanwhile.
+        statistics.dashboard_figures(self.cycle, self.committee)
+        statistics.dashboard_figures(
+            self.cycle, self.committee, store=False, meanwhile=meanwhile
+        )
+        self.assertEqual(len(seen), 1)
 
 
 class CacheTests(StatisticsTestCase):
