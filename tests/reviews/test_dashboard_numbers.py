@@ -3,8 +3,10 @@
 from django.test import SimpleTestCase, override_settings
 from django.utils import translation
 from django.utils.formats import localize
+from django.utils.html import json_script
+from django.utils.translation import gettext_lazy
 
-from reviews.templatetags.dashboard import figure_cells, whole_numbers
+from reviews.templatetags.dashboard import chart_data, figure_cells, whole_numbers
 
 NUMBERS = [0, 7, -7, 999, 1000, -1000, 7708, 31000, 310000, 1234567, -9876543210]
 
@@ -42,3 +44,21 @@ class WholeNumberTests(SimpleTestCase):
             '31.000</a> <span class="dashboard-percent">100%</span></td>'
             '<td class="text-end text-nowrap border-start">0</td>',
         )
+
+
+class ChartDataTests(SimpleTestCase):
+    def test_a_chart_is_written_as_json_script_writes_it(self):
+        chart = {
+            "labels": [
+                "Chi bộ Tổ dân phố 1",
+                "</script><b>&amp;",
+                gettext_lazy("Total"),
+            ],
+            "data": [1, 2.5, None, True],
+            "nested": {"a&b": ["<>", "'\"\\"]},
+        }
+        written = chart_data(chart, 'chart-"1"-data')
+        self.assertEqual(written, json_script(chart, 'chart-"1"-data'))
+        # The escapes are there: nothing in the JSON can close the script.
+        self.assertNotIn("</script><b>", written)
+        self.assertIn("\\u003C/script\\u003E\\u003Cb\\u003E\\u0026amp;", written)
