@@ -13,13 +13,16 @@ from ..models import CyclePost, Review
 from ..results import QuotaUse
 from .queries import Prepared, sums_in_database
 
-# leaders_query on PostgreSQL: each leader's posts looked up from the posts'
-# index on their review (a lateral subquery the planner keeps apart), where
-# the join leaders_query makes read every post of every cycle into a hash
-# (3.5 against 7 ms at 31,000 members).
+# leaders_query on PostgreSQL: the leaders counted per highest post held
+# and outcome, each leader's posts looked up from the posts' index on their
+# review (a lateral subquery the planner keeps apart), where a join read
+# every post of every cycle into a hash (3.5 against 7 ms at 31,000
+# members). The highest post is the first of POST_ORDER (ratings.highest_post),
+# of two such the one in the organization created first; a leader without a
+# post counts with none. A few dozen rows for thousands of leaders.
 LEADERS_SQL = """
-SELECT review.id, review.proposed_code, review.decided_code,
-       post.kind, post.organization_kind
+SELECT post.kind, post.organization_kind, review.proposed_code,
+       review.decided_code, COUNT(*)
 FROM {review} AS review
 LEFT JOIN LATERAL (
     SELECT cycle_post.kind, organization.kind AS organization_kind
@@ -27,10 +30,13 @@ LEFT JOIN LATERAL (
     JOIN {organization} AS organization
          ON organization.id = cycle_post.organization_id
     WHERE cycle_post.review_id = review.id
-    OFFSET 0
+    ORDER BY array_position(%(order)s::text[], cycle_post.kind::text),
+             cycle_post.organization_id
+    LIMIT 1
 ) AS post ON TRUE
 WHERE review.cycle_id = %(cycle)s AND review.is_leader
   AND review.kind = %(individual)s
+GROUP BY 1, 2, 3, 4
 """
 
 Kind = Review.Kind
@@ -104,9 +110,10 @@ class QuotaFigures:
         return self.tree_wide and self.grouping[1]
 
     def leaders_query(self):
-        """The leaders' outcomes with the posts they hold, for leader_quota:
-        one row per post held, or one with no post (a left join); None where
-        leaders are not counted apart."""
+        """The leaders' outcomes and posts, for leader_quota: on PostgreSQL
+        counted per highest post and outcome (LEADERS_SQL), elsewhere one row
+        per post held, or one with no post (a left join); None where leaders
+        are not counted apart."""
         if not self.leaders_apart():
             return None
         if sums_in_database(Review.objects.db):
@@ -115,7 +122,11 @@ class QuotaFigures:
                 post=CyclePost._meta.db_table,
                 organization=CyclePost.organization.field.related_model._meta.db_table,
             )
-            params = {"cycle": self.cycle.pk, "individual": Kind.INDIVIDUAL.value}
+            params = {
+                "cycle": self.cycle.pk,
+                "individual": Kind.INDIVIDUAL.value,
+                "order": list(ratings.POST_ORDER),
+            }
             return Prepared(Review.objects.db, sql, params)
         return self.cycle.reviews.filter(
             kind=Kind.INDIVIDUAL, is_leader=True
@@ -127,6 +138,26 @@ class QuotaFigures:
             "posts__organization__kind",
         )
 
+    def leader_outcomes(self):
+        """(highest post or None, proposed code, decided code, leaders) of the
+        cycle's leaders, from the query sent ahead (leaders_query)."""
+        rows = self.read("leaders", self.leaders_query)
+        if sums_in_database(Review.objects.db):
+            return [
+                ((kind, organization_kind) if kind else None, proposed, decided, n)
+                for kind, organization_kind, proposed, decided, n in rows
+            ]
+        posts, codes = defaultdict(list), {}
+        for pk, proposed, decided, kind, organization_kind in rows:
+            codes[pk] = (proposed, decided)
+            if kind:
+                posts[pk].append((kind, organization_kind))
+        outcomes = Counter(
+            (ratings.highest_post(posts[pk]), proposed, decided)
+            for pk, (proposed, decided) in codes.items()
+        )
+        return [(*outcome, number) for outcome, number in outcomes.items()]
+
     def leader_quota(self):
         """Leaders' levels per comparison group (by post and level), from the
         cycle's posts: {(key, name): Counter of (code, undecided)}.
@@ -134,19 +165,13 @@ class QuotaFigures:
         The dashboard sends the query ahead (AheadFigures.prepare_ahead)."""
         if not self.leaders_apart():
             return {}
-        posts, codes = defaultdict(list), {}
-        for pk, proposed, decided, kind, organization_kind in self.read(
-            "leaders", self.leaders_query
-        ):
-            codes[pk] = (proposed, decided if self.show_decisions else "")
-            if kind:
-                posts[pk].append((kind, organization_kind))
         counts = defaultdict(Counter)
         # A few dozen groups for thousands of leaders: each named once.
         group_of = functools.cache(ratings.leader_group)
-        for pk, (proposed, decided) in codes.items():
-            key = group_of(ratings.highest_post(posts[pk]))
-            counts[key][decided or proposed or None, not decided] += 1
+        for post, proposed, decided, number in self.leader_outcomes():
+            if not self.show_decisions:
+                decided = ""
+            counts[group_of(post)][decided or proposed or None, not decided] += number
         return counts
 
     # Quota ---------------------------------------------------------------------
