@@ -11,7 +11,12 @@ from django.utils import timezone
 from psycopg.pq import PipelineStatus
 
 from members.models import PostKind
-from organizations.models import GRASSROOTS_KINDS, OrganizationKind, OrganizationType
+from organizations.models import (
+    GRASSROOTS_KINDS,
+    Organization,
+    OrganizationKind,
+    OrganizationType,
+)
 from reviews import ratings, results, services, statistics
 from reviews.models import (
     CycleJob,
@@ -570,6 +575,21 @@ class SentTogetherTests(StatisticsTestCase):
             )
             self.assertEqual(sent, read)
             self.assertEqual(sent[2]["totals"]["overdue"], 1)
+
+    def test_the_tree_made_once_reads_the_tree_as_it_is_now(self):
+        """The tree's SQL is made once per root and path (queries.made): an
+        organization added since, or a root moved, is read all the same."""
+        before, _ancestors = statistics.load_tree(self.ward)
+        cell = OrganizationFactory(name="Chi bộ mới", parent=self.ward)
+        after, _ancestors = statistics.load_tree(self.ward)
+        self.assertNotIn(cell.pk, before)
+        self.assertEqual(after[cell.pk].name, "Chi bộ mới")
+        cell.parent = self.school
+        cell.save()
+        moved, ancestors = statistics.load_tree(Organization.objects.get(pk=cell.pk))
+        self.assertEqual(list(moved), [cell.pk])
+        self.assertEqual([unit.pk for unit in ancestors][-1], self.school.pk)
+        self.assertNotIn(cell.pk, statistics.load_tree(self.ward)[0])
 
     def test_meanwhile_has_the_counted_figures_before_the_rest_is_read(self):
         self.decide_some()
