@@ -8,6 +8,7 @@ app's own static files and the Liberation fonts (`safe_url_fetcher`).
 The package's modules, each importing only those before it: `common` (the
 header, signatures and DocumentUnavailable), `tree` (the HTML read by expat and
 the user agent rules of its tags), `pdf` (WeasyPrint and the safe fetcher),
+`lookups` (the review documents' queries, compiled once per process),
 `review_contexts` (individual form, collective report, minutes),
 `cycle_contexts` (notification, summary) and `contexts` (`context_for`,
 `render_html`). Every name is imported from `reviews.reports.documents`.

@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ... import rules
-from ...models import FormSection, Meeting, MeetingItem, Rating, Review, StepExemption
+from ...models import FormSection, Meeting, Rating, Review, StepExemption
 from ...results import PUBLISHED_STATES
 from ...review_forms.forms import addressed_items
 from .common import DocumentUnavailable, header_for, local_day, on_behalf_of
+from .lookups import REVIEW_DOCUMENT_LOOKUPS as LOOKUPS
 
 
 @dataclass
@@ -24,33 +25,18 @@ class SectionBlock:
 
 
 def load_review(review_id):
-    ratings = Rating.objects.select_related("level", "set_by").order_by("set_at")
-    return (
-        Review.objects.select_related(
-            "cycle__regime",
-            "cycle__superior",
-            "template",
-            "organization__parent",
-            "member",
-            "self_rating",
-        )
-        .prefetch_related(
-            "template__sections",
-            "template__criteria",
-            "carry_over_items",
-            Prefetch("ratings", queryset=ratings),
-        )
-        .get(pk=review_id)
-    )
+    """The review, with its cycle, regime, superior, template, organization and
+    its parent, member and self-rating (compiled: lookups.py)."""
+    return LOOKUPS.review.get(pk=review_id)
 
 
-def section_blocks(review, suggestion_items, suggestion_texts):
+def section_blocks(review, sections, carry_over, suggestion_items, suggestion_texts):
     blocks = []
     opened_group = False
-    for section in review.template.sections.all():
+    for section in sections:
         block = SectionBlock(section, text=review.answers.get(section.key, ""))
         if section.kind == FormSection.Kind.CARRY_OVER:
-            block.items = list(review.carry_over_items.all())
+            block.items = list(carry_over)
         elif section.kind == FormSection.Kind.SUGGESTIONS:
             block.items = [
                 (item, suggestion_texts.get(item.pk, "")) for item in suggestion_items
@@ -62,40 +48,42 @@ def section_blocks(review, suggestion_items, suggestion_texts):
     return blocks
 
 
-def score_rows(review):
+def score_rows(review, criteria):
     rows = {"A": [], "B": []}
-    for criterion in review.template.criteria.all():
+    for criterion in criteria:
         points = review.scores.get(criterion.code)
         rows.setdefault(criterion.group, []).append((criterion, points))
     return rows
 
 
 def head_name(cycle, organization):
-    head = (
-        Review.objects.filter(
-            cycle=cycle,
-            organization=organization,
-            kind=Review.Kind.INDIVIDUAL,
-            meeting_rank=Review.Rank.HEAD,
-        )
-        .values_list("subject_name", flat=True)
-        .first()
-    )
+    head = LOOKUPS.head_name.first(cycle_id=cycle.pk, organization_id=organization.pk)
     return head or ""
+
+
+def suggestion_items(review):
+    """The suggestion items sent to the review's subject (addressed_items)."""
+    if review.kind == Review.Kind.INDIVIDUAL and review.member_id is not None:
+        return LOOKUPS.member_items.all(
+            cycle_id=review.cycle_id, member_id=review.member_id
+        )
+    if review.kind == Review.Kind.ORGANIZATION:
+        return LOOKUPS.organization_items.all(
+            cycle_id=review.cycle_id, organization_id=review.organization_id
+        )
+    return list(addressed_items(review))
 
 
 def review_context(review_id):
     review = load_review(review_id)
     cycle = review.cycle
-    levels = list(cycle.regime.levels.all())
-    items = list(addressed_items(review))
-    texts = dict(review.suggestion_answers.values_list("item_id", "text"))
-    meeting_item = (
-        MeetingItem.objects.filter(review=review)
-        .select_related("meeting", "proposed_rating")
-        .first()
-    )
-    chain = {rating.stage: rating for rating in review.ratings.all()}
+    sections = LOOKUPS.sections.all(template_id=review.template_id)
+    levels = LOOKUPS.levels.all(regime_id=cycle.regime_id)
+    items = suggestion_items(review)
+    texts = dict(LOOKUPS.answers.all(review_id=review.pk))
+    meeting_item = LOOKUPS.meeting_item.first(review_id=review.pk)
+    ratings = LOOKUPS.ratings.all(review_id=review.pk)
+    chain = {rating.stage: rating for rating in ratings}
     # A form is one file for every reader, and before publication only staff
     # and leaders may see the decision: the forms print it once it is published.
     if cycle.status not in PUBLISHED_STATES:
@@ -108,13 +96,15 @@ def review_context(review_id):
         if meeting_item
         else []
     )
+    carry_over = LOOKUPS.carry_over.all(review_id=review.pk)
+    criteria = LOOKUPS.criteria.all(template_id=review.template_id)
     return {
         "review": review,
         "cycle": cycle,
         "regime": cycle.regime,
         "levels": levels,
-        "blocks": section_blocks(review, items, texts),
-        "scores": score_rows(review) if cycle.regime.uses_points else None,
+        "blocks": section_blocks(review, sections, carry_over, items, texts),
+        "scores": score_rows(review, criteria) if cycle.regime.uses_points else None,
         "meeting_item": meeting_item,
         "votes": votes,
         "chain": stages,
