@@ -289,6 +289,31 @@ class ReportRunTests(ReportTestCase):
         self.assertLess(len(sent), job.total)
         self.assertEqual([index for index, _part in parts], list(range(job.total)))
 
+    def test_a_run_reads_its_job_once_and_stores_each_part_uncompressed(self):
+        job = ReportJob.objects.create(
+            kind=Kind.ORGANIZATION_FORMS,
+            cycle=self.cycle,
+            organization=self.cell_a,
+            input_hash="x",
+        )
+        token = pipeline.claim(job.pk)
+        todo = pipeline.plan_batch(job.pk, token)[0]
+        self.assertEqual(len(todo), 2)
+        load = pipeline.rendering.load
+        with mock.patch.object(pipeline.rendering, "load", wraps=load) as loaded:
+            results = pipeline.render_parts(job.pk, todo, token=token)
+        self.assertEqual(loaded.call_count, 1)
+        self.assertEqual([result["index"] for result in results], [0, 1])
+        self.assertTrue(pipeline.write_zip(job.pk, token, [results]))
+        archive = zipfile.ZipFile(
+            io.BytesIO(self.read(ReportJob.objects.get(pk=job.pk)))
+        )
+        entries = archive.infolist()
+        self.assertEqual(len(entries), 2)
+        for entry in entries:
+            self.assertEqual(entry.compress_type, zipfile.ZIP_STORED)
+            self.assertTrue(archive.read(entry).startswith(b"%PDF"))
+
     def test_a_retried_run_renders_and_counts_only_what_is_missing(self):
         job = ReportJob.objects.create(
             kind=Kind.ORGANIZATION_FORMS,

@@ -40,17 +40,18 @@ def render_job(job_id, token, render=None):
     return finish(job, token, content)
 
 
-def render_part(job_id, part, render=None, token=None, index=None):
+def render_part(job_id, part, render=None, token=None, index=None, job=None):
     """Render one part to storage; a non-transient failure is returned by name.
 
-    With the claim `token`, a part of a claim that was lost is skipped.
+    With the claim `token`, a part of a claim that was lost is skipped. `job`,
+    the job as `load` reads it, is given by a run, which reads it once.
     """
     render = render or default_render
     if isinstance(token, str):
         token = parse_token(token)
     if token is not None and not held(job_id, token).exists():
         return {"index": index, "skipped": True}
-    job = load(job_id)
+    job = job or load(job_id)
     name = f"{part[0]}-{part[1] or part[2]}"
     try:
         review, organization, name = part_entry(job, part)
@@ -74,20 +75,23 @@ def render_parts(job_id, items, render=None, token=None):
     """Render a run of [index, part] in a row; the results, one a part.
 
     A part already stored (the run is retried after a transient error) is not
-    rendered or counted again. Once the claim is lost, the rest is left.
+    rendered or counted again. Once the claim is lost, the rest is left. The
+    job is read once for the run (its kind, cycle and subject do not change),
+    not twice a part.
     """
     results = []
+    job = load(job_id)
     for index, part in items:
-        stored = stored_part(job_id, part, index)
-        result = stored or render_part(job_id, part, render, token, index)
+        stored = stored_part(job_id, part, index, job)
+        result = stored or render_part(job_id, part, render, token, index, job)
         if result.get("skipped"):
             break
         results.append(result)
     return results
 
 
-def stored_part(job_id, part, index):
-    job = load(job_id)
+def stored_part(job_id, part, index, job=None):
+    job = job or load(job_id)
     path = part_path(job, part)
     if not (default_storage.exists(path) and whole(path)):
         return None

@@ -61,9 +61,11 @@ def write_zip(job_id, token, results):
     job = load(job_id)
     taken, failures = set(), []
     # Parts are copied into a file on disk, not held in memory: a cycle's ZIP
-    # holds tens of thousands of them.
+    # holds tens of thousands of them. They are stored as they are: a PDF's
+    # streams are compressed already, and deflating one again took 0.8 ms of
+    # CPU (one process, after every part is rendered) to save 2% of its size.
     with tempfile.TemporaryFile() as buffer:
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             for result in merged(results):
                 name = unique(result["name"], taken)
                 if "error" in result:
@@ -75,7 +77,11 @@ def write_zip(job_id, token, results):
                 ):
                     shutil.copyfileobj(part, entry, ZIP_CHUNK)
             if failures:
-                archive.writestr(ERRORS_ENTRY, "\n".join(failures) + "\n")
+                archive.writestr(
+                    ERRORS_ENTRY,
+                    "\n".join(failures) + "\n",
+                    compress_type=zipfile.ZIP_DEFLATED,
+                )
         error = ""
         if failures:
             with translation.override(settings.LANGUAGE_CODE):
