@@ -79,8 +79,12 @@ class CycleFigures(QuotaFigures, AheadFigures):
         # here: that takes the tree and the meetings first.
         self.summed = sums_in_database()
         if self.summed:
-            tree, meetings = send_tree(root), send_meetings(cycle, root)
-            self.read_tree(tree.rows())
+            # Reading a result waits for every query sent so far: the
+            # meetings go once the tree is read, answered while Python lays
+            # the tree out.
+            tree = send_tree(root).rows()
+            meetings = send_meetings(cycle, root)
+            self.read_tree(tree)
             self.held = set(meetings.rows())
             sent = send_sums(cycle, self.representatives())
         else:
