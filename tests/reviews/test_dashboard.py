@@ -20,6 +20,7 @@ from reviews.dashboard.scope import (
     scope_lookups,
 )
 from reviews.models import CycleJob, Rating, RemedyAction, Review, ReviewCycle
+from reviews.statistics.queries import sums_in_database
 from reviews.templatetags.dashboard import unit_table_rows
 
 from ..factories import MemberFactory, OrganizationFactory, UserFactory, grant
@@ -425,14 +426,16 @@ class DashboardQueryCountTests(CyclePersonasTestCase):
 
     def test_a_late_step_reads_its_organizations_in_one_query_at_any_size(self):
         """A deadline passed with forms missing: the late organizations are
-        listed from one more query, the same at both sizes."""
+        listed from their own tally rows, the same number of queries at both
+        sizes; where the database sums the rows (PostgreSQL), from one more
+        query."""
         yesterday = timezone.localdate() - datetime.timedelta(days=1)
         ReviewCycle.objects.filter(pk=self.cycle.pk).update(self_review_due=yesterday)
         small = self.count_queries(self.staff)
         self.grow()
         large = self.count_queries(self.staff)
         self.assertEqual(large, small)
-        self.assertEqual(small[0], 17 + 1)
+        self.assertEqual(small[0], 17 + sums_in_database())
         cache.clear()
         response = self.client.get(URL)
         steps = response.context["figures"]["progress"]["members"]
