@@ -3,6 +3,7 @@ rendered with the collector paused: the same tree and the same PDF, byte for
 byte, as WeasyPrint's own parser and user agent stylesheet give."""
 
 import gc
+import threading
 from unittest import mock
 
 import tinyhtml5
@@ -85,6 +86,8 @@ class DocumentTreeRefusalTests(SimpleTestCase):
     def test_what_html5_might_read_otherwise_is_left_to_it(self):
         for body in (
             "<!-- a comment -->",
+            "<p><![CDATA[text]]></p>",
+            "<?php echo 1 ?>",
             "<p>a&nbsp;b</p>",
             "<p>&#128;</p>",
             "<p><div>a block in a paragraph</div></p>",
@@ -153,3 +156,22 @@ class CollectorTests(SimpleTestCase):
         ):
             documents.render_pdf(PAGE.format("<p>Một</p>"))
         self.assertTrue(gc.isenabled())
+
+
+class StylesheetCacheTests(SimpleTestCase):
+    def test_the_stylesheets_and_fonts_are_parsed_once_a_thread(self):
+        first = pdf.stylesheets()
+        with mock.patch.object(
+            pdf.safe_url_fetcher, "fetch", wraps=pdf.safe_url_fetcher.fetch
+        ) as fetch:
+            rendered = documents.render_pdf(PAGE.format("<p>Một</p>"))
+        self.assertIs(pdf.stylesheets(), first)
+        # Neither document.css nor its fonts are read again for a document.
+        self.assertEqual(fetch.call_count, 0)
+        self.assertIn("Một", pdf_text(rendered))
+        other = []
+        thread = threading.Thread(target=lambda: other.append(pdf.stylesheets()))
+        thread.start()
+        thread.join()
+        self.assertIsNot(other[0], first)
+        self.assertIsNot(other[0][0], first[0])

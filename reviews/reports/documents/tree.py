@@ -74,15 +74,19 @@ def document_tree(html):
     start = html.lstrip()
     end = html.rfind(END)
     after = html[end + len(END) :]
+    markup = start[len(DOCTYPE) :]
+    # A comment, CDATA, a declaration or a processing instruction: XML and
+    # HTML5 read them otherwise.
     if (
         not start.startswith(DOCTYPE)
         or end < 0
         or after.strip()
-        or "<!--" in html
-        or REFERENCE.search(html)
+        or "<!" in markup
+        or "<?" in markup
+        or REFERENCE.search(markup)
     ):
         return None
-    xml = VOID_TAG.sub(r"<\1\2/>", start[len(DOCTYPE) :])
+    xml = VOID_TAG.sub(r"<\1\2/>", markup)
     try:
         root = ElementTree.fromstring(xml)
         check(root)
