@@ -300,6 +300,12 @@ class StartsWith:
         return f"{connection.ops.prep_for_like_query(value)}%"
 
 
+def key_of(model, name):
+    """The field a foreign key `name` of `model` is compared with: what a
+    lookup's `<name>_id=value` takes as its field."""
+    return model._meta.get_field(name).target_field
+
+
 class Many:
     """Values that reach the SQL as `field__in=values`: a list (or set) of
     them, compiled once per number of values."""

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from kontum_review.compiled import Compiled, Many, StartsWith
+from kontum_review.compiled import Compiled, Many, StartsWith, key_of
 from organizations.models import Organization, Role
 
 from .. import statistics
@@ -74,7 +74,7 @@ def roles_lookup():
 
     return Compiled(
         make,
-        user_id=Role._meta.get_field("user").target_field,
+        user_id=key_of(Role, "user"),
         paths=Many(path),
         path=StartsWith(path),
     )
@@ -237,7 +237,7 @@ def checklist_lookup():
     return Compiled(
         make,
         cycle_id=ReviewCycle._meta.pk,
-        organization_id=Review._meta.get_field("organization").target_field,
+        organization_id=key_of(Review, "organization"),
     )
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from kontum_review.compiled import Compiled
+from kontum_review.compiled import Compiled, key_of
 
 from .. import access, ratings
 from ..links import form_links
@@ -136,8 +136,8 @@ def assignees_lookup():
                 "assignee__first_name", "assignee__last_name", "assignee__username"
             )
         ),
-        cycle_id=Assignment._meta.get_field("cycle").target_field,
-        organization_id=Assignment._meta.get_field("organization").target_field,
+        cycle_id=key_of(Assignment, "cycle"),
+        organization_id=key_of(Assignment, "organization"),
     )
 
 

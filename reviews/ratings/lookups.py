@@ -8,7 +8,7 @@ import functools
 
 from django.db.models import Q
 
-from kontum_review.compiled import Compiled, Many
+from kontum_review.compiled import Compiled, Many, key_of
 from organizations.models import Organization
 
 from ..models import (
@@ -19,11 +19,6 @@ from ..models import (
     Rating,
     Review,
 )
-
-
-def key_of(model, name):
-    """The field a foreign key's values are compared with."""
-    return model._meta.get_field(name).target_field
 
 
 def dated_records(model, date):

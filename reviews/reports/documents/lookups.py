@@ -12,7 +12,7 @@ and the name of its organization's head (tests/reviews/test_document_lookups.py)
 
 import functools
 
-from kontum_review.compiled import Compiled
+from kontum_review.compiled import Compiled, key_of
 
 from ...models import (
     CarryOverItem,
@@ -26,11 +26,6 @@ from ...models import (
     SuggestionAnswer,
     SuggestionItem,
 )
-
-
-def key_of(model, name):
-    """The field a foreign key's values are compared with."""
-    return model._meta.get_field(name).target_field
 
 
 class ReviewDocumentLookups:
