@@ -82,6 +82,15 @@ class ReportTestCase(CyclePersonasTestCase):
         with job.file.open("rb") as stored:
             return stored.read()
 
+    def cell_forms_job(self):
+        """A job for the forms of cell A, made directly, not requested."""
+        return ReportJob.objects.create(
+            kind=Kind.ORGANIZATION_FORMS,
+            cycle=self.cycle,
+            organization=self.cell_a,
+            input_hash="x",
+        )
+
 
 class ReportRequestTests(ReportTestCase):
     def test_request_renders_the_form_to_a_pdf(self):
@@ -211,12 +220,7 @@ class ReportBatchTests(ReportTestCase):
                 raise ValueError("mẫu biểu bị hỏng")
             return pipeline.default_render(kind, cycle, review, organization)
 
-        job = ReportJob.objects.create(
-            kind=Kind.ORGANIZATION_FORMS,
-            cycle=self.cycle,
-            organization=self.cell_a,
-            input_hash="x",
-        )
+        job = self.cell_forms_job()
         token = pipeline.claim(job.pk)
         parts = pipeline.start_batch(job.pk)
         results = [pipeline.render_part(job.pk, part, render) for part in parts]
@@ -290,12 +294,7 @@ class ReportRunTests(ReportTestCase):
         self.assertEqual([index for index, _part in parts], list(range(job.total)))
 
     def test_a_run_reads_its_job_once_and_stores_each_part_uncompressed(self):
-        job = ReportJob.objects.create(
-            kind=Kind.ORGANIZATION_FORMS,
-            cycle=self.cycle,
-            organization=self.cell_a,
-            input_hash="x",
-        )
+        job = self.cell_forms_job()
         token = pipeline.claim(job.pk)
         todo = pipeline.plan_batch(job.pk, token)[0]
         self.assertEqual(len(todo), 2)
@@ -315,12 +314,7 @@ class ReportRunTests(ReportTestCase):
             self.assertTrue(archive.read(entry).startswith(b"%PDF"))
 
     def test_a_retried_run_renders_and_counts_only_what_is_missing(self):
-        job = ReportJob.objects.create(
-            kind=Kind.ORGANIZATION_FORMS,
-            cycle=self.cycle,
-            organization=self.cell_a,
-            input_hash="x",
-        )
+        job = self.cell_forms_job()
         token = pipeline.claim(job.pk)
         [first, second] = pipeline.plan_batch(job.pk, token)[0]
         pipeline.render_part(job.pk, first[1], token=token, index=first[0])

@@ -2,6 +2,7 @@
 the app's own static files and the Liberation fonts (`safe_url_fetcher`).
 """
 
+import functools
 import gc
 import posixpath
 import threading
@@ -168,15 +169,11 @@ class DocumentHTML(weasyprint.HTML):
         return super()._ua_stylesheets(forms)
 
 
-user_agent = {}
-
-
+@functools.cache
 def user_agent_stylesheet():
     """The user agent rules of the templates' tags, parsed once per process
     (as WeasyPrint's own: a stylesheet without fonts is shared by threads)."""
-    if "sheet" not in user_agent:
-        user_agent["sheet"] = weasyprint.CSS(string=UA_STYLESHEET)
-    return user_agent["sheet"]
+    return weasyprint.CSS(string=UA_STYLESHEET)
 
 
 def render_pdf(html, base_url=BASE_URL):

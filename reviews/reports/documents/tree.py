@@ -135,11 +135,11 @@ def check(root):
 def wrap_rows(table):
     """HTML5 puts the rows of a table without row groups in a tbody."""
     if len(table) and table[0].tag == "tr":
-        body = ElementTree.Element("tbody")
-        body.extend(list(table))
-        for row in list(body):
+        body = ElementTree.SubElement(table, "tbody")
+        rows = list(table)[:-1]
+        for row in rows:
             table.remove(row)
-        table.append(body)
+        body.extend(rows)
 
 
 def blank(text):
