@@ -34,6 +34,7 @@ from .deciding import (
     lock_keys,
 )
 from .groups import (
+    LEVEL_ORDER,
     ORGANIZATION_LEVELS,
     POST_ORDER,
     Group,
@@ -77,6 +78,7 @@ __all__ = [
     "Subject",
     "Group",
     "ORGANIZATION_LEVELS",
+    "LEVEL_ORDER",
     "comparison_groups",
     "leaders_by_post",
     "leader_group",

@@ -158,6 +158,8 @@ ORGANIZATION_LEVELS = {
     OrganizationKind.CELL: ("cell", gettext_lazy("cell level")),
     OrganizationKind.PARTY_GROUP: ("cell", gettext_lazy("cell level")),
 }
+# The kinds of organization from the top level down, as listed above.
+LEVEL_ORDER = list(ORGANIZATION_LEVELS)
 
 
 def comparison_groups(cycle):
@@ -296,5 +298,19 @@ def leader_group(post):
 
 
 def highest_post(posts):
-    """The highest of (post kind, organization kind) pairs, or None."""
-    return min(posts, key=lambda post: POST_ORDER.index(post[0]), default=None)
+    """The highest of (post kind, organization kind) pairs, or None: the first
+    kind of POST_ORDER and, of two posts of that kind, the one at the higher
+    level (a ward's secretary who also heads a cell is compared with the
+    wards' secretaries). Posts of one kind at one level make one group, so
+    which of them is taken makes no difference."""
+    return min(posts, key=post_rank, default=None)
+
+
+def post_rank(post):
+    kind, organization_kind = post
+    level = (
+        LEVEL_ORDER.index(organization_kind)
+        if organization_kind in LEVEL_ORDER
+        else len(LEVEL_ORDER)
+    )
+    return POST_ORDER.index(kind), level

@@ -17,9 +17,10 @@ from .queries import Prepared, sums_in_database
 # and outcome, each leader's posts looked up from the posts' index on their
 # review (a lateral subquery the planner keeps apart), where a join read
 # every post of every cycle into a hash (3.5 against 7 ms at 31,000
-# members). The highest post is the first of POST_ORDER (ratings.highest_post),
-# of two such the one in the organization created first; a leader without a
-# post counts with none. A few dozen rows for thousands of leaders.
+# members). The highest post is ratings.highest_post's: the first of
+# POST_ORDER, of two such the one at the higher level (LEVEL_ORDER), then
+# the organization created first; a leader without a post counts with none.
+# A few dozen rows for thousands of leaders.
 LEADERS_SQL = """
 SELECT post.kind, post.organization_kind, review.proposed_code,
        review.decided_code, COUNT(*)
@@ -31,6 +32,7 @@ LEFT JOIN LATERAL (
          ON organization.id = cycle_post.organization_id
     WHERE cycle_post.review_id = review.id
     ORDER BY array_position(%(order)s::text[], cycle_post.kind::text),
+             array_position(%(levels)s::text[], organization.kind::text),
              cycle_post.organization_id
     LIMIT 1
 ) AS post ON TRUE
@@ -126,6 +128,7 @@ class QuotaFigures:
                 "cycle": self.cycle.pk,
                 "individual": Kind.INDIVIDUAL.value,
                 "order": list(ratings.POST_ORDER),
+                "levels": [str(kind) for kind in ratings.LEVEL_ORDER],
             }
             return Prepared(Review.objects.db, sql, params)
         return self.cycle.reviews.filter(

@@ -3,6 +3,7 @@ re-checks what it can break (docs/process.md §6.4)."""
 
 import datetime
 import threading
+from unittest import mock
 
 import pytest
 from django.db import connection, connections, transaction
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import Post, PostKind
-from organizations.models import Role
+from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
 from reviews.models import (
     Conclusion,
@@ -27,6 +28,7 @@ from reviews.models import (
     ReviewCycle,
 )
 from reviews.services import open_cycle
+from reviews.statistics import quota as quota_module
 
 from ..factories import (
     MemberFactory,
@@ -538,6 +540,38 @@ class GroupingTests(LeadershipWorld, TestCase):
         self.assertEqual(self.keys()[head.pk], "leaders-grassroots-secretary")
         Review.objects.filter(pk=self.review_of("member2.0").pk).update(is_leader=True)
         self.assertEqual(self.keys()[self.review_of("member2.0").pk], "leaders")
+
+    def test_of_two_posts_of_one_kind_the_higher_level_groups_the_leader(self):
+        """The ward's secretary who heads a cell too is compared with the
+        wards' secretaries, whichever post was read first: on the decision
+        page (comparison_groups) and on the dashboard (leader_outcomes)."""
+        from reviews.statistics import CycleFigures
+
+        head = self.review_of("ward_secretary")
+        office = OrganizationFactory(
+            code="P01.9", name="Chi bộ Văn phòng Đảng ủy", parent=self.ward
+        )
+        ward_post = (PostKind.SECRETARY, OrganizationKind.GRASSROOTS_COMMITTEE)
+        for first, then in ((office, self.ward), (self.ward, office)):
+            with self.subTest(first=first.name):
+                CyclePost.objects.filter(review=head).delete()
+                for organization in (first, then):
+                    CyclePost.objects.create(
+                        cycle=self.cycle,
+                        review=head,
+                        organization=organization,
+                        kind=PostKind.SECRETARY,
+                    )
+                self.assertEqual(self.keys()[head.pk], "leaders-grassroots-secretary")
+                figures = CycleFigures(self.cycle, self.cycle.superior)
+                posts = [post for post, *_codes in figures.leader_outcomes() if post]
+                self.assertEqual(posts, [ward_post])
+                with mock.patch.object(
+                    quota_module, "sums_in_database", return_value=False
+                ):
+                    figures = CycleFigures(self.cycle, self.cycle.superior)
+                    posts = [post for post, *_ in figures.leader_outcomes() if post]
+                self.assertEqual(posts, [ward_post])
 
     def test_the_regimes_grouping_is_read(self):
         head = self.review_of("ward_secretary")
