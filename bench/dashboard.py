@@ -13,7 +13,8 @@ each request, then warm. The floor is the same grouped figures from one
 hand-written SQL query, timed in turn with the uncached requests. With
 REDIS_URL set the cache is Redis and clearing it empties that Redis database:
 give the bench a database of its own. Targets from issue 6: at most 300 ms
-median uncached, 50 ms cached and 20 queries. This is a
+median uncached, 50 ms cached and 20 queries. The flags list the dashboard
+links to is timed too, for each decided year (`flags_pages`). This is a
 benchmark that prints, never a test.
 """
 
@@ -52,6 +53,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Exists, OuterRef  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from members import demo  # noqa: E402
 from members.models import Member  # noqa: E402
@@ -286,6 +288,32 @@ def measure_page(url, leader, repeat, cycle, root):
     return uncached, cached, queries, floor_ms
 
 
+def flags_pages(leader, repeat):
+    """The flags list of each decided yearly cycle, as the leader reads it
+    from the dashboard: median server time, queries and subjects listed."""
+    client = Client()
+    client.force_login(leader)
+    found = []
+    for cycle in decided_cycles():
+        url = reverse("reviews:flags", args=[cycle.public_id])
+        client.get(url)  # warm, untimed
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(url).content.decode()
+        # Count now: the next request resets the connection's query log.
+        queries = len(captured)
+        samples = timed(lambda url=url: client.get(url), repeat)
+        found.append(
+            {
+                "cycle": cycle.year,
+                "median_ms": round(statistics.median(samples), 1),
+                "queries": queries,
+                # One cell of the years of the run a subject listed.
+                "subjects": body.count('<td class="small text-nowrap">'),
+            }
+        )
+    return found
+
+
 def verdict(value, target):
     return {"value": value, "target": target, "pass": value <= target}
 
@@ -333,6 +361,7 @@ def main():
         "floor_ms": floor_ms,
         "floors": floor,
         "ratio": round(uncached["median_ms"] / floor_ms, 2),
+        "flags_pages": flags_pages(leader, max(3, options.repeat // 4)),
         "targets": {
             "uncached_median_ms": verdict(
                 uncached["median_ms"], TARGETS["uncached_median_ms"]

@@ -13,6 +13,7 @@ from organizations.models import Organization
 from .. import results
 from ..access import get_cycle, get_cycle_organization
 from ..cycles.views import cycle_roles
+from ..links import links
 from ..lists import narrowed
 from ..models import Rating, ReportJob, ReviewCycle
 from ..reports import pipeline
@@ -137,9 +138,14 @@ def flags(request, public_id):
     narrowed_by = narrowed(request, organizations, cycle)
     cycles = results.yearly_cycles(cycle)
     shown = results.decisions_shown(request.user, cycles)
-    excellent, failing = results.flags(
-        cycles, narrowed_by.organizations.values("pk"), shown
-    )
+    excellent, failing = results.flags(cycles, narrowed_by.organizations, shown)
+    if excellent or failing:
+        # A province's list holds thousands of rows, two links each.
+        person = links("reviews:person_results")
+        organization = links("reviews:organization_results", cycles[0].public_id)
+        for flag in (*excellent, *failing):
+            flag.person_url = person(flag.row["member_public_id"])
+            flag.organization_url = organization(flag.row["organization_public_id"])
     counted = results.consecutive([c for c in cycles if c.pk in shown])
     return render(
         request,

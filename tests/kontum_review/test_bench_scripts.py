@@ -95,6 +95,9 @@ class BenchScriptTests(SimpleTestCase):
         )
         self.assertGreater(found["uncached"]["median_ms"], 0)
         self.assertGreater(found["floor_ms"], 0)
+        # The flags list of each decided year, with the page's query count.
+        self.assertTrue(found["flags_pages"])
+        self.assertTrue(all(page["queries"] > 0 for page in found["flags_pages"]))
         # A restructuring of the same tree, rolled back.
         found = self.run_script(
             "restructure.py",

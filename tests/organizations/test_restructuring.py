@@ -855,13 +855,13 @@ class ContinuityTests(TestCase):
         self.assertTrue(excellent)
         found, _failing = results.flags(
             yearly,
-            Organization.objects.subtree_of(cycle.superior).values("pk"),
+            Organization.objects.subtree_of(cycle.superior),
             {c.pk for c in yearly},
         )
         runs = {
-            flag.row["review__organization_id"]: flag.years
+            flag.row["organization_id"]: flag.years
             for flag in found
-            if flag.row["review__member_id"] is None
+            if flag.row["member_id"] is None
         }
         self.assertIn(self.moved.pk, runs)
         self.assertEqual(
