@@ -110,8 +110,8 @@ def main():
         "members": Member.objects.count(),
         "organizations": Organization.objects.count(),
         "reviews_created": created,
-        "opening_median_s": round(statistics.median(runs), 1),
-        "opening_runs_s": [round(s, 1) for s in runs],
+        "opening_median_s": round(statistics.median(runs), 3),
+        "opening_runs_s": [round(s, 3) for s in runs],
         "opening_target_s": target,
         "seed_s": round(seed_seconds, 1) if seed_seconds is not None else None,
     }
