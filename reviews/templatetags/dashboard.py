@@ -349,11 +349,11 @@ def quota_rows(scope, groups):
     are escaped; the numbers are written as the template wrote them.
     """
     write = whole_numbers()
-    over_badge = (
-        f'<span class="badge text-bg-danger">{escape(_("Over the quota"))}</span>'
-    )
+    # The words outside the f-strings, where makemessages (xgettext) finds them.
+    over_text, provisional_text = _("Over the quota"), _("Provisional")
+    over_badge = f'<span class="badge text-bg-danger">{escape(over_text)}</span>'
     provisional_badge = (
-        f'<span class="badge text-bg-secondary">{escape(_("Provisional"))}</span>'
+        f'<span class="badge text-bg-secondary">{escape(provisional_text)}</span>'
     )
     used_of = _("%(used)s used of %(allowed)s allowed")
     rows = []
