@@ -159,15 +159,16 @@ def flags(cycles, organizations, shown):
     if not cycles or cycles[0].pk not in shown:
         return [], []
     cycles = consecutive([cycle for cycle in cycles if cycle.pk in shown])
+    if len(cycles) < FAILING_RUN:
+        return [], []
     # Only the members whose run the database keeps long enough to be flagged
     # are read (MemberRun, from its index), not every member decided HTXSNV
     # or KHTNV in the years of the run: at 310,000 members the members two
     # years HTXSNV running alone made 0.8-3.6 s of ratings to read. A kept
     # run is never shorter than the one found below in these cycles.
-    long_enough = Q(pk__in=[])
-    for code, run in ((rules.EXCELLENT, EXCELLENT_RUN), (rules.FAIL, FAILING_RUN)):
-        if len(cycles) >= run:
-            long_enough |= Q(decided_code=code, years__gte=run)
+    long_enough = Q(decided_code=rules.FAIL, years__gte=FAILING_RUN)
+    if len(cycles) >= EXCELLENT_RUN:
+        long_enough |= Q(decided_code=rules.EXCELLENT, years__gte=EXCELLENT_RUN)
     # The organizations and the members are read first, each in one query:
     # given as subqueries, the planner took the organizations the reader
     # sees for a dozen and matched every run against each (0.3 s at 310,000

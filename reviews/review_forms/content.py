@@ -147,14 +147,22 @@ def keep_levels(regime, levels):
 
 def addressed_items(review):
     """The suggestion items section IV must answer: those sent to this subject."""
-    items = SuggestionItem.objects.filter(suggestion__cycle=review.cycle_id)
     if review.kind == Review.Kind.ORGANIZATION:
-        items = items.filter(suggestion__organization=review.organization_id)
-    elif review.kind == Review.Kind.INDIVIDUAL:
-        items = items.filter(suggestion__member=review.member_id)
-    else:
-        return SuggestionItem.objects.none()
-    return items.select_related("focus_area").order_by("number")
+        return items_sent(review.cycle_id, organization=review.organization_id)
+    if review.kind == Review.Kind.INDIVIDUAL:
+        return items_sent(review.cycle_id, member=review.member_id)
+    return SuggestionItem.objects.none()
+
+
+def items_sent(cycle_id, **addressee):
+    """The suggestion items of a cycle sent to `member=` or `organization=`,
+    in their order (the review's PDF compiles these queries once too)."""
+    sent_to = {f"suggestion__{field}": value for field, value in addressee.items()}
+    return (
+        SuggestionItem.objects.filter(suggestion__cycle=cycle_id, **sent_to)
+        .select_related("focus_area")
+        .order_by("number")
+    )
 
 
 # The conditions of the QĐ 366 points bands, declared with the self-score.

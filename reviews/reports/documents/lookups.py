@@ -24,8 +24,8 @@ from ...models import (
     ScoreCriterion,
     Suggestion,
     SuggestionAnswer,
-    SuggestionItem,
 )
+from ...review_forms.content import items_sent
 
 
 class ReviewDocumentLookups:
@@ -88,13 +88,7 @@ class ReviewDocumentLookups:
     def member_items(self):
         """The suggestion items sent to a member, as addressed_items chooses them."""
         return Compiled(
-            lambda *, cycle_id, member_id: (
-                SuggestionItem.objects.filter(
-                    suggestion__cycle=cycle_id, suggestion__member=member_id
-                )
-                .select_related("focus_area")
-                .order_by("number")
-            ),
+            lambda *, cycle_id, member_id: items_sent(cycle_id, member=member_id),
             cycle_id=key_of(Suggestion, "cycle"),
             member_id=key_of(Suggestion, "member"),
         )
@@ -104,12 +98,8 @@ class ReviewDocumentLookups:
         """The suggestion items sent to an organization, as addressed_items
         chooses them."""
         return Compiled(
-            lambda *, cycle_id, organization_id: (
-                SuggestionItem.objects.filter(
-                    suggestion__cycle=cycle_id, suggestion__organization=organization_id
-                )
-                .select_related("focus_area")
-                .order_by("number")
+            lambda *, cycle_id, organization_id: items_sent(
+                cycle_id, organization=organization_id
             ),
             cycle_id=key_of(Suggestion, "cycle"),
             organization_id=key_of(Suggestion, "organization"),
