@@ -3,6 +3,12 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+# The interpreter the venv is made from. Debian's own python3.11, where it is
+# installed with its venv module, is built with profile-guided and link-time
+# optimisation, as the image's python:3.11 is; a python3 compiled without them
+# (pyenv's default build) rendered the documents 14% slower on the benchmark
+# machine (README, "Scaling out"). `make PYTHON=python3` picks another.
+PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' 2>/dev/null && echo /usr/bin/python3.11 || echo python3)
 # Debian packages the app needs at run time (PDF fonts and text extraction, Pango
 # and HarfBuzz-Subset for WeasyPrint) and for the tests (Chromium for the browser
 # tests).
@@ -30,7 +36,7 @@ test-packages:
 	fi
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
