@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 # The interpreter the venv is made from. Debian's own python3.11, where it is
 # installed with its venv module, is built with profile-guided and link-time
 # optimisation, as the image's python:3.11 is; a python3 compiled without them
-# (pyenv's default build) rendered the documents 14% slower on the benchmark
+# (pyenv's default build) rendered the documents 11–15% slower on the benchmark
 # machine (README, "Scaling out"). `make PYTHON=python3` picks another.
 PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' 2>/dev/null && echo /usr/bin/python3.11 || echo python3)
 # Debian packages the app needs at run time (PDF fonts and text extraction, Pango
