@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -256,6 +257,8 @@ def main():
             cycle=cycle, kind=Review.Kind.INDIVIDUAL
         ).count(),
         "cpus": os.cpu_count(),
+        # The figures depend on the interpreter's build (README, "Scaling out").
+        "python": f"{platform.python_version()} {os.path.realpath(sys.executable)}",
         "load_average_before": os.getloadavg()[0],
         **form_figures(cycle, options.forms),
         "summary_seconds": summary_seconds(cycle),

@@ -10,6 +10,7 @@ Vietnamese) fails here instead of on the day someone measures.
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import unittest
@@ -196,6 +197,7 @@ class BenchScriptTests(SimpleTestCase):
             REDIS_URL=REDIS_URL,
         )
         self.assertGreater(found["form_vs_minimal"], 0)
+        self.assertIn(platform.python_version(), found["python"])
         self.assertLessEqual(
             found["form_cpu_seconds_median"], found["form_cpu_seconds_p95"]
         )
