@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "kontum_review.apps.AxesConfig",
+    "kontum_review.apps.ProjectConfig",
     "organizations",
     "members",
     "reviews",

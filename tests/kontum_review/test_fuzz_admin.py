@@ -53,6 +53,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 import openpyxl
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -65,6 +66,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from members.models import Member
 from organizations.import_confirm import keep_previewed_file, kept_path
+from organizations.models import OrganizationType
 from reviews.models import Discipline, FormTemplate, Regime
 
 from ..matrix_world import build
@@ -684,6 +686,44 @@ class AdminFuzzTests(AdminFuzzTestCase):
         errors = response.context["adminform"].form.errors
         self.assertIn("organization", errors)
         self.assertIn("user", errors)
+
+    def test_an_id_beyond_any_integer_column_is_refused_as_no_row(self):
+        """Twenty digits, more than SQLite can bind (make run's database), in
+        an autocomplete, a multiple choice and a changelist's rows: the form
+        again with the error, never a 500, and nothing written."""
+        self.client.force_login(self.superuser)
+        too_big = "9" * 20
+        member = self.places["A"].member
+        response = self.client.post(
+            admin_url(Member, "change", member.pk),
+            {"full_name": member.full_name, "organization": too_big},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("organization", response.context["adminform"].form.errors)
+
+        response = self.client.post(
+            admin_url(Group, "add"), {"name": "Nhóm thử", "permissions": [too_big]}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("permissions", response.context["adminform"].form.errors)
+        self.assertFalse(Group.objects.filter(name="Nhóm thử").exists())
+
+        positions = list(OrganizationType.objects.values_list("pk", "position"))
+        response = self.client.post(
+            admin_url(OrganizationType, "changelist"),
+            {
+                "form-TOTAL_FORMS": "1",
+                "form-INITIAL_FORMS": "1",
+                "form-0-id": too_big,
+                "form-0-position": "7",
+                "_save": "1",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["cl"].formset.errors)
+        self.assertEqual(
+            list(OrganizationType.objects.values_list("pk", "position")), positions
+        )
 
     def test_a_number_too_long_to_read_in_json_is_refused_next_to_the_field(self):
         self.client.force_login(self.superuser)
