@@ -3,13 +3,14 @@
 """
 
 import copy
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -185,8 +186,11 @@ def conflict_message(form, current):
 
 
 def shown(value):
+    """A saved detail as the meeting page shows it: a date, a time (H:i) or text."""
     if value is None or value == "":
         return "—"
-    if hasattr(value, "isoformat"):
+    if isinstance(value, datetime.time):
+        return time_format(value, "H:i")
+    if isinstance(value, datetime.date):
         return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)

@@ -240,6 +240,25 @@ class MeetingTests(MeetingTestCase):
             Meeting.objects.get(review=self.collective_a).place, "Hội trường A"
         )
 
+    def test_a_stale_save_names_the_times_the_other_person_saved(self):
+        """A meeting's start and end are times, shown as the page shows them."""
+        self.use_english()
+        page = self.open_meeting()
+        first = self.details_data(page, starts_at="08:00", ends_at="10:30")
+        second = self.details_data(page, starts_at="", ends_at="11:00")
+        self.client.post(self.url, first)
+
+        response = self.client.post(self.url, second)
+
+        self.assertContains(response, "Someone else saved this meeting")
+        self.assertContains(response, "08:00")
+        self.assertContains(response, "10:30")
+        meeting = Meeting.objects.get(review=self.collective_a)
+        self.assertEqual(
+            (meeting.starts_at, meeting.ends_at),
+            (datetime.time(8, 0), datetime.time(10, 30)),
+        )
+
     def test_saving_again_after_a_conflict_replaces_the_other_save(self):
         page = self.open_meeting()
         self.client.post(self.url, self.details_data(page, place="Hội trường A"))
