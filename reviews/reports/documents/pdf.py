@@ -19,7 +19,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kontum_review.collector import collector_paused
 
+from . import fonts
 from .tree import UA_STYLESHEET, document_tree
+
+fonts.install()
 
 FONTS_DIR = Path("/usr/share/fonts/truetype/liberation2")
 
@@ -116,9 +119,9 @@ def page_css():
 
 
 # Parsing document.css and loading its four fonts cost as much as laying out a
-# form, so they are done once and reused. Once per thread: Pango and Fontconfig
-# objects must not be shared between threads (the embedded default renders in
-# threads of the web process).
+# form, so they are done once and reused, with the fonts' subsets (`fonts`).
+# Once per thread: Pango and Fontconfig objects must not be shared between
+# threads (the embedded default renders in threads of the web process).
 parsed = threading.local()
 
 
@@ -127,6 +130,7 @@ def stylesheets():
     page = page_css()
     if getattr(parsed, "page", None) != page:
         font_config = FontConfiguration()
+        parsed.font_subsets = fonts.FontSubsets()
         parsed.sheets = (
             font_config,
             [
@@ -186,7 +190,7 @@ def render_pdf(html, base_url=BASE_URL):
     (3.5 ms), so that the document's garbage goes with it.
     """
     font_config, sheets = stylesheets()
-    with collector_paused():
+    with collector_paused(), parsed.font_subsets.used():
         document = DocumentHTML(html, base_url or BASE_URL, safe_url_fetcher)
         pdf = document.write_pdf(stylesheets=sheets, font_config=font_config)
         del document
