@@ -32,10 +32,12 @@ from .forms import (
 
 @dataclass
 class Conflict:
-    """Someone saved since the user loaded the form: what they changed."""
+    """Someone saved since the user loaded the form: what they changed, or
+    that the form was returned for rework meanwhile."""
 
     current: Review
     changes: list
+    returned: bool = False
 
 
 @login_required
@@ -191,13 +193,18 @@ def save(user, form, changes):
     """Write the form: (saved review, None), or (None, Conflict) if it went stale.
 
     A stale save is retried once when the other save changed nothing this one
-    would undo, e.g. an autosave racing the Save button with the same text.
+    would undo, e.g. an autosave racing the Save button with the same text. A
+    return for rework since the form was opened is never undone so: the user
+    reads its comment first (a second tab or a late click would submit the
+    returned form again, unchanged).
     """
     version = form.cleaned_data["version"]
     try:
         return write(user, form, changes, version), None
     except services.StaleVersion as stale:
         current = stale.current
+    if returned_since(form.content, version, current):
+        return None, Conflict(current, [], returned=True)
     started = started_values(form.content, version)
     changed = form.conflicts(values_of(form.content, current, None, None), started)
     if changed:
@@ -233,6 +240,15 @@ def write(user, form, changes, version):
                 score=saved.score_total,
             )
     return saved
+
+
+def returned_since(content, version, current):
+    """Whether the review was returned for rework after `version`."""
+    if current.status != Review.Status.RETURNED:
+        return False
+    opened = content.review.history.filter(version=version).order_by("-history_date")
+    status = opened.values_list("status", flat=True).first()
+    return status != Review.Status.RETURNED
 
 
 def started_values(content, version):

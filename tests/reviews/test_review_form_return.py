@@ -8,6 +8,7 @@ from .test_review_form import ReviewFormTestCase
 class ReviewReturnTests(ReviewFormTestCase):
     def setUp(self):
         self.client.force_login(self.member_user)
+        self.opened_at = self.review_a.version
         self.client.post(
             self.url(self.review_a), self.filled(self.review_a, action="submit")
         )
@@ -46,6 +47,50 @@ class ReviewReturnTests(ReviewFormTestCase):
         review = Review.objects.get(pk=self.review_a.pk)
         self.assertEqual(review.status, Review.Status.SUBMITTED)
         self.assertEqual(review.answers["II"], "Đã bổ sung")
+
+    def test_a_form_opened_before_the_return_does_not_submit_it_again(self):
+        # The member's second tab still holds the form they submitted from,
+        # and posts it again unchanged (a late second click).
+        stale = self.filled(self.review_a, action="submit", version=self.opened_at)
+        self.client.force_login(self.secretary_a)
+        self.client.post(self.return_url(self.review_a), {"comment": "Bổ sung mục II"})
+        returned = Review.objects.get(pk=self.review_a.pk)
+        self.client.force_login(self.member_user)
+        response = self.client.post(self.url(self.review_a), stale)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["conflict"].returned)
+        self.assertContains(response, 'id="review-conflict"')
+        self.assertContains(response, "Bổ sung mục II")
+        form = response.context["form"]
+        self.assertEqual(form["text_II"].value(), stale["text_II"])
+        self.assertEqual(form["version"].value(), str(returned.version))
+        review = Review.objects.get(pk=self.review_a.pk)
+        self.assertEqual(review.status, Review.Status.RETURNED)
+        self.assertEqual(review.version, returned.version)
+        self.assertEqual(review.answers, returned.answers)
+        # Having read the comment, the member submits on purpose.
+        resubmitted = {**stale, "version": form["version"].value()}
+        resubmitted["text_II"] = "Đã bổ sung mục II"
+        self.client.post(self.url(self.review_a), resubmitted)
+        review = Review.objects.get(pk=self.review_a.pk)
+        self.assertEqual(review.status, Review.Status.SUBMITTED)
+        self.assertEqual(review.answers["II"], "Đã bổ sung mục II")
+
+    def test_an_autosave_opened_after_the_return_still_merges(self):
+        self.client.force_login(self.secretary_a)
+        self.client.post(self.return_url(self.review_a), {"comment": "Bổ sung mục II"})
+        self.client.force_login(self.member_user)
+        opened = Review.objects.get(pk=self.review_a.pk).version
+        url = self.url(self.review_a)
+        data = self.filled(self.review_a, version=opened, text_II="Đã bổ sung")
+        self.client.post(url, data, headers={"HX-Request": "true"})
+        # The Save button's post, opened at the same version, races the autosave.
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302)
+        review = Review.objects.get(pk=self.review_a.pk)
+        self.assertEqual(review.status, Review.Status.RETURNED)
+        self.assertEqual(review.answers["II"], "Đã bổ sung")
+        self.assertEqual(review.version, opened + 2)
 
     def test_secretary_sees_a_small_confirm_form(self):
         self.client.force_login(self.secretary_a)
