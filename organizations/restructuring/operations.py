@@ -82,8 +82,21 @@ def play_move(result, group):
         )
         return
     parent = existing(result, line, line.parent_code, what=_("parent code"))
-    if parent is not None:
-        place(result, line, node, parent)
+    if parent is None:
+        return
+    if node.parent == parent.key:
+        result.errors.append(
+            (
+                line.number,
+                _(
+                    "%(organization)s is under %(parent)s already: the move changes "
+                    "nothing."
+                )
+                % {"organization": result.label(node), "parent": result.label(parent)},
+            )
+        )
+        return
+    place(result, line, node, parent)
 
 
 def play_rename(result, group):
@@ -94,6 +107,19 @@ def play_rename(result, group):
     if not line.new_name and not line.new_code:
         result.errors.append(
             (line.number, _("A rename needs a new name, a new code or both."))
+        )
+        return
+    same_code = (line.new_code or node.code) == node.code
+    if same_code and (line.new_name or node.name) == node.name and not line.parent_code:
+        result.errors.append(
+            (
+                line.number,
+                _(
+                    "%(organization)s has that name and code already: the rename "
+                    "changes nothing."
+                )
+                % {"organization": result.label(node)},
+            )
         )
         return
     if line.new_code and line.new_code != node.code:

@@ -584,6 +584,30 @@ class BadAnnexTests(TestCase):
         found.refresh_from_db()
         self.assertFalse(found.is_applied)
 
+    def test_a_rename_or_move_that_changes_nothing_is_refused_by_line(self):
+        first = wards()[0]
+        cell = cells(first)[0]
+        before = self.tree()
+        found = decision(
+            lines=[
+                {"operation": "rename", "code": cell.code, "new_code": cell.code},
+                {"operation": "rename", "code": cell.code, "new_name": cell.name},
+                {"operation": "move", "code": cell.code, "parent_code": first.code},
+                {"operation": "rename", "code": first.code, "new_name": "Phường Mới"},
+            ]
+        )
+        with self.assertRaises(restructuring.Refused) as refused:
+            restructuring.apply(found, self.staff, today=EFFECTIVE)
+        messages = [str(m) for m in refused.exception.messages]
+        text = "\n".join(messages)
+        for number in (1, 2, 3):
+            self.assertIn(f"Dòng {number}", text)
+        self.assertNotIn("Dòng 4", text)
+        self.assertIn("thay đổi", text)
+        self.assertEqual(before, self.tree())
+        found.refresh_from_db()
+        self.assertFalse(found.is_applied)
+
     def test_the_command_dry_run_prints_the_preview_and_changes_nothing(self):
         first, second = wards()[:2]
         cell = cells(first)[0]
