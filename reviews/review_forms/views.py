@@ -243,12 +243,22 @@ def write(user, form, changes, version):
 
 
 def returned_since(content, version, current):
-    """Whether the review was returned for rework after `version`."""
+    """Whether the review was returned for rework after `version`: a return
+    is a saved version whose status turned to returned."""
     if current.status != Review.Status.RETURNED:
         return False
-    opened = content.review.history.filter(version=version).order_by("-history_date")
-    status = opened.values_list("status", flat=True).first()
-    return status != Review.Status.RETURNED
+    saves = (
+        content.review.history.filter(version__gte=version)
+        .order_by("history_date", "history_id")
+        .values_list("version", "status")
+    )
+    before = None
+    for saved_version, status in saves:
+        returned = status == Review.Status.RETURNED
+        if returned and saved_version > version and before != status:
+            return True
+        before = status
+    return False
 
 
 def started_values(content, version):

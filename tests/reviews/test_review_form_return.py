@@ -76,6 +76,26 @@ class ReviewReturnTests(ReviewFormTestCase):
         self.assertEqual(review.status, Review.Status.SUBMITTED)
         self.assertEqual(review.answers["II"], "Đã bổ sung mục II")
 
+    def test_a_form_opened_while_returned_does_not_submit_a_second_return(self):
+        self.client.force_login(self.secretary_a)
+        self.client.post(self.return_url(self.review_a), {"comment": "Lần một"})
+        opened = Review.objects.get(pk=self.review_a.pk).version
+        data = self.filled(self.review_a, action="submit", version=opened)
+        # Two tabs opened on the returned form: the first submits...
+        self.client.force_login(self.member_user)
+        self.client.post(self.url(self.review_a), data)
+        self.client.force_login(self.secretary_a)
+        self.client.post(self.return_url(self.review_a), {"comment": "Lần hai"})
+        # ...and the second, unchanged, must not undo the second return.
+        self.client.force_login(self.member_user)
+        response = self.client.post(self.url(self.review_a), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["conflict"].returned)
+        self.assertContains(response, "Lần hai")
+        review = Review.objects.get(pk=self.review_a.pk)
+        self.assertEqual(review.status, Review.Status.RETURNED)
+        self.assertEqual(review.return_comment, "Lần hai")
+
     def test_an_autosave_opened_after_the_return_still_merges(self):
         self.client.force_login(self.secretary_a)
         self.client.post(self.return_url(self.review_a), {"comment": "Bổ sung mục II"})
