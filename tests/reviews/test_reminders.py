@@ -417,7 +417,7 @@ class DeadlineDisplayTests(ReminderWorld):
         )
         self.assertContains(
             response,
-            '<span class="text-body-secondary">(còn 11 ngày)</span>',
+            '<span class="text-body-secondary text-nowrap">(còn 11 ngày)</span>',
             html=True,
         )
         response = self.meeting_page(datetime.datetime(2026, 12, 29, 9, tzinfo=LOCAL))
