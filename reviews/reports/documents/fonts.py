@@ -10,9 +10,10 @@ and hands them to the next document that needs the same glyphs: its PDF is
 the same, byte for byte (tests/reviews/test_document_fonts.py).
 
 WeasyPrint 70 has no hook for this: `generate_pdf` calls the module's
-`build_fonts_dictionary`, which `install()` wraps. The wrapper does nothing
-unless a thread renders through `FontSubsets.used()` (`render_pdf`), so that
-any other WeasyPrint document is embedded as WeasyPrint does it.
+`build_fonts_dictionary`, which `install_font_subsets()` wraps. The wrapper
+does nothing unless a thread renders through `FontSubsets.used()`
+(`render_pdf`), so that any other WeasyPrint document is embedded as
+WeasyPrint does it.
 """
 
 import contextlib
@@ -152,6 +153,6 @@ def build_fonts_dictionary(pdf, fonts, compress, subset, options):
     return subsets.build(pdf, fonts, compress, subset, options)
 
 
-def install():
+def install_font_subsets():
     """Wrap WeasyPrint's font embedding; the wrapper defers to it unless used."""
     weasyprint.pdf.build_fonts_dictionary = build_fonts_dictionary

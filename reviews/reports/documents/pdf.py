@@ -19,10 +19,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kontum_review.collector import collector_paused
 
-from . import fonts
+from .fonts import FontSubsets, install_font_subsets
 from .tree import UA_STYLESHEET, document_tree
 
-fonts.install()
+install_font_subsets()
 
 FONTS_DIR = Path("/usr/share/fonts/truetype/liberation2")
 
@@ -119,7 +119,7 @@ def page_css():
 
 
 # Parsing document.css and loading its four fonts cost as much as laying out a
-# form, so they are done once and reused, with the fonts' subsets (`fonts`).
+# form, so they are done once and reused, with the fonts' subsets (`FontSubsets`).
 # Once per thread: Pango and Fontconfig objects must not be shared between
 # threads (the embedded default renders in threads of the web process).
 parsed = threading.local()
@@ -130,7 +130,7 @@ def stylesheets():
     page = page_css()
     if getattr(parsed, "page", None) != page:
         font_config = FontConfiguration()
-        parsed.font_subsets = fonts.FontSubsets()
+        parsed.font_subsets = FontSubsets()
         parsed.sheets = (
             font_config,
             [
