@@ -254,8 +254,8 @@ def returned_since(content, version, current):
     )
     before = None
     for saved_version, status in saves:
-        returned = status == Review.Status.RETURNED
-        if returned and saved_version > version and before != status:
+        turned = status == Review.Status.RETURNED and before != status
+        if turned and saved_version > version:
             return True
         before = status
     return False

@@ -59,7 +59,7 @@ class FontSubsets:
                 pdf, fonts, compress, subset, options
             )
         first_object = len(pdf.objects)
-        hits, misses = [], []
+        hits, misses, cached_faces = [], [], []
         for font, glyphs in embedded_faces(fonts):
             key = self.key(font, glyphs, options)
             if key is None:
@@ -72,14 +72,15 @@ class FontSubsets:
                 font.file_content = entry[0]
                 # Cleaned already: an attribute of the instance, not its class.
                 font.clean = already_clean
+                cached_faces.append(font)
                 hits.append(entry)
         try:
             result = weasyprint_build_fonts_dictionary(
                 pdf, fonts, compress, subset, options
             )
         finally:
-            for font, _ in embedded_faces(fonts):
-                font.__dict__.pop("clean", None)
+            for font in cached_faces:
+                del font.clean
         for font, key in misses:
             entry = (font.file_content, deflated(font.file_content))
             self.entries[key] = entry
