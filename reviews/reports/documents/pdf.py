@@ -20,9 +20,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from kontum_review.collector import collector_paused
 
 from .fonts import FontSubsets, install_font_subsets
+from .lines import install_kept_lines, lines_kept
 from .tree import UA_STYLESHEET, document_tree
 
 install_font_subsets()
+install_kept_lines()
 
 FONTS_DIR = Path("/usr/share/fonts/truetype/liberation2")
 
@@ -187,10 +189,12 @@ def render_pdf(html, base_url=BASE_URL):
     in reference cycles: the cyclic collector, left running, walked them a
     hundred times a form and the whole process now and then (19 ms a form on
     average). Paused while it renders, it then collects the young objects once
-    (3.5 ms), so that the document's garbage goes with it.
+    (3.5 ms), so that the document's garbage goes with it. Its fonts are
+    embedded from the thread's subsets (`fonts.py`), its lines drawn as they
+    were shaped (`lines.py`).
     """
     font_config, sheets = stylesheets()
-    with collector_paused(), parsed.font_subsets.used():
+    with collector_paused(), parsed.font_subsets.used(), lines_kept():
         document = DocumentHTML(html, base_url or BASE_URL, safe_url_fetcher)
         pdf = document.write_pdf(stylesheets=sheets, font_config=font_config)
         del document
