@@ -23,6 +23,8 @@ HARD_TEXTS = f"""
 <p class="shy">Nghiêm\xadtúc nghiêm\xadtúc nghiêm\xadtúc nghiêm\xadtúc nghiêm\xadtúc
 nghiêm\xadtúc nghiêm\xadtúc nghiêm\xadtúc nghiêm\xadtúc nghiêm\xadtúc</p>
 <p>{"Khôngcókhoảngtrắng" * 12}</p>
+<div class="clamp">Dòng một\nDòng hai\nDòng ba dài hơn một chút\nDòng bốn</div>
+<div class="clamp">{LONG}</div>
 <p class="cut">Một dòng quá dài bị cắt bớt ở cuối bằng dấu ba chấm {LONG}</p>
 <p dir="rtl" lang="ar">النقد الذاتي والنقد</p>
 <p><b>Đậm</b> <i>nghiêng</i> <b><i>đậm nghiêng</i></b> <span class="spaced">giãn chữ
@@ -37,6 +39,7 @@ STYLE = """<style>
 .pre { white-space: pre-wrap; }
 .shy { hyphens: manual; width: 4cm; }
 .cut { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.clamp { white-space: pre-wrap; line-clamp: 3; width: 5cm; }
 .spaced { letter-spacing: 1pt; }
 .words { word-spacing: 3pt; }
 </style>"""

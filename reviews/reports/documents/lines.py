@@ -58,7 +58,8 @@ def keeping():
 
 
 def set_text(self, text, justify=False):
-    if keeping():
+    # Once drawing, the mode is WeasyPrint's (an ellipsis sets the text again).
+    if keeping() and not getattr(self, "drawn", False):
         self.one_paragraph = not any(mark in text for mark in PARAGRAPH_SEPARATORS)
         # Before the text, so that Pango lays it out once, in the mode drawn.
         pango.pango_layout_set_single_paragraph_mode(self.layout, self.one_paragraph)
