@@ -13,6 +13,10 @@ Three figures (issue 14):
   three-page A4 form (one paragraph style, no stylesheet or fonts of ours), both
   in CPU seconds of this process, medians of interleaved runs; target ≤ 1.5×;
 - the province-size summary, once;
+- with `--by-kind`, every document of the cycle's ZIP rendered in this process,
+  CPU seconds per kind (forms, collective reports, minutes, notifications,
+  the summary): what the worker's time is made of, before Celery, storage and
+  the ZIP add theirs (`worker_overhead` in each worker run);
 - documents a second through a real `celery worker` with 1 and then 2 processes:
   the ZIP of every document of the latest cycle, from the request to the stored
   file, and that rate extrapolated to the 34,067 documents of the province's
@@ -23,6 +27,7 @@ database would take its messages. This is a benchmark that prints, never a test.
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -57,6 +62,7 @@ from django.db import connection  # noqa: E402
 from organizations.models import Organization  # noqa: E402
 from reviews.models import ReportJob, Review, ReviewCycle  # noqa: E402
 from reviews.reports import pipeline  # noqa: E402
+from reviews.reports.pipeline.batches import batch_plan, part_entry  # noqa: E402
 
 Kind = ReportJob.Kind
 PROVINCE_DOCUMENTS = 34_067
@@ -140,6 +146,36 @@ def form_figures(cycle, forms):
         "minimal_form_cpu_seconds_median": round(bare_median, 4),
         "form_vs_minimal": round(form_median / bare_median, 2),
         "target_form_vs_minimal": TARGETS["form_vs_minimal"],
+    }
+
+
+def kind_figures(cycle):
+    """CPU seconds of each document of the cycle's ZIP, rendered here, by kind."""
+    job = ReportJob(kind=Kind.CYCLE_DOCUMENTS, cycle=cycle)
+    seconds = {}
+    for part, _organization in batch_plan(job):
+        review, organization, _name = part_entry(job, part)
+        render = functools.partial(
+            pipeline.default_render,
+            part[0],
+            cycle,
+            review=review,
+            organization=organization,
+        )
+        seconds.setdefault(part[0], []).append(cpu_seconds(render))
+    every = [value for values in seconds.values() for value in values]
+    return {
+        "documents": len(every),
+        "cpu_seconds_per_document": round(statistics.mean(every), 4),
+        "kinds": {
+            kind: {
+                "documents": len(values),
+                "cpu_seconds_mean": round(statistics.mean(values), 4),
+                "cpu_seconds_median": round(statistics.median(values), 4),
+                "cpu_seconds": round(sum(values), 1),
+            }
+            for kind, values in seconds.items()
+        },
     }
 
 
@@ -242,6 +278,11 @@ def main():
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--forms", type=int, default=30, help="Forms timed.")
     parser.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="Also render every document of the cycle here, timed by kind.",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         nargs="*",
@@ -264,10 +305,24 @@ def main():
         "summary_seconds": summary_seconds(cycle),
     }
     log(json.dumps(figures, ensure_ascii=False))
+    if options.by_kind:
+        log("Rendering every document of the cycle in this process…")
+        figures["by_kind"] = kind_figures(cycle)
+        log(json.dumps(figures["by_kind"]))
     runs = []
     for processes in options.processes:
         log(f"Rendering the cycle's documents with {processes} worker process(es)…")
         runs.append(worker_run(cycle, processes))
+        if options.by_kind:
+            # The worker's CPU a document over rendering it alone: the pipeline,
+            # Celery, storing the parts and the ZIP.
+            run = runs[-1]
+            run["worker_overhead"] = round(
+                run["worker_cpu_seconds"]
+                / run["documents"]
+                / figures["by_kind"]["cpu_seconds_per_document"],
+                2,
+            )
         log(json.dumps(runs[-1]))
     figures["worker_runs"] = runs
     figures["target_province_cycle_minutes"] = TARGETS["province_cycle_minutes"]

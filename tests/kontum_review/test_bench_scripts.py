@@ -191,6 +191,7 @@ class BenchScriptTests(SimpleTestCase):
             "100",
             "--forms",
             "2",
+            "--by-kind",
             "--processes",
             "1",
             database="kr_smoke_reports",
@@ -204,3 +205,13 @@ class BenchScriptTests(SimpleTestCase):
         (run,) = found["worker_runs"]
         self.assertEqual(run["processes"], 1)
         self.assertGreater(run["documents_per_second"], 0)
+        # Every document of the ZIP, rendered here and by the worker.
+        by_kind = found["by_kind"]
+        kinds = by_kind["kinds"]
+        self.assertEqual(
+            sum(kind["documents"] for kind in kinds.values()), run["documents"]
+        )
+        self.assertEqual(by_kind["documents"], run["documents"])
+        self.assertEqual(kinds["summary"]["documents"], 1)
+        self.assertGreater(kinds["individual_form"]["cpu_seconds_mean"], 0)
+        self.assertGreater(run["worker_overhead"], 0)
