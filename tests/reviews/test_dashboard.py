@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations.models import OrganizationKind, OrganizationType, Role
-from reviews import ratings, services
+from reviews import ratings, services, statistics
 from reviews.dashboard import views as dashboard_views
 from reviews.dashboard.charts import narrowed_url
 from reviews.dashboard.scope import (
@@ -484,3 +484,31 @@ class DashboardCollectorTests(CyclePersonasTestCase):
         ):
             self.assertEqual(self.client.get(URL).status_code, 500)
         self.assertTrue(gc.isenabled())
+
+
+class StrictFigures(dict):
+    """The counted figures, refusing a section that reads one not counted yet
+    (a template would show it as nothing, silently)."""
+
+    def __missing__(self, key):
+        raise AssertionError(f"figures.{key} is read before it is counted")
+
+
+class EarlySectionTests(CyclePersonasTestCase):
+    """The sections laid out while the server answers the other queries
+    (dashboard_views.COUNTED_SECTIONS) read only the figures counted by then."""
+
+    def test_the_sections_laid_out_early_read_only_the_counted_figures(self):
+        cache.clear()
+        self.client.force_login(self.staff)
+        count = statistics.dashboard_figures
+
+        def strictly(*args, meanwhile=None, **kwargs):
+            return count(
+                *args, meanwhile=lambda found: meanwhile(StrictFigures(found)), **kwargs
+            )
+
+        with mock.patch.object(statistics, "dashboard_figures", strictly):
+            response = self.client.get(URL)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="progress-heading"')

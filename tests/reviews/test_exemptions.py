@@ -387,6 +387,14 @@ class DashboardCountTests(ExemptionTestCase):
         self.assertEqual(rows[Kind.NOT_SUBMITTED]["organizations"], 1)
         self.assertEqual(rows[Kind.MEETING_NOT_HELD]["members"], 0)
         self.assertContains(response, "Việc khép lại không hoàn thành, có lý do")
+        # As the leader reads it: a row of each kind, with its counts.
+        row = (
+            '<tr><th scope="row" class="fw-normal">{}</th>'
+            '<td class="text-end">{}</td><td class="text-end">{}</td></tr>'
+        )
+        not_held = "Không tổ chức được hội nghị kiểm điểm"
+        self.assertInHTML(row.format("Không nộp bản kiểm điểm", 1, 1), response.text)
+        self.assertInHTML(row.format(not_held, 0, 0), response.text)
 
 
 class MeetingNotHeldAfterAllTests(MeetingTestCase):
