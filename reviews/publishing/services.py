@@ -25,6 +25,7 @@ from ..models import (
     ResultMailing,
     Review,
     ReviewCycle,
+    StepExemption,
 )
 
 logger = logging.getLogger("reviews.publishing")  # its name before the package
@@ -41,7 +42,8 @@ class ReopenRefused(Exception):
 
 
 def publish_results(cycle, user):
-    """Notify each organization and member of their final rating.
+    """Notify each organization and member of their final rating, or that
+    they are not rated and why (StepExemption.UNRATED_KINDS).
 
     Runs inside move_cycle's transaction. Each user gets one notice per review;
     publishing again after a reopening tells (notice and e-mail, after the
@@ -60,10 +62,19 @@ def publish_results(cycle, user):
         .first()
     )
     changed = changed_results(decided, reopened)
+    # A subject taken out of the decision with a reason is told so; one
+    # recorded since the reopening may have been told a rating before, and its
+    # notice is renewed if its text changed.
+    not_rated = unrated(cycle)
+    changed.unknown.update(
+        row.review_id
+        for row in not_rated
+        if reopened is not None and row.recorded_at > reopened
+    )
     secretaries = secretaries_of(cycle)
     wanted = {}
     with translation.override("vi"):
-        for row in decided:
+        for row in [*decided, *not_rated]:
             text = notice_text(cycle, row)
             if row.kind != Review.Kind.INDIVIDUAL:
                 users = secretaries.get(row.organization_id, [])
@@ -74,7 +85,7 @@ def publish_results(cycle, user):
     mails = write_notices(cycle, wanted, changed)
     mails += [
         (row.review_id, None)
-        for row in unnoticed(cycle, decided, reopened, changed)
+        for row in unnoticed(cycle, [*decided, *not_rated], reopened, changed)
         if row.kind == Review.Kind.INDIVIDUAL and not row.user_id and row.email
     ]
     note_publication(cycle, len(mails))
@@ -118,6 +129,47 @@ class Decided(NamedTuple):
         "set_at",
         "level_id",
     )
+
+
+class Unrated(NamedTuple):
+    """A subject taken out of the decision (StepExemption.UNRATED_KINDS), with
+    what its notice needs."""
+
+    review_id: int
+    kind: str
+    subject: str
+    organization_id: int
+    user_id: int | None
+    email: str | None
+    reason: str
+    recorded_at: object
+
+    lookups = (
+        "review_id",
+        "review__kind",
+        "review__subject_name",
+        "review__organization_id",
+        "review__member__user_id",
+        "review__member__email",
+        "reason",
+        "recorded_at",
+    )
+
+
+def unrated(cycle):
+    """The cycle's subjects not rated, with the reason, and no decided rating;
+    one a review (the first reason recorded)."""
+    rows = (
+        StepExemption.objects.unrated()
+        .filter(review__cycle=cycle)
+        .exclude(review__ratings__stage=Stage.DECISION)
+        .order_by("review__organization__path", "review__meeting_rank", "pk")
+        .values_list(*Unrated.lookups)
+    )
+    found = {}
+    for row in rows:
+        found.setdefault(row[0], Unrated(*row))
+    return list(found.values())
 
 
 class Changed(NamedTuple):
@@ -214,6 +266,16 @@ def secretaries_of(cycle):
 
 
 def notice_text(cycle, row):
+    if isinstance(row, Unrated):
+        values = {"cycle": cycle.name, "subject": row.subject, "reason": row.reason}
+        if row.kind == Review.Kind.INDIVIDUAL:
+            return _("Results of %(cycle)s: you are not rated. Reason: %(reason)s") % (
+                values
+            )
+        return (
+            _("Results of %(cycle)s: %(subject)s is not rated. Reason: %(reason)s")
+            % values
+        )
     values = {"cycle": cycle.name, "subject": row.subject, "level": row.level}
     if row.kind == Review.Kind.INDIVIDUAL:
         text = _("Results of %(cycle)s: you are rated “%(level)s”.") % values
@@ -297,6 +359,16 @@ def send_result_mails(recipients):
             review__in=review_ids, stage=Stage.DECISION
         ).select_related("level")
     }
+    # Why those with no decided rating are not rated (none: no query).
+    unrated_ids = review_ids - ratings.keys()
+    reasons = (
+        StepExemption.objects.unrated()
+        .filter(review__in=unrated_ids)
+        .order_by("-pk")
+        .reasons()
+        if unrated_ids
+        else {}
+    )
     users = User.objects.select_related("party_member").in_bulk(
         {user_id for _review, user_id in recipients if user_id}
     )
@@ -304,9 +376,10 @@ def send_result_mails(recipients):
         messages = []
         for review_id, user_id in recipients:
             review, rating = reviews.get(review_id), ratings.get(review_id)
-            if review is None or rating is None:
+            reason = reasons.get(review_id) if rating is None else None
+            if review is None or (rating is None and reason is None):
                 continue
-            message = result_mail(review, rating, users.get(user_id))
+            message = result_mail(review, rating, users.get(user_id), reason)
             if message is not None:
                 messages.append(message)
         return connection.send_messages(messages) or 0
@@ -328,7 +401,8 @@ def person_of(user, member=None):
     return name or (user.username if user else ""), address
 
 
-def result_mail(review, rating, user):
+def result_mail(review, rating, user, unrated_reason=None):
+    """The result's e-mail: the decided rating, or why the subject is not rated."""
     name, address = recipient_of(review, user)
     if not address:
         return None
@@ -344,6 +418,7 @@ def result_mail(review, rating, user):
             "name": name,
             "review": review,
             "rating": rating,
+            "unrated_reason": unrated_reason,
             "cycle": cycle,
             "own": review.member_id is not None,
             "url": site + reverse("reviews:review", args=[review.public_id])
@@ -364,6 +439,20 @@ def final_rating(review):
     return (
         Rating.objects.filter(review=review, stage=Stage.DECISION)
         .select_related("level")
+        .first()
+    )
+
+
+def final_exemption(review):
+    """Why the subject is not rated, once published, if it has no decided
+    rating: its first StepExemption of StepExemption.UNRATED_KINDS; else None."""
+    if not guards.is_closed(review.cycle):
+        return None
+    return (
+        StepExemption.objects.unrated()
+        .filter(review=review)
+        .exclude(review__ratings__stage=Stage.DECISION)
+        .order_by("pk")
         .first()
     )
 

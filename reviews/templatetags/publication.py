@@ -9,11 +9,15 @@ register = template.Library()
 
 @register.inclusion_tag("reviews/_final_result.html")
 def final_result(review):
-    """The final rating and assessment, once published: `{% final_result review %}`.
+    """The final rating and assessment, once published, or why the subject is
+    not rated: `{% final_result review %}`.
 
-    One query when the cycle is published or locked, none before.
+    One query when the cycle is published or locked and the review decided
+    (two when it is not), none before.
     """
-    return {"review": review, "rating": publishing.final_rating(review)}
+    rating = publishing.final_rating(review)
+    exemption = None if rating else publishing.final_exemption(review)
+    return {"review": review, "rating": rating, "exemption": exemption}
 
 
 @register.inclusion_tag("reviews/_notices.html", takes_context=True)

@@ -197,13 +197,13 @@ class BadInputTests(CycleCreateTestCase):
             "Nhập một ngày hợp lệ.",
             'value="hôm qua"',
         )
-        self.assertContains(response, "Nhập một số tổng thể.")
+        self.assertContains(response, "Nhập một số nguyên.")
         self.assertContains(response, 'value="31/02/2027"')
 
     def test_a_year_out_of_range(self):
         self.refused(
             self.data(year="32767"),
-            "nhỏ hơn hoặc bằng với 2100",
+            "Giá trị này phải nhỏ hơn hoặc bằng 2100.",
             'value="32767"',
         )
 

@@ -388,8 +388,8 @@ class DrillDownTests(DashboardDataTestCase):
             "subjects=bogus": ("Hãy chọn một lựa chọn hợp lệ.", everyone),
             "stage=later&level=HTTNV": ("Hãy chọn một lựa chọn hợp lệ.", decided_good),
             "level=HTXSNVHTXSNV": ("Giá trị này chỉ có tối đa 10 kí tự", everyone),
-            "subjects=members&page=abc": ("Nhập một số tổng thể.", members),
-            "page=0": ("Đảm bảo giá trị này lớn hơn hoặc bằng với 1", everyone),
+            "subjects=members&page=abc": ("Nhập một số nguyên.", members),
+            "page=0": ("Giá trị này phải lớn hơn hoặc bằng 1.", everyone),
         }
         for query, (error, expected) in cases.items():
             with self.subTest(query=query):

@@ -11,7 +11,14 @@ from django.utils import timezone
 from members.models import Member
 from organizations.models import Role
 from reviews import publishing, services
-from reviews.models import Notice, Rating, RatingLevel, Review, ReviewCycle
+from reviews.models import (
+    Notice,
+    Rating,
+    RatingLevel,
+    Review,
+    ReviewCycle,
+    StepExemption,
+)
 
 from ..factories import UserFactory, grant
 from ..personas import CyclePersonasTestCase
@@ -186,14 +193,91 @@ class PublishResultsTests(CyclePersonasTestCase):
         self.assertEqual(len(mail.outbox), 3)
 
 
+class UnratedPublishTests(CyclePersonasTestCase):
+    """A member taken out of the decision with a reason is told so, like the
+    members rated: a notice, an e-mail and their form."""
+
+    REASON = "Ốm dài ngày, điều trị tại bệnh viện"
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        Member.objects.filter(pk=cls.member_a.pk).update(email="an@kontum.vn")
+        decide_all(cls.cycle, cls.staff)
+        Rating.objects.filter(review=cls.review_a).delete()
+        StepExemption.objects.create(
+            review=cls.review_a,
+            kind=StepExemption.Kind.NOT_RATED,
+            reason=cls.REASON,
+            recorded_by=cls.staff,
+        )
+
+    def test_the_member_is_told_not_rated_with_the_reason(self):
+        publish(self, self.cycle, self.staff)
+        notice = Notice.objects.get(user=self.member_user, review=self.review_a)
+        self.assertEqual(
+            notice.text,
+            f"Kết quả {self.cycle.name}: đồng chí không được đánh giá, xếp loại "
+            f"chất lượng. Lý do: {self.REASON}",
+        )
+        (message,) = [m for m in mail.outbox if m.to == ["an@kontum.vn"]]
+        self.assertIn(
+            "Không đánh giá, xếp loại chất lượng trong kỳ này. Lý do: " + self.REASON,
+            message.body,
+        )
+        self.assertNotIn("Cấp ủy cấp trên quyết định", message.body)
+
+    def test_the_member_reads_it_in_notices_and_on_the_form(self):
+        publish(self, self.cycle, self.staff)
+        self.client.force_login(self.member_user)
+        notices = self.client.get(reverse("reviews:notices"))
+        self.assertContains(notices, "không được đánh giá, xếp loại chất lượng")
+        form = self.client.get(
+            reverse("reviews:review", args=[self.review_a.public_id])
+        )
+        self.assertContains(form, "Không đánh giá, xếp loại chất lượng trong kỳ này")
+        self.assertContains(form, self.REASON)
+        self.assertNotContains(form, "Xếp loại chất lượng do cấp ủy cấp trên")
+
+    def test_publishing_again_after_a_reopening_tells_only_a_change(self):
+        publish(self, self.cycle, self.staff)
+        publishing.reopen_cycle(self.cycle, "Phúc tra", self.staff)
+        self.cycle.refresh_from_db()
+        mail.outbox.clear()
+        publish(self, self.cycle, self.staff)
+        self.assertEqual(mail.outbox, [])
+
+        # Rated after all: the notice says the level instead, unread again.
+        Notice.objects.update(read_at=timezone.now())
+        publishing.reopen_cycle(self.cycle, "Phúc tra lần hai", self.staff)
+        StepExemption.objects.filter(review=self.review_a).delete()
+        Review.objects.filter(pk=self.review_a.pk).update(
+            tasks_on_time_percent=100, shortcomings_remedied_percent=100
+        )
+        Rating.objects.create(
+            review=self.review_a,
+            stage="decision",
+            level=level(self.cycle, "HTTNV"),
+            score=85,
+            set_at=timezone.now(),
+        )
+        self.cycle.refresh_from_db()
+        publish(self, self.cycle, self.staff)
+        notice = Notice.objects.get(user=self.member_user, review=self.review_a)
+        self.assertIn("được xếp loại “Hoàn thành tốt nhiệm vụ”", notice.text)
+        self.assertIsNone(notice.read_at)
+        self.assertEqual([m.to for m in mail.outbox], [["an@kontum.vn"]])
+
+
 class PublishScaleTests(TestCase):
     """Publishing costs the same queries for 10 or 150 members (30,000 in life)."""
 
-    # Decisions, secretaries, existing notices, notices created, reopenings,
-    # earlier publication noted, this publication's record, the mailing; then,
-    # for the e-mails after the commit: the mailing claimed and read, reviews,
-    # decisions, users, its progress and its end.
-    QUERIES = 15
+    # Decisions, subjects not rated, secretaries, existing notices, notices
+    # created, reopenings, earlier publication noted, this publication's
+    # record, the mailing; then, for the e-mails after the commit: the mailing
+    # claimed and read, reviews, decisions (every subject decided: no reasons
+    # for not rating), users, its progress and its end.
+    QUERIES = 16
 
     def publish(self, members):
         cycle, cell, people = build_cycle(members=members)
