@@ -24,6 +24,7 @@ from ..models import (
     SuggestionItem,
 )
 from .choices import (
+    ISSUING_STATES,
     find_members,
     focus_area_choices,
     grassroots_organizations,
@@ -140,6 +141,9 @@ def suggestion_list(request, public_id):
             "filters": filters,
             "focus_form": focus_form,
             "can_edit": can_edit,
+            # Suggestions are issued and changed only in these steps; offered
+            # no form that could not be saved.
+            "issuing": cycle.status in ISSUING_STATES,
         },
     )
 

@@ -196,6 +196,21 @@ class SuggestionCreateTests(CyclePersonasTestCase):
         self.assertContains(response, "suggestions can change only while")
         self.assertFalse(Suggestion.objects.exists())
 
+    def test_the_list_offers_new_suggestions_only_while_they_can_be_saved(self):
+        list_url = reverse("reviews:suggestion_list", args=[self.cycle.public_id])
+        self.assertContains(self.client.get(list_url), f'href="{self.url}"')
+
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(
+            status=ReviewCycle.Status.MEETINGS
+        )
+        response = self.client.get(list_url)
+        self.assertNotContains(response, f'href="{self.url}"')
+        self.assertContains(
+            response,
+            "Kỳ kiểm điểm đang ở bước “Đang họp kiểm điểm”: chỉ được thay đổi gợi ý "
+            "kiểm điểm khi kỳ kiểm điểm còn là dự thảo hoặc đang tự kiểm điểm.",
+        )
+
     def test_outsider_gets_404(self):
         self.client.force_login(self.secretary_b)
         self.assertEqual(self.client.get(self.url).status_code, 404)
