@@ -74,12 +74,12 @@ def blockers(cycle, target, limit=50):
         unfinished = unsubmitted_reviews(cycle).order_by(
             "organization__path", "meeting_rank", "sort_key"
         )
-        for review in unfinished[:limit]:
+        for review in unfinished.select_related("organization__parent")[:limit]:
             found.append(
                 (
                     _("Review not submitted: %(name)s (%(status)s)")
                     % {
-                        "name": review.subject_name,
+                        "name": named_in_context(review),
                         "status": review.get_status_display(),
                     },
                     reverse("reviews:review", args=[review.public_id]),
@@ -88,11 +88,12 @@ def blockers(cycle, target, limit=50):
         found += more_line(unfinished.count() - limit)
     elif target == Status.APPRAISAL:
         collectives = unheld_meetings(cycle)
-        for review in collectives.order_by("organization__path")[:limit]:
+        listed = collectives.select_related("organization__parent")
+        for review in listed.order_by("organization__path")[:limit]:
             found.append(
                 (
                     _("Review meeting not recorded: %(name)s")
-                    % {"name": review.subject_name},
+                    % {"name": named_in_context(review)},
                     reverse("reviews:meeting", args=[review.public_id]),
                 )
             )
@@ -101,10 +102,11 @@ def blockers(cycle, target, limit=50):
         undecided = undecided_reviews(cycle).order_by(
             "organization__path", "meeting_rank", "sort_key"
         )
-        for review in undecided[:limit]:
+        for review in undecided.select_related("organization__parent")[:limit]:
             found.append(
                 (
-                    _("Rating not decided: %(name)s") % {"name": review.subject_name},
+                    _("Rating not decided: %(name)s")
+                    % {"name": named_in_context(review)},
                     reverse("reviews:decide", args=[cycle.public_id])
                     + f"?subject={review.public_id}",
                 )
@@ -207,6 +209,17 @@ def withdraw_exemptions(review, kind, user):
     """The work was done after all: withdraw the review's exemption of `kind`."""
     for exemption in review.exemptions.filter(kind=kind):
         withdraw_exemption(exemption, user)
+
+
+def named_in_context(review):
+    """A subject's name and where it is, for the lists of a whole cycle: about
+    ten wards each have their "Chi bộ Tổ dân phố 1" and its members."""
+    organization = review.organization
+    if review.kind == Review.Kind.INDIVIDUAL:
+        return f"{review.subject_name} – {organization.name_in_context}"
+    if review.subject_name == organization.name:
+        return organization.name_in_context
+    return review.subject_name
 
 
 def more_line(hidden):

@@ -80,6 +80,21 @@ class NotSubmittedTests(ExemptionTestCase):
         self.assertEqual(StepExemption.objects.count(), self.cycle.reviews.count())
         self.assertEqual(services.blockers(self.cycle, Status.MEETINGS), [])
 
+    def test_the_step_page_names_each_subject_left_with_its_cell_and_ward(self):
+        self.submit_all_but(self.review_a)
+        self.client.force_login(self.staff)
+
+        response = self.client.get(
+            reverse("reviews:cycle_move", args=[self.cycle.public_id, "meetings"])
+        )
+
+        # About ten wards each have their "Chi bộ Tổ dân phố 1".
+        self.assertContains(
+            response,
+            "Chưa nộp bản kiểm điểm: Nguyễn Văn Ân – Chi bộ Tổ dân phố 1 – "
+            "Đảng bộ phường Quyết Thắng",
+        )
+
     def test_a_blank_reason_is_refused_and_the_ticks_are_kept(self):
         self.use_english()
         self.client.force_login(self.staff)
