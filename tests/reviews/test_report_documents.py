@@ -442,6 +442,29 @@ class RatingLevelNamesTests(DocumentData):
         self.assertIn("Không xếp loại 1", text)
         self.assertNotIn("Chưa xếp loại", text)
 
+    def test_the_form_of_a_member_not_rated_prints_why_once_published(self):
+        review = self.cycle.reviews.get(member=self.other_member_a)
+        Rating.objects.filter(review=review, stage=Rating.Stage.DECISION).delete()
+        StepExemption.objects.create(
+            review=review,
+            kind=StepExemption.Kind.NOT_RATED,
+            reason="Nghỉ ốm dài ngày",
+            recorded_by=self.staff,
+        )
+        line = "Không đánh giá, xếp loại chất lượng. Lý do: Nghỉ ốm dài ngày"
+
+        decided = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=review))
+        self.cycle.status = ReviewCycle.Status.PUBLISHED
+        self.cycle.save()
+        published = pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=review))
+
+        self.assertNotIn(line, decided)
+        self.assertIn(line, published)
+        # A decided member's form is not touched.
+        self.assertNotIn(
+            "Lý do:", pdf_text(self.render(Kind.INDIVIDUAL_FORM, review=self.review_a))
+        )
+
     def test_notification_prints_every_level_name(self):
         text = pdf_text(self.render(Kind.NOTIFICATION, organization=self.cell_a))
         for level in RatingLevel.objects.filter(regime=self.cycle.regime):

@@ -22,6 +22,7 @@ from ...models import (
     RatingLevel,
     Review,
     ScoreCriterion,
+    StepExemption,
     Suggestion,
     SuggestionAnswer,
 )
@@ -121,6 +122,16 @@ class ReviewDocumentLookups:
                 review_id=review_id
             ).select_related("meeting", "proposed_rating")[:1],
             review_id=key_of(MeetingItem, "review"),
+        )
+
+    @functools.cached_property
+    def unrated(self):
+        """Why the subject is not rated (its first unrated exemption)."""
+        return Compiled(
+            lambda *, review_id: StepExemption.objects.unrated()
+            .filter(review_id=review_id)
+            .order_by("pk")[:1],
+            review_id=key_of(StepExemption, "review"),
         )
 
     @functools.cached_property

@@ -88,6 +88,14 @@ def review_context(review_id):
     # and leaders may see the decision: the forms print it once it is published.
     if cycle.status not in PUBLISHED_STATES:
         chain.pop(Rating.Stage.DECISION, None)
+    # A subject taken out of the decision prints why, once published (a query
+    # only then, and only without a decision).
+    decision = chain.get(Rating.Stage.DECISION)
+    unrated = (
+        LOOKUPS.unrated.first(review_id=review.pk)
+        if decision is None and cycle.status in PUBLISHED_STATES
+        else None
+    )
     stages = [
         (stage, chain.get(stage)) for stage in Rating.Stage.values if stage in chain
     ]
@@ -108,7 +116,8 @@ def review_context(review_id):
         "meeting_item": meeting_item,
         "votes": votes,
         "chain": stages,
-        "decision": chain.get(Rating.Stage.DECISION),
+        "decision": decision,
+        "unrated": unrated,
         "signer_on_behalf": on_behalf_of(review.organization),
         "head_name": head_name(cycle, review.organization),
         "header": header_for(
