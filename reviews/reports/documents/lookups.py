@@ -128,9 +128,11 @@ class ReviewDocumentLookups:
     def unrated(self):
         """Why the subject is not rated (its first unrated exemption)."""
         return Compiled(
-            lambda *, review_id: StepExemption.objects.unrated()
-            .filter(review_id=review_id)
-            .order_by("pk")[:1],
+            lambda *, review_id: (
+                StepExemption.objects.unrated()
+                .filter(review_id=review_id)
+                .order_by("pk")[:1]
+            ),
             review_id=key_of(StepExemption, "review"),
         )
 
