@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from organizations.models import Organization
+
 from .. import ratings, statistics
 from ..models import FormTemplate, Meeting, Review, ReviewCycle, StepExemption
 from .scope import select_template
@@ -213,13 +215,17 @@ def withdraw_exemptions(review, kind, user):
 
 def named_in_context(review):
     """A subject's name and where it is, for the lists of a whole cycle: about
-    ten wards each have their "Chi bộ Tổ dân phố 1" and its members."""
+    ten wards each have their "Chi bộ Tổ dân phố 1" and its members. A cell's
+    collective is named as the results history names it (subject_in_context)."""
     organization = review.organization
     if review.kind == Review.Kind.INDIVIDUAL:
         return f"{review.subject_name} – {organization.name_in_context}"
-    if review.subject_name == organization.name:
-        return organization.name_in_context
-    return review.subject_name
+    if review.kind != Review.Kind.ORGANIZATION:
+        return review.subject_name
+    parent = organization.parent
+    return Organization.named_in_context(
+        review.subject_name, organization.kind, parent and parent.name
+    )
 
 
 def more_line(hidden):

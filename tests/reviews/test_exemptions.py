@@ -95,6 +95,20 @@ class NotSubmittedTests(ExemptionTestCase):
             "Đảng bộ phường Quyết Thắng",
         )
 
+    def test_the_step_page_names_each_cell_left_with_its_ward(self):
+        ReviewCycle.objects.filter(pk=self.cycle.pk).update(status=Status.MEETINGS)
+        self.client.force_login(self.staff)
+
+        response = self.client.get(
+            reverse("reviews:cycle_move", args=[self.cycle.public_id, "appraisal"])
+        )
+
+        self.assertContains(
+            response,
+            "Chưa hoàn thành biên bản hội nghị kiểm điểm: Chi bộ Tổ dân phố 1 – "
+            "Đảng bộ phường Quyết Thắng",
+        )
+
     def test_a_blank_reason_is_refused_and_the_ticks_are_kept(self):
         self.use_english()
         self.client.force_login(self.staff)
