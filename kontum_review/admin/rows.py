@@ -1,6 +1,7 @@
 """ModelAdmins scoped to the rows a user reads and keeps (see the package
 docstring)."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -177,12 +178,28 @@ class SubtreeAdmin(ScopedRowsAdmin):
         return reaching(self.model, as_paths(self.keeper), kept_by(request.user))
 
 
+# An inline builds the rows it has and at most this many new ones: a post
+# whose TOTAL_FORMS claims more is refused before thousands of forms are built
+# (Django's own bound is 2,000, seconds of work for one request).
+INLINE_ADDED_MAX = 100
+
+
+class BoundedInlineFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound = len(self.get_queryset()) + INLINE_ADDED_MAX
+        self.max_num = min(self.max_num, bound)
+        self.absolute_max = min(self.absolute_max, bound)
+
+
 class SubtreeInline(ScopedChoices):
     """An inline whose rows change with the row they belong to.
 
     With a `keeper`, it lists only the rows the user keeps: an inline formset
     saves every row it shows, so the others are left out rather than shown.
     """
+
+    formset = BoundedInlineFormSet
 
     def parent_allows(self, request, obj):
         parent = self.admin_site._registry.get(self.parent_model)

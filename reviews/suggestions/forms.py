@@ -177,7 +177,7 @@ class NewItemFormSet(forms.BaseFormSet):
 
 
 SuggestionItemFormSet = forms.formset_factory(
-    SuggestionItemForm, formset=NewItemFormSet, extra=3, max_num=50
+    SuggestionItemForm, formset=NewItemFormSet, extra=3, max_num=50, absolute_max=50
 )
 
 
@@ -233,6 +233,7 @@ EditSuggestionItemFormSet = forms.inlineformset_factory(
     formset=EditItemFormSet,
     extra=1,
     max_num=50,
+    absolute_max=50,
     can_delete=True,
 )
 

@@ -20,6 +20,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from kontum_review.admin.rows import INLINE_ADDED_MAX
 from members.models import Member
 from organizations.models import Organization, OrganizationKind, Role
 from reviews import services
@@ -289,6 +290,29 @@ class FormChoiceTests(AdminWorld):
         self.assertEqual(
             Member.objects.get(card_number="62009999").organization, self.cell_a
         )
+
+    def test_a_post_claiming_thousands_of_inline_rows_builds_a_bounded_few(self):
+        """Django builds up to 2,000 inline forms for a crafted TOTAL_FORMS;
+        the admin's inlines build the rows they have and 100 new ones, and
+        refuse the post without writing, keeping what was typed."""
+        self.client.force_login(self.ward_staff)
+        member = MemberFactory(card_number="62009999", organization=self.cell_a)
+        response = self.client.post(
+            admin_url(Member, "change", member.pk),
+            member_data(
+                self.cell_a,
+                full_name="Tên đã sửa",
+                **{"posts-TOTAL_FORMS": "99999999999999999999"},
+            ),
+        )
+        self.assertEqual(response.status_code, 200)
+        (posts,) = response.context["inline_admin_formsets"]
+        self.assertEqual(len(posts.formset.forms), INLINE_ADDED_MAX)
+        (refused,) = posts.formset.non_form_errors().as_data()
+        self.assertEqual(refused.code, "too_many_forms")
+        self.assertContains(response, "Tên đã sửa")
+        member.refresh_from_db()
+        self.assertNotEqual(member.full_name, "Tên đã sửa")
 
     def test_a_member_is_not_moved_out_of_the_subtree(self):
         self.client.force_login(self.ward_staff)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from members.models import Member
 from organizations import restructuring
+from organizations.forms import TYPED_LINES_MAX
 from organizations.models import (
     EndedRole,
     Organization,
@@ -773,6 +774,38 @@ class PagesTests(TestCase):
             (line.number, line.operation, line.code, line.parent_code),
             (2, "move", cell.code, second.code),
         )
+
+    def test_a_post_claiming_a_huge_number_of_lines_is_refused_in_vietnamese(self):
+        """A crafted TOTAL_FORMS builds at most the typed lines' cap, not the
+        2,000 forms Django's default allows (8 s on SQLite before), and keeps
+        what was typed."""
+        decisions = Restructuring.objects.count()
+        response = self.client.post(
+            reverse("organizations:restructuring_create"),
+            {
+                "number": "Số 79-QĐ/TU",
+                "signed_on": "2026-01-01",
+                "issued_by": "Ban Thường vụ",
+                "effective_on": "2026-01-01",
+                "committee": Organization.objects.current()
+                .filter(parent__isnull=True)
+                .get()
+                .pk,
+                "lines-TOTAL_FORMS": "99999999999999999999",
+                "lines-INITIAL_FORMS": "0",
+                "lines-0-operation": "close",
+                "lines-0-code": "X",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        lines = response.context["lines"]
+        self.assertEqual(len(lines.forms), TYPED_LINES_MAX)
+        self.assertContains(
+            response,
+            f"Gõ nhiều nhất {TYPED_LINES_MAX} dòng ở đây; phụ lục dài hơn",
+        )
+        self.assertContains(response, "Số 79-QĐ/TU")
+        self.assertEqual(decisions, Restructuring.objects.count())
 
     def test_a_secretary_gets_403_and_other_staff_404(self):
         found = decision(lines=[{"operation": "close", "code": "X"}])

@@ -121,6 +121,20 @@ class SuggestionCreateTests(CyclePersonasTestCase):
         self.assertTrue(response.context["items"].forms[0].has_error("text"))
         self.assertFalse(Suggestion.objects.exists())
 
+    def test_a_post_claiming_thousands_of_items_builds_at_most_fifty(self):
+        data = {
+            **self.to_cell_a(),
+            "issued_on": "2026-11-20",
+            **item_data((self.order, "Mục một")),
+            "items-TOTAL_FORMS": "99999999999999999999",
+        }
+        response = self.client.post(self.url, data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(response.context["items"].forms), 50)
+        self.assertContains(response, "Đề nghị gửi nhiều nhất 50 mục.")
+        self.assertContains(response, "Mục một")
+        self.assertFalse(Suggestion.objects.exists())
+
     def test_a_target_is_required_and_only_one(self):
         response = self.post({}, (self.order, "Nội dung"))
         self.assertTrue(response.context["form"].has_error("organization"))
