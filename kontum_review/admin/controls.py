@@ -104,9 +104,16 @@ admin_options.FORMFIELD_FOR_DBFIELD_DEFAULTS[models.DateTimeField]["widget"] = (
 
 
 class LabelledEditableColumns:
-    """The inputs of a changelist's editable columns, named by their column."""
+    """The inputs of a changelist's editable columns, named by their column.
+
+    A page shows at most `list_max_show_all` rows, so a post claiming more
+    builds no more forms than that (Django's own bound is 2,000).
+    """
 
     def get_changelist_formset(self, request, **kwargs):
+        most = max(self.list_per_page, self.list_max_show_all)
+        kwargs.setdefault("max_num", most)
+        kwargs.setdefault("absolute_max", most)
         formset = super().get_changelist_formset(request, **kwargs)
         for field in formset.form.base_fields.values():
             field.widget.attrs.setdefault("aria-label", str(field.label))

@@ -725,6 +725,23 @@ class AdminFuzzTests(AdminFuzzTestCase):
             list(OrganizationType.objects.values_list("pk", "position")), positions
         )
 
+        # A post claiming billions of rows builds no more than a page shows.
+        response = self.client.post(
+            admin_url(OrganizationType, "changelist"),
+            {
+                "form-TOTAL_FORMS": too_big,
+                "form-INITIAL_FORMS": "0",
+                "_save": "1",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        formset = response.context["cl"].formset
+        self.assertEqual(len(formset.forms), 200)
+        self.assertEqual(formset.non_form_errors().as_data()[0].code, "too_many_forms")
+        self.assertEqual(
+            list(OrganizationType.objects.values_list("pk", "position")), positions
+        )
+
     def test_a_number_too_long_to_read_in_json_is_refused_next_to_the_field(self):
         self.client.force_login(self.superuser)
         regime = Regime.objects.get(code="qd366")
