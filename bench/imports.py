@@ -92,7 +92,7 @@ def member_file(rows, seed=14):
             "card_number": f"9{number:07d}",
             "full_name": f"Nguyễn Văn Thử {number}",
             "gender": rng.choice(["Nam", "Nữ"]),
-            "date_of_birth": f"{rng.randint(1, 28):02d}/05/19{rng.randint(50, 99)}",
+            "date_of_birth": f"{rng.randint(1, 28):02d}/05/19{rng.randint(50, 90)}",
             "citizen_id": f"0991{number:08d}",
             "admitted_on": "03/02/2010",
             "full_member_on": "03/02/2011",

@@ -314,6 +314,22 @@ class FormChoiceTests(AdminWorld):
         member.refresh_from_db()
         self.assertNotEqual(member.full_name, "Tên đã sửa")
 
+    def test_a_member_admitted_before_birth_is_refused_next_to_the_field(self):
+        self.client.force_login(self.ward_staff)
+        response = self.client.post(
+            admin_url(Member, "add"),
+            member_data(
+                self.cell_a,
+                date_of_birth="2000-01-01",
+                admitted_on="1990-01-01",
+                full_member_on="1991-01-01",
+            ),
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("admitted_on", response.context["adminform"].form.errors)
+        self.assertContains(response, "1990-01-01")
+        self.assertFalse(Member.objects.filter(card_number="62009999").exists())
+
     def test_a_member_is_not_moved_out_of_the_subtree(self):
         self.client.force_login(self.ward_staff)
         member = MemberFactory(card_number="62009999", organization=self.cell_a)

@@ -177,6 +177,19 @@ class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
             response, 1, "There is no Party organization with code “P09”."
         )
 
+    def test_dates_out_of_order_and_a_short_citizen_id_are_row_errors(self):
+        rows = [
+            HEADERS,
+            member_row(date_of_birth="01/01/2000", admitted_on="01/01/1990"),
+            member_row(card_number="62000002", citizen_id="12345"),
+        ]
+
+        response = self.preview(xlsx_upload(rows))
+
+        self.assertRowRefused(response, 1, "before their 18th birthday (01/01/2018)")
+        self.assertRowRefused(response, 2, "A citizen ID number has twelve digits.")
+        self.assertFalse(Member.objects.exists())
+
     def test_duplicate_card_number_in_one_file_is_an_error_on_the_second_row(self):
         rows = [*self.good_rows(), member_row(citizen_id="")]
 
