@@ -68,3 +68,15 @@ class AdminVietnameseTests(PersonasTestCase):
         response = self.client.get(reverse("admin:reviews_notice_add"))
         self.assertContains(response, 'aria-label="Ngày"')
         self.assertContains(response, 'aria-label="Giờ"')
+
+    def test_a_refused_form_and_a_tampered_inline_say_so_in_vietnamese(self):
+        url = reverse("admin:auth_group_add")
+        response = self.client.post(url, {"name": ""})
+        self.assertContains(response, "Vui lòng sửa các lỗi dưới đây.")
+        self.assertNotContains(response, "Please correct")
+
+        member = reverse("admin:members_member_add")
+        response = self.client.post(member, {"posts-TOTAL_FORMS": "abc"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Dữ liệu gửi lên của bảng nhiều dòng bị thiếu")
+        self.assertNotContains(response, "tampered")
