@@ -175,12 +175,20 @@ def read_workbook(data):
             settings, "IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES", False
         )
         limit = import_limit("IMPORT_MAX_ROWS")
+        # Blank rows are kept only before a row with values, so that the rows
+        # keep their numbers; a sheet formatted far below its last row (a
+        # whole column given a style) is read to its last row with values.
+        blanks = 0
         for row in rows:
             values = list(row[:width]) + [None] * (width - len(row))
-            if ignore_blanks and all(value is None for value in values):
+            if all(value is None for value in values):
+                blanks += 0 if ignore_blanks else 1
                 continue
-            if len(dataset) >= limit:
+            if len(dataset) + blanks >= limit:
                 raise too_many_rows()
+            for _blank in range(blanks):
+                dataset.append([None] * width)
+            blanks = 0
             dataset.append(values)
     finally:
         book.close()

@@ -30,6 +30,10 @@ from ..models import Organization
 from .cells import CodeForeignKeyWidget, cell_text, marked_change, spreadsheet_widget
 from .headers import Headers
 
+BLANK_ROW_MESSAGE = _(
+    "This row is empty, between rows with values: delete it from the file, or "
+    "fill it in."
+)
 DUPLICATE_KEY_MESSAGE = _(
     "Rows %(first)s and %(row)s have the same %(column)s “%(key)s”; "
     "list each one only once."
@@ -588,6 +592,8 @@ class SpreadsheetResource(Headers, resources.ModelResource):
         # An import job counts its rows (organizations/tasks.py).
         if kwargs.get("progress") is not None:
             kwargs["progress"](row_number)
+        if all(value is None or str(value).strip() == "" for value in row.values()):
+            raise ValidationError(str(BLANK_ROW_MESSAGE))
         (key_name,) = self.get_import_id_fields()
         key = self.row_key(row, row_number)
         if not key:
@@ -697,7 +703,12 @@ class SpreadsheetResource(Headers, resources.ModelResource):
 
     def import_data_inner(self, dataset, dry_run, *args, **kwargs):
         self.dry_run = dry_run
-        return super().import_data_inner(dataset, dry_run, *args, **kwargs)
+        result = super().import_data_inner(dataset, dry_run, *args, **kwargs)
+        # A refused row is shown as the file has it: an empty cell as empty,
+        # not "None".
+        for row in result.invalid_rows:
+            row.values = tuple("" if value is None else value for value in row.values)
+        return result
 
     def after_init_instance(self, instance, new, row, **kwargs):
         super().after_init_instance(instance, new, row, **kwargs)

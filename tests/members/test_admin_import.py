@@ -190,6 +190,23 @@ class MemberImportTests(ConfirmTamperingChecks, AdminImportTestCase):
         self.assertRowRefused(response, 2, "A citizen ID number has twelve digits.")
         self.assertFalse(Member.objects.exists())
 
+    def test_blank_rows_below_the_last_are_dropped_and_one_between_is_named(self):
+        blank = [None] * len(HEADERS)
+        rows = [*self.good_rows(), *[blank] * 50]
+        self.import_file(xlsx_upload(rows))
+        self.assertEqual(Member.objects.count(), 2)
+
+        Member.objects.all().delete()
+        rows = [HEADERS, member_row(), blank, *self.good_rows()[2:], blank]
+        response = self.preview(xlsx_upload(rows))
+        result = response.context["result"]
+        self.assertEqual([row.number for row in result.invalid_rows], [2])
+        self.assertRowRefused(
+            response, 2, "This row is empty, between rows with values: delete it"
+        )
+        self.assertNotContains(response, "<td>None</td>")
+        self.assertFalse(Member.objects.exists())
+
     def test_duplicate_card_number_in_one_file_is_an_error_on_the_second_row(self):
         rows = [*self.good_rows(), member_row(citizen_id="")]
 
