@@ -129,7 +129,8 @@ class CycleCreateForm(forms.ModelForm):
             "Choose a regime in force; those kept for history cannot be used."
         )
         year = self.fields["year"]
-        year.validators += [MinValueValidator(YEARS[0]), MaxValueValidator(YEARS[1])]
+        # In place of the column's own bounds (0 to 32767): one message, not two.
+        year.validators = [MinValueValidator(YEARS[0]), MaxValueValidator(YEARS[1])]
         year.widget.attrs.update(min=YEARS[0], max=YEARS[1])
         for name in DATES:
             self.fields[name].input_formats = DATE_INPUT_FORMATS

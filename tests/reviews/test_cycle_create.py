@@ -207,6 +207,17 @@ class BadInputTests(CycleCreateTestCase):
             'value="32767"',
         )
 
+    def test_a_negative_year_gets_one_message(self):
+        response = self.refused(
+            self.data(year="-1"),
+            "Giá trị này phải lớn hơn hoặc bằng 2000.",
+            'value="-1"',
+        )
+        self.assertEqual(
+            response.context["form"].errors["year"],
+            ["Giá trị này phải lớn hơn hoặc bằng 2000."],
+        )
+
     def test_a_period_ending_before_it_starts(self):
         self.refused(
             self.data(ends_on="2026-12-31"),
