@@ -284,9 +284,14 @@ class Organization(models.Model):
                 }
             )
         if self.pk and self.parent_id and self.parent.path.startswith(self.path):
-            raise ValidationError(
-                {"parent": _("An organization cannot be placed under itself.")}
-            )
+            if self.parent_id == self.pk:
+                message = _("An organization cannot be placed under itself.")
+            else:
+                message = _(
+                    "An organization cannot be placed under %(below)s, which is "
+                    "below it."
+                ) % {"below": self.parent.name}
+            raise ValidationError({"parent": message})
 
     @property
     def ancestor_ids(self):

@@ -79,6 +79,32 @@ class OrganizationTreeTests(TestCase):
         with self.assertRaises(ValidationError):
             self.ward.full_clean()
 
+    def test_a_loop_names_the_organization_below_or_itself(self):
+        city = OrganizationFactory(
+            code="TU.KT",
+            name="Thành ủy Kon Tum",
+            kind=OrganizationKind.SUPERIOR_COMMITTEE,
+            parent=self.root,
+            org_type=None,
+        )
+        self.root.parent = city
+        with self.assertRaises(ValidationError) as caught:
+            self.root.clean()
+        self.assertEqual(
+            caught.exception.message_dict["parent"],
+            [
+                "Không thể đặt một tổ chức dưới Thành ủy Kon Tum, "
+                "là tổ chức trực thuộc nó."
+            ],
+        )
+        self.root.parent = self.root
+        with self.assertRaises(ValidationError) as caught:
+            self.root.clean()
+        self.assertEqual(
+            caught.exception.message_dict["parent"],
+            ["Không thể đặt một tổ chức dưới chính nó."],
+        )
+
     def test_end_date_before_start_is_rejected(self):
         import datetime
 
