@@ -139,6 +139,8 @@ def exemption_withdraw(request, public_id):
     organizations, part = exemption_scope(request.user, cycle)
     if not organizations.filter(pk=exemption.review.organization_id).exists():
         raise Http404
+    if part == READER:
+        raise PermissionDenied
     step = may_record(part, cycle)
     if step is None or step[0] != exemption.kind:
         messages.error(

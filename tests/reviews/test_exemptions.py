@@ -181,6 +181,19 @@ class NotSubmittedTests(ExemptionTestCase):
         self.assertEqual(self.exempt(self.review_a).status_code, 403)
         self.assertFalse(StepExemption.objects.exists())
 
+    def test_a_leader_cannot_withdraw_and_is_told_so(self):
+        self.client.force_login(self.staff)
+        self.exempt(self.review_a)
+        exemption = StepExemption.objects.get()
+        self.client.force_login(self.leader)
+
+        response = self.client.post(
+            reverse("reviews:exemption_withdraw", args=[exemption.public_id])
+        )
+
+        self.assertEqual(response.status_code, 403)
+        self.assertTrue(StepExemption.objects.exists())
+
     def test_withdrawing_puts_the_form_back_on_the_list(self):
         self.client.force_login(self.staff)
         self.exempt(self.review_a)
