@@ -317,9 +317,13 @@ def review_return(request, public_id):
             reminders.tell_returned(review)
             messages.success(request, _("The form has been returned for rework."))
             return redirect("reviews:review", public_id=review.public_id)
-        form.add_error(
-            None, _("Only a submitted individual review can be returned for rework.")
-        )
+        if returnable:
+            # Returned or changed since the page was opened; otherwise the page
+            # already says why nothing can be returned.
+            form.add_error(
+                None,
+                _("Only a submitted individual review can be returned for rework."),
+            )
     return render(
         request,
         "reviews/review_return.html",

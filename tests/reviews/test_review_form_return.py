@@ -158,7 +158,11 @@ class ReviewReturnTests(ReviewFormTestCase):
             self.return_url(self.review_a), {"comment": "Làm lại"}
         )
         self.assertEqual(response.status_code, 200)
-        self.assertTrue(response.context["form"].non_field_errors())
+        # The page says why once, above the form; the form adds no second,
+        # narrower reason.
+        self.assertFalse(response.context["returnable"])
+        self.assertContains(response, 'class="alert alert-info"', count=1)
+        self.assertFalse(response.context["form"].non_field_errors())
         self.review_a.refresh_from_db()
         self.assertEqual(self.review_a.status, Review.Status.DRAFT)
         self.assertEqual(self.review_a.return_comment, "")
