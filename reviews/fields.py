@@ -50,3 +50,22 @@ def typed_value(bound_field):
         return bound_field.field.clean(bound_field.value())
     except ValidationError:
         return None
+
+
+class VersionField(forms.IntegerField):
+    """The version a page was opened at, posted back in a hidden input.
+
+    Only a changed page posts a missing or unreadable one, and no field shows
+    it: the form says so above itself, with what was typed kept.
+    """
+
+    default_error_messages = dict.fromkeys(
+        ("required", "invalid", "min_value"),
+        _(
+            "This page was sent back without the version it was opened at: "
+            "reload the page, then save again."
+        ),
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, widget=forms.HiddenInput, **kwargs)

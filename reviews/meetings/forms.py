@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kontum_review.widgets import ISO_DATE
 
+from ..fields import VersionField
 from ..models import Attendance, Meeting
 from .services import cycle_day_bounds, stamp_of
 
@@ -12,7 +13,7 @@ MAX_COMMENTS = 20000
 
 
 class MeetingDetailsForm(forms.ModelForm):
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()
 
     class Meta:
         model = Meeting

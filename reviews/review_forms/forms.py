@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..fields import ScoreField, typed_value
+from ..fields import ScoreField, VersionField, typed_value
 from ..models import (
     Review,
     ScoreCriterion,
@@ -48,7 +48,7 @@ __all__ = [
 class ReviewForm(ReviewChecks, forms.Form):
     """Every answer of one review; nothing is required to save a draft."""
 
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = VersionField()
     action = forms.ChoiceField(
         choices=[("save", _("Save draft")), ("submit", _("Submit"))], required=False
     )

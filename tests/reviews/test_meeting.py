@@ -224,6 +224,27 @@ class MeetingTests(MeetingTestCase):
         self.assertTrue(response.context["attendance"].non_form_errors())
         self.assertIsNone(Meeting.objects.get(review=self.collective_a).held_on)
 
+    def test_a_missing_or_garbled_version_is_said_above_the_form(self):
+        page = self.open_meeting()
+        for version in ("abc", "-1", None):
+            with self.subTest(version=version):
+                data = self.details_data(page, place="Hội trường C")
+                if version is None:
+                    del data["version"]
+                else:
+                    data["version"] = version
+                response = self.client.post(self.url, data)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(
+                    response, "Trang gửi lên thiếu phiên bản lúc mở trang"
+                )
+                self.assertContains(response, "Hội trường C")
+                self.assertFalse(
+                    Meeting.objects.filter(
+                        review=self.collective_a, place="Hội trường C"
+                    ).exists()
+                )
+
     def test_a_stale_version_is_refused_and_the_input_kept(self):
         self.use_english()
         page = self.open_meeting()
