@@ -208,9 +208,31 @@ def save(request, page):
     rows = changed(page)
     if rows is None:
         return False
-    if deciding:
-        return write(request, page, [decision_of(row, page.levels) for row in rows])
-    return write(request, page, rows)
+    if not deciding:
+        return write(request, page, rows)
+    # A head or leader whose collective is not decided yet cannot be decided:
+    # left as the page proposed it, the row waits instead of refusing the rest.
+    waiting = [row for row in rows if row.waiting and not row.form.has_changed()]
+    rows = [row for row in rows if row not in waiting]
+    saved = write(request, page, [decision_of(row, page.levels) for row in rows])
+    if saved and waiting:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s subject waits for the decision on its collective and was "
+                "left undecided: %(names)s.",
+                "%(count)s subjects wait for the decisions on their collectives and "
+                "were left undecided: %(names)s.",
+                len(waiting),
+            )
+            % {
+                "count": len(waiting),
+                "names": "; ".join(
+                    f"{row.review.subject_name} ({row.waiting})" for row in waiting
+                ),
+            },
+        )
+    return saved
 
 
 def refuse_exempt(page, data):

@@ -363,6 +363,38 @@ class DecideSaveTests(DecisionsTestCase):
         page = self.client.get(response["Location"])
         self.assertContains(page, f"decide {self.cell_a.name} first")
 
+    def test_saving_leaves_an_untouched_head_before_the_collective_waiting(self):
+        """The page preselects every proposal: a head whose collective is not
+        decided yet no longer refuses the whole page; a head's level changed
+        by hand still is refused with the reason."""
+        make_head(self.review_a)
+        self.use_english()
+        first = next(r for r in self.members if r.pk != self.review_a.pk)
+
+        response = self.post_rows(
+            {first.pk: "HTXSNV"}, extra={first.pk: {"reason": "Thành tích nổi bật"}}
+        )
+
+        self.assertEqual(response.status_code, 302)
+        decided = self.decided()
+        self.assertEqual(len(decided), 9)
+        self.assertNotIn(self.review_a.pk, decided)
+        self.assertEqual(decided[first.pk], "HTXSNV")
+        page = self.client.get(response["Location"])
+        self.assertContains(page, "1 subject waits for the decision on its collective")
+        self.assertContains(page, f"{self.review_a.subject_name} ({self.cell_a.name})")
+
+        response = self.post_rows(
+            {self.review_a.pk: "HTNV"},
+            extra={
+                self.review_a.pk: {"reason": "Chậm"},
+                first.pk: {"reason": "Thành tích nổi bật"},
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, f"decide {self.cell_a.name} first")
+        self.assertNotIn(self.review_a.pk, self.decided())
+
     def test_accepting_leaves_the_proposals_over_the_quota_to_a_person(self):
         first, second = self.members[:2]
         for review in (first, second):
