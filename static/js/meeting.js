@@ -10,10 +10,29 @@
     }
   }
 
+  // The quorum as ticked, before it is saved: the rule of
+  // reviews/rules/meeting.py quorum_reached (present × 100 ≥ percent × called).
+  function showQuorum() {
+    var line = document.querySelector("[data-quorum-live]");
+    if (!line) {
+      return;
+    }
+    var present = document.querySelectorAll("[data-attendance=present]:checked").length;
+    var called = Number(line.dataset.called);
+    var reached = called > 0 && present * 100 >= Number(line.dataset.percent) * called;
+    var text = reached ? line.dataset.reached : line.dataset.short;
+    line.textContent = text.replace("{present}", present).replace("{called}", called);
+    line.classList.toggle("text-success", reached);
+    line.classList.toggle("text-danger", !reached);
+    line.hidden = present === Number(line.dataset.saved);
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-attendance=present]")) {
       showReason(event.target);
+      showQuorum();
     }
   });
   document.querySelectorAll("[data-attendance=present]").forEach(showReason);
+  showQuorum();
 })();

@@ -240,10 +240,19 @@ class BrowserWalkthroughTests(BrowserTestCase):
         page.fill("#id_chair", "Phạm Văn Hải")
         page.fill("#id_recorder", "Trần Thị Bình")
         row = page.locator("[data-attendance-row]").filter(has_text="Lê Thị Cúc")
+        live = page.locator("[data-quorum-live]")
+        expect(live).to_be_hidden()
         row.locator("[data-attendance=present]").uncheck()
+        # The quorum as ticked, counted as the boxes change, before saving.
+        called = page.locator("[data-attendance=present]").count()
+        expect(live).to_have_text(
+            f"Đang đánh dấu: {called - 1}/{called} có mặt, đủ tỷ lệ. "
+            "Hãy lưu để ghi nhận."
+        )
         row.locator("input[name$=absence_reason]").fill("Đi công tác")
         page.locator("button[name=action][value=details]").click()
         expect(page.locator("#subject-0 form")).to_be_visible()
+        expect(page.locator("[data-quorum-live]")).to_be_hidden()
 
     def record_subject(self, order, votes):
         page = self.page
