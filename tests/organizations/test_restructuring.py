@@ -679,6 +679,20 @@ class PagesTests(TestCase):
     def setUp(self):
         self.client.force_login(self.staff)
 
+    def decision_data(self, number, **fields):
+        """A decision of the province's committee as the page posts it."""
+        top = Organization.objects.current().filter(parent__isnull=True).get()
+        return {
+            "number": number,
+            "signed_on": "2026-01-01",
+            "issued_by": "Ban Thường vụ",
+            "effective_on": "2026-01-01",
+            "committee": top.pk,
+            "lines-TOTAL_FORMS": "3",
+            "lines-INITIAL_FORMS": "0",
+            **fields,
+        }
+
     def test_staff_enter_preview_and_apply_a_decision_through_the_pages(self):
         first, second = wards()[:2]
         cell = cells(first)[0]
@@ -720,19 +734,10 @@ class PagesTests(TestCase):
         decisions = Restructuring.objects.count()
         response = self.client.post(
             reverse("organizations:restructuring_create"),
-            {
-                "number": "Số 78-QĐ/TU",
-                "signed_on": "2026-01-01",
-                "issued_by": "Ban Thường vụ",
-                "effective_on": "2026-01-01",
-                "committee": Organization.objects.current()
-                .filter(parent__isnull=True)
-                .get()
-                .pk,
-                "annex": SimpleUploadedFile("a.csv", b"no,columns\n1,2\n"),
-                "lines-TOTAL_FORMS": "3",
-                "lines-INITIAL_FORMS": "0",
-            },
+            self.decision_data(
+                "Số 78-QĐ/TU",
+                annex=SimpleUploadedFile("a.csv", b"no,columns\n1,2\n"),
+            ),
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Số 78-QĐ/TU")
@@ -782,20 +787,14 @@ class PagesTests(TestCase):
         decisions = Restructuring.objects.count()
         response = self.client.post(
             reverse("organizations:restructuring_create"),
-            {
-                "number": "Số 79-QĐ/TU",
-                "signed_on": "2026-01-01",
-                "issued_by": "Ban Thường vụ",
-                "effective_on": "2026-01-01",
-                "committee": Organization.objects.current()
-                .filter(parent__isnull=True)
-                .get()
-                .pk,
-                "lines-TOTAL_FORMS": "99999999999999999999",
-                "lines-INITIAL_FORMS": "0",
-                "lines-0-operation": "close",
-                "lines-0-code": "X",
-            },
+            self.decision_data(
+                "Số 79-QĐ/TU",
+                **{
+                    "lines-TOTAL_FORMS": "99999999999999999999",
+                    "lines-0-operation": "close",
+                    "lines-0-code": "X",
+                },
+            ),
         )
         self.assertEqual(response.status_code, 200)
         lines = response.context["lines"]
