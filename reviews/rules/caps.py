@@ -187,6 +187,7 @@ def leader_unit(unit_code, unit_name, minimums):
             FAIL,
             _("Leader's unit: %(unit)s is rated KHTNV.") % {"unit": unit_name},
         )
+    minimums = monotone_minimums(minimums)
     for level in ORDER:
         needed = minimums.get(level)
         if needed is None or ORDER.index(unit_code) <= ORDER.index(needed):
@@ -208,6 +209,22 @@ def leader_unit(unit_code, unit_name, minimums):
                 },
             )
     return None
+
+
+def monotone_minimums(minimums):
+    """Each level's minimum of the unit, at least the strictest of the levels
+    below it: a map that names HTTNV's minimum but not HTXSNV's does not let
+    a leader be rated HTXSNV where HTTNV would be capped."""
+    found, strictest = {}, None
+    for level in reversed(ORDER):
+        needed = minimums.get(level)
+        if needed in ORDER and (
+            strictest is None or ORDER.index(needed) < ORDER.index(strictest)
+        ):
+            strictest = needed
+        if strictest is not None:
+            found[level] = strictest
+    return found
 
 
 def conclusion(conclusions):

@@ -152,6 +152,14 @@ class LeaderUnitRuleTests(SimpleTestCase):
         self.assertIn("Xã A", found.reason)
         self.assertIsNone(rules.leader_unit("HTNV", "Xã A", {}))
 
+    def test_a_level_without_a_minimum_needs_what_the_level_below_needs(self):
+        """A map edited to name HTTNV's minimum but not HTXSNV's: HTXSNV
+        needs at least what HTTNV needs, not nothing."""
+        found = rules.leader_unit("HTNV", "Xã A", {"HTTNV": "HTTNV"})
+        self.assertEqual(found.highest, "HTNV")
+        self.assertIn("HTTNV", found.reason)
+        self.assertIsNone(rules.leader_unit("HTTNV", "Xã A", {"HTTNV": "HTTNV"}))
+
     def test_under_half_of_targets(self):
         found = rules.unit_targets("Xã A", 1, 3, Decimal(50))
         self.assertEqual((found.rule, found.highest), ("leader_unit", "KHTNV"))
