@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from .. import rules
 from ..cycles.scope import PARENT_KINDS
-from ..models import IndicatorValue, Rating, Review
+from ..models import IndicatorValue, Rating, Review, StepExemption
 from .chain import STAGES, Stage, chain_score
 from .groups import leadership_of
 from .lookups import RULE_LOOKUPS
@@ -130,6 +130,7 @@ class RuleBook:
             else:
                 self.org_conclusions[found.organization_id].append(found)
         self.collective_codes = self._collective_codes(units)
+        self.rateable = {}  # organization id → whether its collective is rated
         self.targets = targets_met(cycle, units)
         # Each subject's chain, for the score the points rule reads.
         self.chains = defaultdict(dict)
@@ -161,11 +162,30 @@ class RuleBook:
         if review.member_id is None:
             return None
         lead = self.leadership
-        waiting = {*lead.headed(review.pk), *lead.units[review.pk]}
-        names = sorted(
-            self.unit_name(org) for org in waiting if org not in self.collective_codes
-        )
+        units = {*lead.headed(review.pk), *lead.units[review.pk]}
+        undecided = units - self.collective_codes.keys()
+        if not undecided:
+            return None
+        names = sorted(self.unit_name(org) for org in self.to_be_decided(undecided))
         return ", ".join(names) or None
+
+    def to_be_decided(self, organization_ids):
+        """Those of the organizations whose collective waits for a decision: one
+        reviewed in the cycle and not taken out of rating (docs/process.md
+        §10). The cycle's own committee has no collective review, and one
+        recorded as not rated gets no decision: nobody is held back by them."""
+        known = self.rateable
+        unknown = set(organization_ids) - known.keys()
+        if unknown:
+            rateable = set(
+                self.cycle.reviews.filter(
+                    kind=Review.Kind.ORGANIZATION, organization_id__in=unknown
+                )
+                .exclude(exemptions__kind__in=StepExemption.UNRATED_KINDS)
+                .values_list("organization_id", flat=True)
+            )
+            known.update((org, org in rateable) for org in unknown)
+        return {org for org in organization_ids if known[org]}
 
     def findings(self, review, stage_score=None):
         """Every rule that caps this subject, with its reason."""

@@ -14,6 +14,7 @@ from django.urls import reverse
 from members.models import Post, PostKind
 from organizations.models import OrganizationKind, Role
 from reviews import ratings, services
+from reviews.cycles.states import record_exemptions
 from reviews.models import (
     Conclusion,
     CycleJob,
@@ -26,6 +27,7 @@ from reviews.models import (
     Regime,
     Review,
     ReviewCycle,
+    StepExemption,
 )
 from reviews.services import open_cycle
 from reviews.statistics import quota as quota_module
@@ -188,6 +190,37 @@ class HeadTests(LeadershipWorld, TestCase):
             Rating.objects.filter(review=head, stage=Rating.Stage.DECISION).exists()
         )
         self.decide(head, "HTNV")
+
+    def test_a_head_whose_collective_is_not_rated_is_decided_without_waiting(self):
+        """docs/process.md §10: a subject recorded as not rated needs no
+        decision, so nobody waits for it (the head waited for ever before)."""
+        record_exemptions(
+            self.cycle,
+            [self.collective(self.ward)],
+            StepExemption.Kind.NOT_RATED,
+            "Đảng bộ đang kiện toàn",
+            self.staff,
+        )
+        head = self.review_of("ward_secretary")
+        self.decide(head, "HTTNV")
+        self.assertEqual(
+            head.ratings.get(stage=Rating.Stage.DECISION).level.code, "HTTNV"
+        )
+
+    def test_a_post_in_the_cycles_own_committee_holds_nobody_back(self):
+        """The cycle's committee has no collective review here: a deputy
+        secretary of it (a city leader, in a cell) is decided like others."""
+        member = self.review_of("member1.0")
+        CyclePost.objects.create(
+            cycle=self.cycle,
+            review=member,
+            organization=self.cycle.superior,
+            kind=PostKind.DEPUTY,
+        )
+        self.decide(member, "HTTNV")
+        self.assertEqual(
+            member.ratings.get(stage=Rating.Stage.DECISION).level.code, "HTTNV"
+        )
 
     def test_a_collective_lowered_below_its_decided_head_is_refused_naming_him(self):
         self.decide(self.collective(self.ward), "HTTNV")
