@@ -1,7 +1,7 @@
 """The rules of a review meeting: quorum, the level the votes propose, the
 tallies' errors, and the order subjects come in."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
@@ -10,11 +10,18 @@ from members.models import PostKind
 from ..models import Review
 
 
+# The share present is compared as the page shows it, to the hundredth of a
+# percent the regime's quorum is kept in: two-thirds, kept as 66.67, is met by
+# 6 of 9 (66.666…%), as the Party's "2/3" means.
+PERCENT_PLACES = Decimal("0.01")
+
+
 def quorum_reached(present, called, quorum_percent):
     """Whether enough of the members called are present for the meeting to count."""
     if called == 0:
         return False
-    return Decimal(present) * 100 >= Decimal(quorum_percent) * called
+    share = (Decimal(present) * 100 / called).quantize(PERCENT_PLACES, ROUND_HALF_UP)
+    return share >= Decimal(quorum_percent)
 
 
 def proposed_level(levels, votes, present, majority_percent):

@@ -11,7 +11,8 @@
   }
 
   // The quorum as ticked, before it is saved: the rule of
-  // reviews/rules/meeting.py quorum_reached (present × 100 ≥ percent × called).
+  // reviews/rules/meeting.py quorum_reached (the share present, to the
+  // hundredth of a percent, at least the quorum: 6 of 9 meet 66.67%).
   function showQuorum() {
     var line = document.querySelector("[data-quorum-live]");
     if (!line) {
@@ -19,7 +20,8 @@
     }
     var present = document.querySelectorAll("[data-attendance=present]:checked").length;
     var called = Number(line.dataset.called);
-    var reached = called > 0 && present * 100 >= Number(line.dataset.percent) * called;
+    var reached = called > 0 &&
+      Math.round(present * 10000 / called) >= Math.round(Number(line.dataset.percent) * 100);
     var text = reached ? line.dataset.reached : line.dataset.short;
     line.textContent = text.replace("{present}", present).replace("{called}", called);
     line.classList.toggle("text-success", reached);

@@ -247,3 +247,23 @@ class PointsRuleTests(SimpleTestCase):
             rules.Bands.of(Regime(name="QĐ 366"), levels)
         self.assertIn("HTTNV", str(missing.exception))
         self.assertIn("QĐ 366", str(missing.exception))
+
+
+class QuorumRuleTests(SimpleTestCase):
+    TWO_THIRDS = Decimal("66.67")
+
+    def test_exactly_two_thirds_meets_the_default_quorum(self):
+        """The Party's 2/3, kept as 66.67%: 6 of 9, 2 of 3 and 20 of 30 were
+        refused, leaving such a meeting nothing but "not held"."""
+        for present, called in ((6, 9), (2, 3), (20, 30), (4, 6)):
+            with self.subTest(present=present, called=called):
+                self.assertTrue(rules.quorum_reached(present, called, self.TWO_THIRDS))
+
+    def test_under_two_thirds_and_nobody_called_do_not(self):
+        for present, called in ((5, 9), (1, 2), (19, 30), (0, 0)):
+            with self.subTest(present=present, called=called):
+                self.assertFalse(rules.quorum_reached(present, called, self.TWO_THIRDS))
+
+    def test_a_whole_percent_is_compared_as_it_is(self):
+        self.assertTrue(rules.quorum_reached(1, 2, Decimal(50)))
+        self.assertFalse(rules.quorum_reached(49, 100, Decimal(50)))
