@@ -9,7 +9,6 @@ from members.models import PostKind
 
 from ..models import Review
 
-
 # The share present is compared as the page shows it, to the hundredth of a
 # percent the regime's quorum is kept in: two-thirds, kept as 66.67, is met by
 # 6 of 9 (66.666…%), as the Party's "2/3" means.
