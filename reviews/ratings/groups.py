@@ -222,6 +222,13 @@ def comparison_groups(cycle):
                 ),
                 subject,
             )
+        elif (
+            kind == Review.Kind.ORGANIZATION
+            and organization.kind == OrganizationKind.SUPERIOR_COMMITTEE
+        ):
+            # A committee between the cycle's and the grassroots (Đảng ủy
+            # Khối): compared with the other committees above the grassroots.
+            add("superior", lambda: _("Committees above the grassroots"), subject)
         elif kind == Review.Kind.ORGANIZATION and scheme == Grouping.POST_LEVEL:
             add("cells", lambda: _("Cells and partial committees"), subject)
         elif kind == Review.Kind.ORGANIZATION and grassroots:
@@ -245,6 +252,10 @@ def comparison_groups(cycle):
                 lambda g=grassroots: _("Members of %(name)s") % {"name": g.name},
                 subject,
             )
+        else:
+            # Every subject is decided in a group: one the schemes above do not
+            # place (outside any grassroots organization) is still offered.
+            add("other", lambda: _("Other subjects"), subject)
     return groups
 
 

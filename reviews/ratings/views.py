@@ -41,7 +41,7 @@ from .page import (
 
 REFUSALS_LISTED = 5
 # Organizations' groups first; leaders after the collectives they lead.
-GROUP_ORDER = ("type-", "cells-", "leadership", "members-", "leaders")
+GROUP_ORDER = ("superior", "type-", "cells-", "leadership", "members-", "leaders")
 
 # Views -----------------------------------------------------------------------
 

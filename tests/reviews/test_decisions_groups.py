@@ -1,13 +1,14 @@
 import datetime
 
+from django.test import TestCase
 from django.urls import reverse
 
 from members.models import Member
 from reviews import ratings, services
-from reviews.models import CycleJob, Rating, ReviewCycle
+from reviews.models import CycleJob, Rating, Regime, ReviewCycle
 from reviews.ratings.views import group_rank
 
-from ..factories import OrganizationFactory
+from ..factories import MemberFactory, OrganizationFactory
 from .test_decisions_decide import DecisionsTestCase
 
 
@@ -171,3 +172,39 @@ class AppraiseGroupListTests(DecisionsTestCase):
         self.client.force_login(self.staff)
         response = self.client.get(self.url())
         self.assertIsNotNone(response.context["closed_note"])
+
+
+class NestedCommitteeGroupTests(TestCase):
+    """Thành ủy → Đảng ủy Khối → a grassroots committee → a cell: the Khối is
+    reviewed and decided (docs/process.md §6.4), so it needs a group; it was in
+    none, and the cycle could not reach "decided" without exempting it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        city = OrganizationFactory(code="TU", kind="superior", org_type=None)
+        cls.bloc = OrganizationFactory(
+            code="TU.K", name="Đảng ủy Khối cơ quan", kind="superior", parent=city
+        )
+        grassroots = OrganizationFactory(
+            code="TU.K.1", kind="grassroots_committee", parent=cls.bloc
+        )
+        cell = OrganizationFactory(code="TU.K.1.1", parent=grassroots)
+        MemberFactory(organization=cell)
+        cls.cycle = ReviewCycle.objects.create(
+            name="Năm 2024",
+            year=2024,
+            starts_on="2024-01-01",
+            ends_on="2024-12-31",
+            regime=Regime.objects.get(code="qd124"),
+            superior=city,
+        )
+        services.open_cycle(CycleJob.objects.create(cycle=cls.cycle))
+
+    def test_every_subject_of_the_cycle_is_in_a_group(self):
+        groups = ratings.comparison_groups(self.cycle)
+        grouped = {subject.pk for group in groups.values() for subject in group.reviews}
+        self.assertEqual(grouped, set(self.cycle.reviews.values_list("pk", flat=True)))
+        (bloc,) = groups["superior"].reviews
+        self.assertEqual(bloc.organization_id, self.bloc.pk)
+        self.assertEqual(str(groups["superior"].name), "Đảng bộ cấp trên cơ sở")
+        self.assertEqual(min(groups.values(), key=group_rank).key, "superior")
