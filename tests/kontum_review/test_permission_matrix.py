@@ -321,10 +321,10 @@ PAGES = {
         "login 404/404 200/200 200/404 200/404 200/404 200/404 200/200",
     ),
     # Withdrawing takes no field: it answers a redirect, having withdrawn the
-    # exemption or (to a leader, who only reads) refused it with a message.
+    # exemption; a leader, who only reads, is refused as in recording one.
     "reviews:exemption_withdraw": post(
         to("reviews:exemption_withdraw", public_id="exemption.public_id"),
-        "login 404/404 302/404 302/404 302/404 302/404 302/404 302/302",
+        "login 404/404 302/404 302/404 403/404 302/404 302/404 302/302",
         acts=True,
     ),
     # Review forms.
