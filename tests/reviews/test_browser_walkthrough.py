@@ -246,8 +246,8 @@ class BrowserWalkthroughTests(BrowserTestCase):
         # The quorum as ticked, counted as the boxes change, before saving.
         called = page.locator("[data-attendance=present]").count()
         expect(live).to_have_text(
-            f"Đang đánh dấu: {called - 1}/{called} có mặt, đủ tỷ lệ. "
-            "Hãy lưu để ghi nhận."
+            f"Đang đánh dấu: {called - 1}/{called} có mặt — đủ số lượng theo "
+            "quy định. Hãy lưu để ghi nhận."
         )
         row.locator("input[name$=absence_reason]").fill("Đi công tác")
         page.locator("button[name=action][value=details]").click()
