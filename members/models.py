@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kontum_review.dates import add_years
 from kontum_review.vietnamese import fold, sort_key
 from organizations.models import Organization
 
@@ -20,14 +21,6 @@ ADMISSION_AGE = 18
 EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 # The citizen ID card (căn cước) number has twelve digits.
 CITIZEN_ID = re.compile(r"\d{12}")
-
-
-def years_after(day, years):
-    """The same day `years` on; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 class MemberQuerySet(models.QuerySet):
@@ -194,7 +187,7 @@ class Member(models.Model):
         if born is not None and born < EARLIEST_BIRTH and "date_of_birth" not in errors:
             errors["date_of_birth"] = gettext("The date of birth is before 1900.")
         if born is not None and admitted is not None and "admitted_on" not in errors:
-            adult = years_after(born, ADMISSION_AGE)
+            adult = add_years(born, ADMISSION_AGE)
             if admitted < adult:
                 errors["admitted_on"] = gettext(
                     "A member is admitted at %(age)d or older: this date is before "

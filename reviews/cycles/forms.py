@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.dates import add_years
 from kontum_review.widgets import ISO_DATE
 from organizations.widgets import OrganizationSelect
 
@@ -42,12 +43,7 @@ class CycleMoveForm(forms.Form):
 
 def next_year(day):
     """The same day a year on; 29 February becomes 28 February."""
-    if day is None:
-        return None
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
+    return None if day is None else add_years(day, 1)
 
 
 def regime_for(year):

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from kontum_review.dates import add_years
+
 from .. import access
 from ..models import Rating, RemedyAction, Review
 from ..results import DECIDED_STATES
@@ -39,13 +41,6 @@ def decision_of(review):
 
 def decided_on(decision):
     return timezone.localdate(decision.set_at) if decision else None
-
-
-def add_years(day, years):
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def deadline_bounds(decision_day):
