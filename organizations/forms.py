@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kontum_review.formsets import BoundedInlineFormSet
 from kontum_review.widgets import ISO_DATE
 
 from . import restructuring
@@ -131,22 +132,14 @@ class LineForm(forms.ModelForm):
         ]
 
 
-# Lines typed on the page come three at a time (a longer annex is a file), so
-# a post claiming more builds no more forms than this, or than the decision has.
-TYPED_LINES_MAX = 100
+class BaseLineFormSet(BoundedInlineFormSet):
+    """Lines typed on the page come three at a time; a longer annex is a file."""
 
-
-class BaseLineFormSet(forms.BaseInlineFormSet):
     default_error_messages = {
         "too_many_forms": _(
             "Type at most %(num)d lines here; put a longer annex in a file (part 2)."
         ),
     }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        lines = len(self.get_queryset()) + self.extra
-        self.max_num = self.absolute_max = max(TYPED_LINES_MAX, lines)
 
 
 LineFormSet = forms.inlineformset_factory(

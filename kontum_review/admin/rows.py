@@ -1,12 +1,12 @@
 """ModelAdmins scoped to the rows a user reads and keeps (see the package
 docstring)."""
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 
+from ..formsets import BoundedInlineFormSet
 from .controls import CheckedKeys
 from .scopes import (
     ScopedChoices,
@@ -176,20 +176,6 @@ class SubtreeAdmin(ScopedRowsAdmin):
 
     def kept_condition(self, request):
         return reaching(self.model, as_paths(self.keeper), kept_by(request.user))
-
-
-# An inline builds the rows it has and at most this many new ones: a post
-# whose TOTAL_FORMS claims more is refused before thousands of forms are built
-# (Django's own bound is 2,000, seconds of work for one request).
-INLINE_ADDED_MAX = 100
-
-
-class BoundedInlineFormSet(forms.BaseInlineFormSet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        bound = len(self.get_queryset()) + INLINE_ADDED_MAX
-        self.max_num = min(self.max_num, bound)
-        self.absolute_max = min(self.absolute_max, bound)
 
 
 class SubtreeInline(ScopedChoices):

@@ -20,7 +20,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from kontum_review.admin.rows import INLINE_ADDED_MAX
+from kontum_review.formsets import BoundedInlineFormSet
 from members.models import Member
 from organizations.models import Organization, OrganizationKind, Role
 from reviews import services
@@ -307,7 +307,7 @@ class FormChoiceTests(AdminWorld):
         )
         self.assertEqual(response.status_code, 200)
         (posts,) = response.context["inline_admin_formsets"]
-        self.assertEqual(len(posts.formset.forms), INLINE_ADDED_MAX)
+        self.assertEqual(len(posts.formset.forms), BoundedInlineFormSet.added_max)
         (refused,) = posts.formset.non_form_errors().as_data()
         self.assertEqual(refused.code, "too_many_forms")
         self.assertContains(response, "Tên đã sửa")

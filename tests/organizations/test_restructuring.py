@@ -22,9 +22,9 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from kontum_review.formsets import BoundedInlineFormSet
 from members.models import Member
 from organizations import restructuring
-from organizations.forms import TYPED_LINES_MAX
 from organizations.models import (
     EndedRole,
     Organization,
@@ -798,10 +798,10 @@ class PagesTests(TestCase):
         )
         self.assertEqual(response.status_code, 200)
         lines = response.context["lines"]
-        self.assertEqual(len(lines.forms), TYPED_LINES_MAX)
+        most = BoundedInlineFormSet.added_max
+        self.assertEqual(len(lines.forms), most)
         self.assertContains(
-            response,
-            f"Gõ nhiều nhất {TYPED_LINES_MAX} dòng ở đây; phụ lục dài hơn",
+            response, f"Gõ nhiều nhất {most} dòng ở đây; phụ lục dài hơn"
         )
         self.assertContains(response, "Số 79-QĐ/TU")
         self.assertEqual(decisions, Restructuring.objects.count())
